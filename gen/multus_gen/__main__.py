@@ -1,0 +1,3 @@
+from multus_gen.cli import main
+
+main()

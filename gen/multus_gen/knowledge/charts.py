@@ -1,0 +1,375 @@
+"""rke2-multus chart facts: published versions and the per-version gates (FACTS.md sections 3-5).
+
+Everything here is data with its source. ``chart_facts(version)`` turns the tables into the answer for one
+version; the rest of multus-gen never compares chart versions itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+CHART_REPO = "https://rke2-charts.rancher.io"
+CHART_NAME = "rke2-multus"
+CRD_CHART_NAME = "rke2-multus-crd"
+INDEX_SOURCE = "rancher/rke2-charts main:index.yaml"
+
+#: Every rke2-multus version in the chart repository index, oldest first. Source: INDEX_SOURCE.
+#: Version strings are irregular (``4.1.000`` has no ``v``); they are matched exactly.
+PUBLISHED: tuple[str, ...] = (
+    "v3.7.1-build2021041601",
+    "v3.7.1-build2021041602",
+    "v3.7.1-build2021041603",
+    "v3.7.1-build2021041604",
+    "v3.7.1-build2021041605",
+    "v3.7.1-build2021100705",
+    "v3.7.1-build2021111906",
+    "v3.8-build2021110401",
+    "v3.8-build2021110402",
+    "v3.8-build2021110403",
+    "v3.8-build2022101103",
+    "v3.9-build2022102804",
+    "v3.9-build2022102805",
+    "v3.9.3-build2023010901",
+    "v3.9.3-build2023010902",
+    "v3.9.3-build2023010903",
+    "v4.0.2-build2023070601",
+    "v4.0.2-build2023070701",
+    "v4.0.2-build2023070702",
+    "v4.0.2-build2023070703",
+    "v4.0.2-build2023081100",
+    "v4.0.2-build2023081101",
+    "v4.0.2-build2023081102",
+    "v4.0.2-build2023081103",
+    "v4.0.2-build2023081104",
+    "v4.0.2-build2023081105",
+    "v4.0.2-build2023081106",
+    "v4.0.2-build2023081107",
+    "v4.0.2-build2023081108",
+    "v4.0.2-build2024020800",
+    "v4.0.2-build2024020801",
+    "v4.0.2-build2024020802",
+    "v4.0.202",
+    "v4.0.203",
+    "v4.0.204",
+    "v4.0.205",
+    "v4.0.206",
+    "v4.0.207",
+    "4.1.000",
+    "v4.1.001",
+    "v4.1.002",
+    "v4.1.200",
+    "v4.1.201",
+    "v4.1.202",
+    "v4.1.203",
+    "v4.1.204",
+    "v4.1.205",
+    "v4.1.300",
+    "v4.1.301",
+    "v4.1.400",
+    "v4.1.401",
+    "v4.1.402",
+    "v4.1.403",
+    "v4.1.404",
+    "v4.2.000",
+    "v4.2.001",
+    "v4.2.002",
+    "v4.2.100",
+    "v4.2.101",
+    "v4.2.102",
+    "v4.2.103",
+    "v4.2.104",
+    "v4.2.105",
+    "v4.2.106",
+    "v4.2.107",
+    "v4.2.200",
+    "v4.2.201",
+    "v4.2.202",
+    "v4.2.203",
+    "v4.2.204",
+    "v4.2.205",
+    "v4.2.206",
+    "v4.2.207",
+    "v4.2.208",
+    "v4.2.209",
+    "v4.2.300",
+    "v4.2.302",
+    "v4.2.303",
+    "v4.2.304",
+    "v4.2.305",
+    "v4.2.307",
+    "v4.2.308",
+    "v4.2.309",
+    "v4.2.310",
+    "v4.2.311",
+    "v4.2.312",
+    "v4.2.313",
+    "v4.2.314",
+    "v4.2.315",
+    "v4.2.400",
+    "v4.2.401",
+    "v4.2.402",
+    "v4.2.403",
+    "v4.2.405",
+    "v4.2.406",
+    "v4.2.407",
+    "v4.2.408",
+    "v4.2.409",
+    "v4.2.410",
+    "v4.2.411",
+    "v4.2.412",
+    "v4.2.413",
+    "v4.2.414",
+    "v4.2.415",
+    "v4.2.416",
+    "v4.2.417",
+    "v4.2.418",
+    "v4.3.000",
+    "v4.3.001",
+    "v4.3.002",
+    "v4.3.003",
+    "v4.3.004",
+    "v4.3.005",
+    "v4.3.006",
+    "v4.3.007",
+    "v4.3.008",
+    "v4.3.009",
+    "v4.3.010",
+    "v4.3.011",
+    "v4.3.012",
+    "v4.3.013",
+    "v4.3.014",
+    "v4.3.015",
+    "v4.3.016",
+    "v4.3.017",
+)
+
+#: Every rke2-multus-crd version in the index (never a ``v``). Source: INDEX_SOURCE.
+PUBLISHED_CRD: tuple[str, ...] = (
+    "4.3.009",
+    "4.3.010",
+    "4.3.011",
+    "4.3.012",
+    "4.3.013",
+    "4.3.014",
+    "4.3.015",
+    "4.3.016",
+    "4.3.017",
+)
+
+#: rke2-multus-crd versions that fail under helm-controller. Source: FACTS.md section 3.
+BROKEN_CRD = {"4.3.009": "fails to install under K3s's helm-controller; use 4.3.010 or newer"}
+
+#: Versions whose real archives the conformance suite renders with the Helm engine
+#: (tests/conformance, fixtures from rancher/rke2-charts assets/rke2-multus/).
+VERIFIED = ("v4.2.106", "v4.2.202", "v4.3.017")
+VERIFIED_CRD = ("4.3.017",)
+#: The default ``--chart-version``: the newest verified version, always pinned.
+DEFAULT_CHART_VERSION = VERIFIED[-1]
+
+SUPPORTED = "supported"
+BROKEN = "broken"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One row of a gate table: a version range (inclusive; None is open) and what holds in it."""
+
+    first: str | None
+    last: str | None
+    value: str
+    status: str
+    note: str
+    source: str
+    #: Overlay files (under overlays/, without .yaml) this gate adds to the chart values.
+    overlays: tuple[str, ...] = ()
+
+
+#: How the multus DaemonSet mounts the CNI dirs, per chart version. Source column per row.
+LAYOUT_GATES: tuple[Gate, ...] = (
+    Gate(
+        None,
+        "v4.2.106",
+        "fixed-mounts",
+        SUPPORTED,
+        "container mounts fixed at /host/etc/cni/net.d and /host/opt/cni/bin, hostPaths from "
+        "config.cni_conf.confDir/binDir; multusAutoconfigDir must not be set (it would name an unmounted path)",
+        "FACTS.md 3; rke2-multus v4.2.106 templates/daemonSet.yaml",
+    ),
+    Gate(
+        "v4.2.107",
+        "v4.2.200",
+        "mismatched-flags",
+        BROKEN,
+        "new --cni-conf-dir/--cni-bin-dir flags do not match the container mounts for non-default dirs",
+        "k3s-io/docs issue 450",
+    ),
+    Gate(
+        "v4.2.201",
+        "v4.2.201",
+        "double-mount",
+        BROKEN,
+        "mounts the conf dir twice when multusAutoconfigDir equals confDir (the K3s setup)",
+        "FACTS.md 3",
+    ),
+    Gate(
+        "v4.2.202",
+        None,
+        "host-prefixed",
+        SUPPORTED,
+        "mounts /host{confDir} and /host{binDir}; multusAutoconfigDir defaults to /etc/cni/net.d and is set "
+        "to the K3s conf dir, or Multus never finds flannel's config",
+        "k3s-io/docs PR 455; rke2-multus v4.2.202 templates/daemonSet.yaml",
+        ("gates/multus-autoconfig-dir",),
+    ),
+)
+
+#: Where the NetworkAttachmentDefinition (and whereabouts) CRDs come from, per chart version.
+CRD_GATES: tuple[Gate, ...] = (
+    Gate(None, "v4.3.008", "bundled", SUPPORTED, "the chart ships the CRDs itself", "FACTS.md 3"),
+    Gate(
+        "v4.3.009",
+        None,
+        "split",
+        SUPPORTED,
+        "the chart ships no CRDs; the companion chart rke2-multus-crd installs them",
+        "FACTS.md 3; rke2-multus v4.3.017 has no customResourceDefinition template",
+    ),
+)
+
+#: Values for the companion CRD chart, per IPAM (overlay names). Up to 4.3.017 the whereabouts CRDs
+#: render only with rke2-whereabouts.enabled. Source: rke2-multus-crd 4.3.017 templates.
+CRD_CHART_IPAM_OVERLAYS: dict[str, tuple[str, ...]] = {"whereabouts": ("crd/whereabouts",)}
+
+_CHART_VERSION_RE = re.compile(
+    r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?:-(?P<pre>[0-9A-Za-z][0-9A-Za-z.-]*))?$"
+)
+
+
+def version_key(version: str) -> tuple[int, int, int, int, str] | None:
+    """A sort key for a chart version string, or None if it is not a version at all."""
+    m = _CHART_VERSION_RE.match(version)
+    if not m:
+        return None
+    pre = m.group("pre")
+    return (
+        int(m.group("major")),
+        int(m.group("minor")),
+        int(m.group("patch") or 0),
+        0 if pre else 1,
+        pre or "",
+    )
+
+
+def _in_range(version: str, gate: Gate) -> bool:
+    key = version_key(version)
+    assert key is not None
+    if gate.first is not None and key < _key(gate.first):
+        return False
+    return not (gate.last is not None and key > _key(gate.last))
+
+
+def _key(version: str) -> tuple[int, int, int, int, str]:
+    key = version_key(version)
+    if key is None:
+        raise ValueError(version)
+    return key
+
+
+def _gate(table: tuple[Gate, ...], version: str) -> Gate:
+    for gate in table:
+        if _in_range(version, gate):
+            return gate
+    raise LookupError(version)  # the tables are closed ranges covering everything
+
+
+@dataclass(frozen=True)
+class ChartFacts:
+    """What multus-gen knows about one rke2-multus version."""
+
+    version: str
+    published: bool
+    verified: bool
+    layout: Gate
+    crds: Gate
+    crd_chart_version: str | None
+    overlays: tuple[str, ...] = field(default=())
+
+    @property
+    def status(self) -> str:
+        return self.layout.status
+
+    @property
+    def needs_crd_chart(self) -> bool:
+        return self.crds.value == "split"
+
+    @property
+    def sets_autoconfig_dir(self) -> bool:
+        return "gates/multus-autoconfig-dir" in self.overlays
+
+
+def companion_crd_version(version: str) -> str | None:
+    """The rke2-multus-crd version to install beside rke2-multus ``version`` (None if not split).
+
+    The matching number without ``v`` when it is published and good; otherwise the nearest newer good one;
+    for a version newer than the index, the same number (unverified).
+    """
+    if _gate(CRD_GATES, version).value != "split":
+        return None
+    key = _key(version)
+    plain = version.removeprefix("v")
+    good = [v for v in PUBLISHED_CRD if v not in BROKEN_CRD]
+    if plain in good:
+        return plain
+    newer = [v for v in good if _key(v) >= key]
+    if newer:
+        return min(newer, key=_key)
+    return plain
+
+
+@cache
+def chart_facts(version: str) -> ChartFacts:
+    """Facts for ``version`` (must parse as a version; whether it is published is in the result)."""
+    layout = _gate(LAYOUT_GATES, version)
+    crds = _gate(CRD_GATES, version)
+    return ChartFacts(
+        version=version,
+        published=version in PUBLISHED,
+        verified=version in VERIFIED,
+        layout=layout,
+        crds=crds,
+        crd_chart_version=companion_crd_version(version),
+        overlays=layout.overlays + crds.overlays,
+    )
+
+
+def nearest_good(version: str) -> str:
+    """The nearest published, supported version: the oldest good one at or above ``version``, else the newest."""
+    key = version_key(version)
+    good = [v for v in PUBLISHED if chart_facts(v).status == SUPPORTED]
+    if key is not None:
+        above = [v for v in good if _key(v) >= key]
+        if above:
+            return min(above, key=_key)
+    return max(good, key=_key)
+
+
+def same_version_spelled_differently(version: str) -> str | None:
+    """A published version that differs from ``version`` only in spelling (``4.3.017`` vs ``v4.3.017``)."""
+    key = version_key(version)
+    if key is None:
+        return None
+    for v in PUBLISHED:
+        if _key(v) == key:
+            return v
+    return None
+
+
+def newest_published() -> str:
+    return max(PUBLISHED, key=_key)
+
+
+def is_newer_than_index(version: str) -> bool:
+    key = version_key(version)
+    return key is not None and key > _key(newest_published())

@@ -1,0 +1,145 @@
+"""K3s facts: paths per K3s version and data dir (FACTS.md section 2, 6).
+
+Every path moves with ``--data-dir`` (default ``/var/lib/rancher/k3s``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+DEFAULT_DATA_DIR = "/var/lib/rancher/k3s"
+#: A current K3s release; used when the user gives no --k3s-version.
+DEFAULT_K3S_VERSION = "v1.33.5+k3s1"
+CLUSTER_CIDR = "10.42.0.0/16"
+SERVICE_CIDR = "10.43.0.0/16"
+CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock"
+
+#: K3s moved the CNI bin dir from ``$DATA_DIR/data/current/bin`` (a symlink whose target changes on
+#: every upgrade) to the stable ``$DATA_DIR/data/cni`` in these patch releases; every minor after the
+#: last one listed has it from its first release.
+#: Source: docs.k3s.io/networking/multus-ipams; k3s-io/k3s issues 10869, 10545, PR 10868.
+STABLE_CNI_BIN_SINCE: dict[tuple[int, int], int] = {
+    (1, 28): 15,
+    (1, 29): 10,
+    (1, 30): 6,
+    (1, 31): 2,
+}
+STABLE_CNI_BIN_ALL_FROM: tuple[int, int] = (1, 32)
+STABLE_CNI_BIN_SOURCE = "docs.k3s.io/networking/multus-ipams; k3s-io/k3s issues 10869, 10545, PR 10868"
+
+#: Addon names the K3s deploy controller reserves for its packaged components (FACTS 6).
+RESERVED_ADDON_NAMES: frozenset[str] = frozenset(
+    {
+        "ccm",
+        "coredns",
+        "local-storage",
+        "metrics-server",
+        "rolebindings",
+        "runtimes",
+        "traefik",
+    }
+)
+
+_VERSION_RE = re.compile(
+    r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?:-(?P<pre>[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*))?"
+    r"(?:\+k3s(?P<build>[1-9]\d*))?$"
+)
+
+
+@total_ordering
+@dataclass(frozen=True)
+class K3sVersion:
+    """A K3s release such as ``v1.30.5+k3s1`` (the ``+k3sN`` suffix is optional on input)."""
+
+    major: int
+    minor: int
+    patch: int
+    pre: str | None = None
+    build: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> K3sVersion:
+        m = _VERSION_RE.match(text.strip())
+        if not m:
+            raise ValueError(text)
+        build = m.group("build")
+        return cls(
+            int(m.group("major")),
+            int(m.group("minor")),
+            int(m.group("patch")),
+            m.group("pre"),
+            int(build) if build else None,
+        )
+
+    def _key(self) -> tuple[int, int, int, int, str, int]:
+        # A pre-release sorts before its release (semver); it does not carry the release's fixes.
+        return (self.major, self.minor, self.patch, 0 if self.pre else 1, self.pre or "", self.build or 0)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, K3sVersion):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __str__(self) -> str:
+        text = f"v{self.major}.{self.minor}.{self.patch}"
+        if self.pre:
+            text += f"-{self.pre}"
+        return text + f"+k3s{self.build or 1}"
+
+
+def has_stable_cni_bin(version: K3sVersion) -> bool:
+    """True if this K3s installs CNI plugins to the stable ``$DATA_DIR/data/cni``."""
+    minor = (version.major, version.minor)
+    if minor >= STABLE_CNI_BIN_ALL_FROM:
+        return True
+    since = STABLE_CNI_BIN_SINCE.get(minor)
+    if since is None:
+        return False
+    return version >= K3sVersion(version.major, version.minor, since)
+
+
+@dataclass(frozen=True)
+class K3sPaths:
+    """Host paths on a K3s node for one data dir and K3s version."""
+
+    data_dir: str
+    conf_dir: str
+    bin_dir: str
+    bin_dir_stable: bool
+    multus_kubeconfig: str
+    whereabouts_conf: str
+    whereabouts_kubeconfig: str
+    manifests_dir: str
+    static_charts_dir: str
+
+
+def legacy_bin_dir(data_dir: str) -> str:
+    """The pre-gate bin dir: a symlink that K3s re-points on every upgrade."""
+    return f"{data_dir.rstrip('/')}/data/current/bin"
+
+
+def stable_bin_dir(data_dir: str) -> str:
+    return f"{data_dir.rstrip('/')}/data/cni"
+
+
+def paths(data_dir: str, version: K3sVersion) -> K3sPaths:
+    """The K3s host paths for ``data_dir`` (absolute, no trailing slash) and ``version``."""
+    data_dir = data_dir.rstrip("/") or "/"
+    base = "" if data_dir == "/" else data_dir
+    conf_dir = f"{base}/agent/etc/cni/net.d"
+    stable = has_stable_cni_bin(version)
+    bin_dir = stable_bin_dir(data_dir) if stable else legacy_bin_dir(data_dir)
+    return K3sPaths(
+        data_dir=data_dir,
+        conf_dir=conf_dir,
+        bin_dir=bin_dir,
+        bin_dir_stable=stable,
+        multus_kubeconfig=f"{conf_dir}/multus.d/multus.kubeconfig",
+        whereabouts_conf=f"{conf_dir}/whereabouts.d/whereabouts.conf",
+        whereabouts_kubeconfig=f"{conf_dir}/whereabouts.d/whereabouts.kubeconfig",
+        manifests_dir=f"{base}/server/manifests",
+        static_charts_dir=f"{base}/server/static/charts",
+    )

@@ -1,0 +1,209 @@
+"""Safe, bounded reading of user files (values overlays, spec files, files to validate).
+
+Refuses, with one clear line each: folders, FIFOs and other non-regular files (opening a FIFO would
+block), files over ``MAX_FILE_BYTES``, unreadable files, invalid UTF-8, YAML that does not parse,
+duplicate mapping keys (YAML silently keeps the last one), recursive anchors, and alias bombs whose
+expansion would exceed ``MAX_EXPANDED_NODES`` nodes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_EXPANDED_NODES = 200_000
+
+#: A location inside a document: keys and list indexes from the root.
+JsonPath = tuple[str | int, ...]
+
+
+def json_path(path: JsonPath) -> str:
+    """``("config", "cni_conf", "binDir")`` -> ``$.config.cni_conf.binDir``; odd keys are bracket-quoted."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part and all(c.isalnum() or c in "_-" for c in part):
+            out += f".{part}"
+        else:
+            out += "[" + repr(part) + "]"
+    return out
+
+
+def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a user file as UTF-8 text, refusing anything that is not a small regular readable file."""
+    name = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"file {name} does not exist", where=where, fix="check the path") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}", where=where) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name} is a folder, not a file", where=where, fix="name a YAML file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{name} is not a regular file (FIFO, socket or device)", where=where)
+    if st.st_size > max_bytes:
+        raise InputError(f"{name} is {st.st_size} bytes, more than the {max_bytes} bytes multus-gen reads", where=where)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}", where=where) from None
+    if len(raw) > max_bytes:
+        raise InputError(f"{name} is more than the {max_bytes} bytes multus-gen reads", where=where)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} is not valid UTF-8 (byte {exc.start})", where=where) from None
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key is not a scalar", key_node.start_mark
+                ) from None
+            if duplicate:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        ident = id(node)
+        if ident in sizes:
+            return sizes[ident]
+        if ident in active:
+            raise yaml.YAMLError("recursive anchor: a node contains an alias of itself")
+        active.add(ident)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        active.discard(ident)
+        sizes[ident] = total
+        if total > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)")
+        return total
+
+    size(root)
+
+
+def _compose_all(text: str) -> Iterator[yaml.Node | None]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                _check_expansion(node)
+            yield node
+    finally:
+        loader.dispose()
+
+
+def _describe(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None:
+            return f"not valid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return f"not valid YAML: {problem}"
+    return f"not valid YAML: {exc}"
+
+
+def _lines(node: yaml.Node, path: JsonPath, out: dict[JsonPath, int], depth: int = 0) -> None:
+    if path not in out:
+        out[path] = node.start_mark.line + 1
+    if depth > 100:
+        return
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                child = (*path, str(key.value))
+                out.setdefault(child, key.start_mark.line + 1)
+                _lines(value, child, out, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, (*path, i), out, depth + 1)
+
+
+class Document:
+    """One parsed YAML document with the line of every JSON path in it."""
+
+    def __init__(self, data: Any, lines: dict[JsonPath, int], index: int) -> None:
+        self.data = data
+        self.lines = lines
+        self.index = index
+
+    def line_of(self, path: JsonPath) -> int | None:
+        """The line of ``path``, or of its nearest ancestor present in the source."""
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line is not None:
+                return line
+        return None
+
+
+def parse_documents(text: str, *, where: str) -> list[Document]:
+    """Every YAML document in ``text`` (empty ones dropped), with line numbers."""
+    docs: list[Document] = []
+    try:
+        for index, node in enumerate(_compose_all(text)):
+            if node is None:
+                continue
+            loader = _Loader("")
+            try:
+                data = loader.construct_document(node)
+            finally:
+                loader.dispose()
+            lines: dict[JsonPath, int] = {}
+            _lines(node, (), lines)
+            docs.append(Document(data, lines, index))
+    except yaml.YAMLError as exc:
+        raise InputError(_describe(exc), where=where) from None
+    except RecursionError:
+        raise InputError("not valid YAML: nested too deeply", where=where) from None
+    return docs
+
+
+def load_mapping_file(path: Path, *, where: str) -> Document:
+    """One YAML file that must hold exactly one mapping (a values overlay, a spec file)."""
+    text = read_text(path, where=where)
+    docs = parse_documents(text, where=where)
+    if not docs:
+        return Document({}, {(): 1}, 0)
+    if len(docs) > 1:
+        raise InputError(f"{path} holds {len(docs)} YAML documents; expected one", where=where)
+    if not isinstance(docs[0].data, dict):
+        kind = type(docs[0].data).__name__
+        raise InputError(f"{path} must hold a YAML mapping (key: value), not a {kind}", where=where, fix="see --help")
+    return docs[0]

@@ -1,0 +1,1 @@
+"""Pure builders: plain dicts for every kind of document multus-gen emits."""

@@ -1,0 +1,77 @@
+"""HelmChart (helm.cattle.io/v1) builders for K3s's helm-controller (FACTS.md 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..knowledge import charts
+from ..plan import ChartPlan
+from ..render import dump_values
+from ..values import sort_keys
+
+API_VERSION = "helm.cattle.io/v1"
+#: The chart deploys its DaemonSets here, wherever the HelmChart object itself lives.
+TARGET_NAMESPACE = "kube-system"
+
+
+def helmchart(
+    *,
+    name: str,
+    namespace: str,
+    chart: str,
+    version: str,
+    values: dict[str, Any] | None,
+    failure_policy: str,
+    bootstrap: bool,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "repo": charts.CHART_REPO,
+        "chart": chart,
+        "version": version,
+        "targetNamespace": TARGET_NAMESPACE,
+    }
+    if bootstrap:
+        spec["bootstrap"] = True
+    spec["failurePolicy"] = failure_policy
+    if values:
+        spec["valuesContent"] = dump_values(sort_keys(values))
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "HelmChart",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def crd_chart_name(name: str) -> str:
+    return f"{name}-crd"
+
+
+def build_helmcharts(plan: ChartPlan) -> list[dict[str, Any]]:
+    """The HelmChart documents for ``plan``: the companion CRD chart first (when needed), then rke2-multus."""
+    opts = plan.opts
+    docs: list[dict[str, Any]] = []
+    if plan.crd_chart_version is not None:
+        docs.append(
+            helmchart(
+                name=crd_chart_name(opts.name),
+                namespace=opts.namespace,
+                chart=charts.CRD_CHART_NAME,
+                version=plan.crd_chart_version,
+                values=plan.crd_values,
+                failure_policy=opts.failure_policy,
+                bootstrap=opts.bootstrap,
+            )
+        )
+    docs.append(
+        helmchart(
+            name=opts.name,
+            namespace=opts.namespace,
+            chart=charts.CHART_NAME,
+            version=opts.chart_version,
+            values=plan.values,
+            failure_policy=opts.failure_policy,
+            bootstrap=opts.bootstrap,
+        )
+    )
+    return docs

@@ -1,0 +1,157 @@
+"""Chart values: overlay loading, placeholder filling, merging, user sources, invariant checks.
+
+Composition order (low to high): distribution overlay, IPAM overlay, version-gate overlays, every user
+``-f`` file in order, every ``--set``, every ``--set-string`` -- helm's own order (FACTS.md 10). Maps
+merge recursively; lists and scalars replace; a null is kept, so that it reaches helm and deletes the
+chart default there (helm-controller passes valuesContent to helm as a values file, FACTS.md 5).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+from .loaders import json_path, load_mapping_file
+from .strvals import parse_set
+
+Values = dict[str, Any]
+
+
+@cache
+def _overlay_text(name: str) -> str:
+    ref = resources.files("multus_gen.overlays").joinpath(*f"{name}.yaml".split("/"))
+    try:
+        return ref.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LookupError(f"overlay {name}.yaml is not shipped with multus-gen") from None
+
+
+def overlay_names() -> list[str]:
+    """Every shipped overlay, as ``folder/name`` without ``.yaml`` (for tests and docs)."""
+    root = resources.files("multus_gen.overlays")
+    names: list[str] = []
+    for entry in root.iterdir():
+        if entry.is_dir():
+            names += [f"{entry.name}/{f.name[:-5]}" for f in entry.iterdir() if f.name.endswith(".yaml")]
+        elif entry.name.endswith(".yaml"):
+            names.append(entry.name[:-5])
+    return sorted(names)
+
+
+def _fill(value: Any, params: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format_map(params)
+    if isinstance(value, dict):
+        return {k: _fill(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, params) for v in value]
+    return value
+
+
+def load_overlay(name: str, params: Mapping[str, str]) -> Values:
+    """A shipped overlay with its ``{placeholders}`` filled from ``params``."""
+    data = yaml.safe_load(_overlay_text(name)) or {}
+    if not isinstance(data, dict):
+        raise LookupError(f"overlay {name}.yaml is not a mapping")
+    filled: Values = _fill(data, params)
+    return filled
+
+
+def merge(base: Values, over: Mapping[str, Any]) -> Values:
+    """A new dict: ``over`` merged into ``base``. Maps merge, everything else replaces, nulls are kept."""
+    out = dict(base)
+    for key, value in over.items():
+        current = out.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[key] = merge(current, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@dataclass(frozen=True)
+class UserValues:
+    """The user's value sources, in the order given on the command line."""
+
+    files: tuple[Path, ...] = ()
+    set: tuple[str, ...] = ()
+    set_string: tuple[str, ...] = ()
+
+
+#: Chart values nest a handful of levels; refuse absurd depths before anything recurses over them.
+MAX_DEPTH = 64
+
+
+def _check_keys(data: Any, where: str, path: tuple[str | int, ...] = ()) -> None:
+    if len(path) > MAX_DEPTH:
+        raise InputError(f"values nest more than {MAX_DEPTH} levels deep at {json_path(path[:8])}...", where=where)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raise InputError(
+                    f"key {key!r} at {json_path(path)} is not a string",
+                    where=where,
+                    fix="quote the key",
+                )
+            _check_keys(value, where, (*path, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _check_keys(item, where, (*path, i))
+    elif not (data is None or isinstance(data, (str, int, float, bool))):
+        raise InputError(
+            f"value at {json_path(path)} is a {type(data).__name__}, which chart values cannot hold",
+            where=where,
+            fix="quote it to make it a string",
+        )
+
+
+def apply_user_values(base: Values, user: UserValues) -> Values:
+    """Apply the user's ``-f`` files, then ``--set``, then ``--set-string`` over ``base``."""
+    values = copy.deepcopy(base)
+    for path in user.files:
+        where = f"-f {path}"
+        doc = load_mapping_file(path, where=where)
+        _check_keys(doc.data, where)
+        values = merge(values, doc.data)
+    for expr in user.set:
+        values = parse_set(expr, into=values, flag="--set")
+        _check_keys(values, "--set")
+    for expr in user.set_string:
+        values = parse_set(expr, string_values=True, into=values, flag="--set-string")
+        _check_keys(values, "--set-string")
+    return values
+
+
+def compose(overlays: Iterable[str], params: Mapping[str, str], user: UserValues) -> Values:
+    """Shipped overlays in order, then the user's sources."""
+    values: Values = {}
+    for name in overlays:
+        values = merge(values, load_overlay(name, params))
+    return apply_user_values(values, user)
+
+
+def get_path(values: Mapping[str, Any], *keys: str) -> Any:
+    """``values[k1][k2]...`` or None when any step is missing or not a map."""
+    node: Any = values
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def sort_keys(value: Any) -> Any:
+    """A copy with every mapping's keys in sorted order (canonical output)."""
+    if isinstance(value, dict):
+        return {k: sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sort_keys(v) for v in value]
+    return value

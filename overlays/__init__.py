@@ -1,0 +1,1 @@
+"""YAML value overlays shipped as package data: multus_gen.overlays."""

@@ -1,0 +1,50 @@
+"""Shared test fixtures.
+
+``shared`` is the one way tests reach ../shared (FACTS, upstream fixtures): it honours
+``MULTUS_GEN_SHARED`` and defaults to ``../shared`` next to the checkout. ``require_real`` turns a
+missing real part (helm engine, CNI plugins, root, kubectl, ../shared) into a skip with a clear reason,
+or into a failure when ``MULTUS_GEN_REQUIRE_REAL=1`` (as CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def real_required() -> bool:
+    return os.environ.get("MULTUS_GEN_REQUIRE_REAL", "") not in ("", "0", "false", "no")
+
+
+def missing_real_part(reason: str) -> NoReturn:
+    """Skip (or, under MULTUS_GEN_REQUIRE_REAL=1, fail) because a real part is missing."""
+    if real_required():
+        pytest.fail(f"MULTUS_GEN_REQUIRE_REAL=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("MULTUS_GEN_SHARED")
+    return Path(env).resolve() if env else (CHECKOUT.parent / "shared").resolve()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The ../shared folder (FACTS.md, fixtures/), read-only."""
+    path = shared_dir()
+    if not (path / "fixtures").is_dir():
+        missing_real_part(
+            f"../shared fixtures not found at {path} (set MULTUS_GEN_SHARED to the folder holding fixtures/)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def require_real():  # type: ignore[no-untyped-def]
+    """Call ``require_real("why")`` to skip/fail for a missing real part."""
+    return missing_real_part

@@ -1,0 +1,102 @@
+"""rke2-multus version knowledge (FACTS.md 3): gates, CRD split, refusals."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from multus_gen.errors import InputError
+from multus_gen.knowledge import charts
+from multus_gen.options import resolve_chart_version
+
+
+@pytest.mark.parametrize(
+    ("version", "layout", "status", "autoconfig"),
+    [
+        ("v3.7.1-build2021041601", "fixed-mounts", "supported", False),
+        ("4.1.000", "fixed-mounts", "supported", False),
+        ("v4.2.105", "fixed-mounts", "supported", False),
+        ("v4.2.106", "fixed-mounts", "supported", False),
+        ("v4.2.107", "mismatched-flags", "broken", False),
+        ("v4.2.200", "mismatched-flags", "broken", False),
+        ("v4.2.201", "double-mount", "broken", False),
+        ("v4.2.202", "host-prefixed", "supported", True),
+        ("v4.2.418", "host-prefixed", "supported", True),
+        ("v4.3.017", "host-prefixed", "supported", True),
+    ],
+)
+def test_layout_gates(version: str, layout: str, status: str, autoconfig: bool) -> None:
+    facts = charts.chart_facts(version)
+    assert facts.layout.value == layout
+    assert facts.status == status
+    assert facts.sets_autoconfig_dir is autoconfig
+    assert facts.published
+
+
+@pytest.mark.parametrize(
+    ("version", "crd"),
+    [
+        ("v4.2.418", None),
+        ("v4.3.008", None),
+        ("v4.3.009", "4.3.010"),  # rke2-multus-crd 4.3.009 fails under helm-controller
+        ("v4.3.010", "4.3.010"),
+        ("v4.3.017", "4.3.017"),
+        ("v4.3.099", "4.3.099"),  # newer than the index: same number, unverified
+    ],
+)
+def test_crd_companion(version: str, crd: str | None) -> None:
+    assert charts.companion_crd_version(version) == crd
+
+
+def test_every_published_version_has_facts() -> None:
+    for version in charts.PUBLISHED:
+        facts = charts.chart_facts(version)
+        assert facts.status in (charts.SUPPORTED, charts.BROKEN)
+    assert len(charts.PUBLISHED) == len(set(charts.PUBLISHED))
+    assert charts.DEFAULT_CHART_VERSION == "v4.3.017"
+    assert set(charts.VERIFIED) <= set(charts.PUBLISHED)
+
+
+def test_published_is_sorted_oldest_first() -> None:
+    keys = [charts.version_key(v) for v in charts.PUBLISHED]
+    assert keys == sorted(keys)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("given", "fix_mentions"),
+    [
+        ("v4.2.107", "v4.2.202"),
+        ("v4.2.200", "v4.2.202"),
+        ("v4.2.201", "v4.2.202"),
+        ("4.3.017", "v4.3.017"),  # rke2-multus versions carry a v; only rke2-multus-crd has none
+        ("v4.1.000", "4.1.000"),  # ...except 4.1.000
+        ("v4.2.306", "v4.2.307"),  # a gap in the index: the nearest good version above
+        ("v9.9.9", "--allow-unknown-chart-version"),
+        ("latest", "v4.3.017"),
+    ],
+)
+def test_refused_versions_name_the_fix(given: str, fix_mentions: str) -> None:
+    with pytest.raises(InputError) as info:
+        resolve_chart_version(given, allow_unknown=False)
+    assert info.value.where == "--chart-version"
+    assert fix_mentions in info.value.one_line()
+    assert "\n" not in info.value.one_line()
+
+
+def test_unknown_newer_version_needs_opt_in() -> None:
+    assert resolve_chart_version("v4.3.099", allow_unknown=True) == "v4.3.099"
+    with pytest.raises(InputError):
+        resolve_chart_version("v4.3.099", allow_unknown=False)
+    # an older gap stays refused even with the opt-in
+    with pytest.raises(InputError):
+        resolve_chart_version("v4.2.306", allow_unknown=True)
+
+
+def test_published_matches_the_repository_index(shared: Path) -> None:
+    """The embedded version list is exactly the rke2-charts index (fixtures/charts/index-rke2-multus.tsv)."""
+    with open(shared / "fixtures/charts/index-rke2-multus.tsv", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert tuple(r["version"] for r in rows if r["chart"] == "rke2-multus") == charts.PUBLISHED
+    assert tuple(r["version"] for r in rows if r["chart"] == "rke2-multus-crd") == charts.PUBLISHED_CRD

@@ -1,0 +1,74 @@
+"""K3s path knowledge: the bin-dir gate and path layout (FACTS.md 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from multus_gen.knowledge import k3s
+
+STABLE = "/var/lib/rancher/k3s/data/cni"
+LEGACY = "/var/lib/rancher/k3s/data/current/bin"
+
+
+@pytest.mark.parametrize(
+    ("version", "bin_dir"),
+    [
+        # the gate versions and their predecessors, as FACTS.md 2 lists them
+        ("v1.28.14+k3s1", LEGACY),
+        ("v1.28.15+k3s1", STABLE),
+        ("v1.29.9+k3s1", LEGACY),
+        ("v1.29.10+k3s1", STABLE),
+        ("v1.30.5+k3s1", LEGACY),
+        ("v1.30.6+k3s1", STABLE),
+        ("v1.31.1+k3s1", LEGACY),
+        ("v1.31.2+k3s1", STABLE),
+        ("v1.32.0+k3s1", STABLE),
+        ("v1.33.5+k3s1", STABLE),
+        ("v1.40.0+k3s1", STABLE),
+        # older minors never got the stable dir
+        ("v1.27.16+k3s1", LEGACY),
+        ("v1.26.15+k3s1", LEGACY),
+        # later patches of a gated minor
+        ("v1.28.20+k3s2", STABLE),
+        ("v1.30.14+k3s1", STABLE),
+        # a release candidate of the gate patch does not count as the release
+        ("v1.30.6-rc1+k3s1", LEGACY),
+        ("v1.32.0-rc2+k3s1", STABLE),
+        # the +k3sN suffix and the leading v are optional on input
+        ("1.31.2", STABLE),
+        ("v1.31.1", LEGACY),
+    ],
+)
+def test_bin_dir_gate(version: str, bin_dir: str) -> None:
+    paths = k3s.paths(k3s.DEFAULT_DATA_DIR, k3s.K3sVersion.parse(version))
+    assert paths.bin_dir == bin_dir
+    assert paths.bin_dir_stable is (bin_dir == STABLE)
+
+
+def test_paths_move_with_data_dir() -> None:
+    p = k3s.paths("/srv/k3s", k3s.K3sVersion.parse("v1.30.6+k3s1"))
+    assert p.conf_dir == "/srv/k3s/agent/etc/cni/net.d"
+    assert p.bin_dir == "/srv/k3s/data/cni"
+    assert p.multus_kubeconfig == "/srv/k3s/agent/etc/cni/net.d/multus.d/multus.kubeconfig"
+    assert p.whereabouts_conf == "/srv/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf"
+    assert p.whereabouts_kubeconfig == "/srv/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.kubeconfig"
+    assert p.manifests_dir == "/srv/k3s/server/manifests"
+    assert p.static_charts_dir == "/srv/k3s/server/static/charts"
+
+
+@pytest.mark.parametrize("text", ["", "v1", "v1.30", "1.30.x", "v1.30.5+rke2r1", "v1.30.5+k3s0", "v01.30.5", "latest"])
+def test_bad_versions(text: str) -> None:
+    with pytest.raises(ValueError):
+        k3s.K3sVersion.parse(text)
+
+
+def test_version_order_and_str() -> None:
+    v = k3s.K3sVersion.parse
+    assert v("v1.30.5+k3s1") < v("v1.30.5+k3s2") < v("v1.30.6-rc1+k3s1") < v("v1.30.6+k3s1") < v("v1.31.0+k3s1")
+    assert str(v("1.30.5")) == "v1.30.5+k3s1"
+    assert str(v("v1.30.6-rc1+k3s2")) == "v1.30.6-rc1+k3s2"
+
+
+def test_default_version_is_parseable_and_current() -> None:
+    version = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
+    assert k3s.has_stable_cni_bin(version)
