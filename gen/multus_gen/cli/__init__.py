@@ -60,10 +60,15 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    from . import generate
+#: Command modules, in --help order; each has ``register(app)`` and keeps heavy imports inside commands.
+COMMAND_MODULES = ("generate",)
 
-    generate.register(app)
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(app)
 
 
 _register()

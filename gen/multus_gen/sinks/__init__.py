@@ -1,0 +1,80 @@
+"""Sinks: the only place with side effects. Outcome types shared by ``folder`` and ``git``.
+
+This module imports neither GitPython nor anything heavy, so the CLI can use these types freely;
+``multus_gen.sinks.git`` (which imports GitPython) is imported only by the ``commit`` command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from multus_gen.errors import DeliveryError
+
+WriteStatus = Literal["written", "up to date", "would write"]
+CommitStatus = Literal["committed", "up to date"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a folder/file write did to one target.
+
+    ``status``: ``"written"`` (the file was replaced atomically), ``"up to date"`` (it already held
+    these bytes and was not touched), ``"would write"`` (dry run: it differs or is missing).
+    ``diff``: a unified diff against the current file when asked for (``""`` if identical), else None.
+    """
+
+    path: Path
+    status: WriteStatus
+    diff: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    """What ``sinks.git.commit_manifests`` did.
+
+    ``status``: ``"committed"`` (a new commit on ``branch``) or ``"up to date"`` (the branch already
+    held these bytes; no commit). ``sha``: the branch tip afterwards (None only if the branch still
+    does not exist). ``pushed``: the branch was pushed to the remote in this run. ``rebased``: the
+    remote had moved on and our commit was re-made on top of the remote tip before pushing.
+    ``paths``: the repository-relative paths that were delivered.
+    """
+
+    status: CommitStatus
+    branch: str
+    sha: str | None
+    paths: tuple[str, ...]
+    pushed: bool = False
+    rebased: bool = False
+
+
+def clean_relative_path(path: str, *, where: str | None = None) -> str:
+    """Normalize a manifest path (POSIX, relative) or refuse it.
+
+    Refused: empty, absolute, containing a ``..`` component, a NUL byte, or ending in ``/``.
+    ``.`` and empty components are dropped (``./a//b.yaml`` -> ``a/b.yaml``).
+    """
+    where = where or (path or "<empty path>")
+    if not path or "\0" in path:
+        raise DeliveryError("manifest path is empty or contains a NUL byte", where=where)
+    if path.startswith("/"):
+        raise DeliveryError(
+            "manifest path is absolute; it must be relative to the target folder or repository",
+            where=where,
+            fix="use a relative path such as multus.yaml",
+        )
+    if path.endswith("/"):
+        raise DeliveryError("manifest path names a folder, not a file", where=where)
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise DeliveryError(
+            "manifest path contains '..'; it must stay inside the target folder or repository",
+            where=where,
+        )
+    if not parts:
+        raise DeliveryError("manifest path names no file", where=where)
+    return "/".join(parts)
+
+
+__all__ = ["CommitOutcome", "CommitStatus", "Outcome", "WriteStatus", "clean_relative_path"]

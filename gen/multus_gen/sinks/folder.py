@@ -1,0 +1,416 @@
+"""Write manifests into a folder (the K3s auto-deploy folder) or one plain file, atomically.
+
+Guarantees (each one is tested in ``tests/unit/folder_sink_test.py`` / ``tests/real/crash_test.py``):
+
+* Atomic: the bytes go to a temporary file in the target's own folder, named
+  ``.<name>.<16 hex>.multus-gen.tmp`` (a dot file: the K3s deploy controller skips names starting
+  with ``.``), which is written, fsynced, given its mode and renamed over the target; the folder is
+  then fsynced. A reader (or K3s) sees the old complete file or the new complete file, never a
+  part, even if the writer is SIGKILLed. On any error the temporary file is removed.
+* Stale temporary files: a writer killed between creating and renaming its temporary file leaves it
+  behind (harmless to K3s: dot file). The next successful writer of the same target removes every
+  ``.<name>.<16 hex>.multus-gen.tmp`` it finds while it holds the lock (only writers holding that
+  lock create such files, so none of them can belong to a live writer).
+* Idempotent: a target that already holds the same bytes is not touched (no new mtime, so K3s does
+  not re-apply it): status ``"up to date"``.
+* Locked: compare-and-write of one target runs under ``fcntl.flock`` on ``.<name>.lock`` in the same
+  folder, so concurrent writers do not interleave and the last complete write wins. The lock file
+  is left in place on purpose (removing lock files races; K3s ignores dot files).
+* Refused with ``DeliveryError`` before anything is written: a missing or unwritable folder, a
+  target that is a symlink, a folder or another non-regular file, a ``<name>.skip`` K3s skip marker
+  next to the target, a symlinked sub-folder, and a manifest path that is absolute or contains ``..``.
+
+Nothing here prints: the functions return ``Outcome`` values and the CLI reports them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import errno
+import fcntl
+import os
+import re
+import secrets
+import stat
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from multus_gen.errors import DeliveryError
+from multus_gen.render import Manifest
+from multus_gen.sinks import Outcome, clean_relative_path
+
+TEMP_SUFFIX = ".multus-gen.tmp"
+"""Every temporary file of ours is ``.<target name>.<16 lowercase hex>`` followed by this suffix."""
+
+_DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def temp_file_pattern(name: str) -> re.Pattern[str]:
+    """The names of our temporary files for target file ``name`` (used for stale-file cleanup)."""
+    return re.compile(r"\." + re.escape(name) + r"\.[0-9a-f]{16}" + re.escape(TEMP_SUFFIX))
+
+
+def lock_file_name(name: str) -> str:
+    """The lock file (kept in the target's folder) that serializes writers of target ``name``."""
+    return f".{name}.lock"
+
+
+def write_manifests(
+    directory: Path,
+    manifests: Sequence[Manifest],
+    *,
+    dry_run: bool = False,
+    diff: bool = False,
+    fsync: bool = True,
+    mode: int = 0o600,
+    lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
+) -> list[Outcome]:
+    """Write every manifest to ``directory / manifest.path`` atomically; return one Outcome each.
+
+    ``directory`` must exist (K3s creates ``$DATA_DIR/server/manifests`` on its first start).
+    Manifest paths may name sub-folders, which are created (mode 0755) when missing. All targets
+    are checked before the first one is written, so a refusal writes nothing. ``dry_run`` writes
+    nothing (not even the lock file) and reports ``"would write"``; ``diff`` adds a unified diff
+    (``a/<path>`` / ``b/<path>``, ``/dev/null`` for a missing file). ``fsync=False`` skips the
+    fsync calls (for Git working trees); the rename stays atomic. ``mode`` is given to every file
+    written (also when it replaces a file with another mode; an up-to-date file keeps its mode).
+    Each file is replaced atomically, not the set: if an I/O error stops the run half-way, the
+    files before it are written (complete) and the rest are untouched.
+    """
+    directory = Path(directory)
+    _check_folder(directory, fix=f"create it with mkdir -p {directory}, or check --data-dir")
+    planned: list[tuple[str, bytes]] = []
+    seen: set[str] = set()
+    for manifest in manifests:
+        rel = clean_relative_path(manifest.path)
+        if rel in seen:
+            raise DeliveryError("two manifests have the same path", where=rel)
+        seen.add(rel)
+        data = _encode(manifest.content, rel)
+        _check_parents(directory, rel, create=False)
+        _check_target(directory / rel, rel, check_skip=True)
+        planned.append((rel, data))
+    outcomes = []
+    for rel, data in planned:
+        if not dry_run:
+            _check_parents(directory, rel, create=True)
+        outcomes.append(
+            _deliver(
+                directory / rel,
+                rel,
+                data,
+                dry_run=dry_run,
+                diff=diff,
+                fsync=fsync,
+                mode=mode,
+                lock_timeout=lock_timeout,
+                check_skip=True,
+            )
+        )
+    return outcomes
+
+
+def write_file(
+    path: Path,
+    content: str,
+    *,
+    dry_run: bool = False,
+    diff: bool = False,
+    fsync: bool = True,
+    mode: int = 0o600,
+    lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
+) -> Outcome:
+    """Write one file (``-o FILE``) atomically, with the same guarantees as ``write_manifests``.
+
+    The parent folder must exist. The diff labels use the file's name.
+    """
+    path = Path(path)
+    name = path.name
+    if name in ("", ".", ".."):
+        raise DeliveryError("output path names no file", where=str(path))
+    folder = path.parent
+    _check_folder(folder, fix=f"create the folder first: mkdir -p {folder}")
+    data = _encode(content, str(path))
+    _check_target(path, str(path), check_skip=True)
+    return _deliver(
+        path,
+        name,
+        data,
+        dry_run=dry_run,
+        diff=diff,
+        fsync=fsync,
+        mode=mode,
+        lock_timeout=lock_timeout,
+        check_skip=True,
+    )
+
+
+# -- internals (also used by sinks.git for the working-tree copy) ------------------------------------
+
+
+def _deliver(
+    target: Path,
+    label: str,
+    data: bytes,
+    *,
+    dry_run: bool,
+    diff: bool,
+    fsync: bool,
+    mode: int,
+    lock_timeout: float,
+    check_skip: bool,
+) -> Outcome:
+    if dry_run:
+        current = _read_current(target, label)
+        return _outcome(target, label, current, data, diff=diff, dry_run=True)
+    folder, name = target.parent, target.name
+    with _locked(folder, name, label, lock_timeout):
+        _remove_stale_temps(folder, name)
+        _check_target(target, label, check_skip=check_skip)
+        current = _read_current(target, label)
+        if current == data:
+            return _outcome(target, label, current, data, diff=diff, dry_run=False)
+        try:
+            _atomic_replace(folder, name, data, mode=mode, fsync=fsync)
+        except OSError as exc:
+            raise _os_error(exc, label, "could not write the file") from exc
+        return _outcome(target, label, current, data, diff=diff, dry_run=False)
+
+
+def _outcome(target: Path, label: str, current: bytes | None, data: bytes, *, diff: bool, dry_run: bool) -> Outcome:
+    text = unified_diff(current, data, label) if diff else None
+    if current == data:
+        return Outcome(target, "up to date", text)
+    return Outcome(target, "would write" if dry_run else "written", text)
+
+
+def unified_diff(current: bytes | None, new: bytes, label: str) -> str:
+    """A unified diff from ``current`` (None: no file) to ``new``; ``""`` when they are equal."""
+    if current == new:
+        return ""
+    old_lines = current.decode("utf-8", errors="replace").splitlines(keepends=True) if current else []
+    new_lines = new.decode("utf-8", errors="replace").splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(
+        old_lines,
+        new_lines,
+        fromfile=f"a/{label}" if current is not None else "/dev/null",
+        tofile=f"b/{label}",
+    ):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _encode(content: str, where: str) -> bytes:
+    try:
+        return content.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DeliveryError(f"manifest text cannot be encoded as UTF-8 ({exc.reason})", where=where) from exc
+
+
+def _check_folder(folder: Path, *, fix: str) -> None:
+    where = str(folder)
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        raise DeliveryError("folder does not exist", where=where, fix=fix) from None
+    except PermissionError:
+        raise DeliveryError(
+            "cannot reach the folder (permission denied)",
+            where=where,
+            fix="run as a user who may read it (the K3s data dir belongs to root: use sudo)",
+        ) from None
+    except NotADirectoryError:
+        raise DeliveryError("a parent of this path is not a folder", where=where) from None
+    except OSError as exc:
+        raise _os_error(exc, where, "cannot use the folder") from exc
+    if not stat.S_ISDIR(st.st_mode):
+        raise DeliveryError("not a folder", where=where)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DeliveryError(
+            "folder is not writable",
+            where=where,
+            fix="run as a user who may write there (the K3s manifests folder belongs to root: use sudo)",
+        )
+
+
+def _check_parents(base: Path, rel: str, *, create: bool) -> None:
+    """Refuse symlinked or non-folder sub-folders of ``rel`` under ``base``; create missing ones."""
+    current = base
+    for part in rel.split("/")[:-1]:
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            if not create:
+                return
+            try:
+                os.mkdir(current, 0o755)
+            except FileExistsError:
+                st = os.lstat(current)
+            except OSError as exc:
+                raise _os_error(exc, rel, f"cannot create folder {current}") from exc
+            else:
+                with contextlib.suppress(OSError):
+                    _fsync_folder(current.parent)
+                continue
+        except OSError as exc:
+            raise _os_error(exc, rel, f"cannot inspect {current}") from exc
+        if stat.S_ISLNK(st.st_mode):
+            raise DeliveryError(
+                f"{current} is a symlink; refusing to write through it",
+                where=rel,
+                fix="write into the real folder instead",
+            )
+        if not stat.S_ISDIR(st.st_mode):
+            raise DeliveryError(f"{current} is not a folder", where=rel)
+
+
+def _check_target(target: Path, label: str, *, check_skip: bool) -> None:
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise _os_error(exc, label, "cannot inspect the target") from exc
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise DeliveryError(
+                f"target {target} is a symlink; refusing to replace it",
+                where=label,
+                fix="remove the symlink, or write to the file it points to",
+            )
+        if stat.S_ISDIR(st.st_mode):
+            raise DeliveryError(f"target {target} is a folder", where=label)
+        if not stat.S_ISREG(st.st_mode):
+            raise DeliveryError(f"target {target} is not a regular file", where=label)
+    if check_skip:
+        skip = target.with_name(target.name + ".skip")
+        if os.path.lexists(skip):
+            raise DeliveryError(
+                f"K3s skip marker {skip} exists: K3s was told to leave {target.name} alone",
+                where=label,
+                fix=f"delete {skip.name} to let multus-gen manage the file, or use another file name",
+            )
+
+
+def _read_current(target: Path, label: str) -> bytes | None:
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(target, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DeliveryError(f"target {target} is a symlink; refusing to replace it", where=label) from None
+        raise _os_error(exc, label, "cannot read the current file") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DeliveryError(f"target {target} is not a regular file", where=label)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _os_error(exc, label, "cannot read the current file") from exc
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, name: str, label: str, timeout: float) -> Iterator[None]:
+    lock = folder / lock_file_name(name)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise _os_error(exc, label, f"cannot create the lock file {lock}") from exc
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DeliveryError(
+                        f"another writer holds {lock} for more than {timeout:g} s",
+                        where=label,
+                        fix="wait for the other multus-gen run to finish",
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove temp files left by killed writers of ``name`` (call only while holding its lock)."""
+    pattern = temp_file_pattern(name)
+    try:
+        with os.scandir(folder) as entries:
+            stale = [entry.path for entry in entries if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for path in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _atomic_replace(folder: Path, name: str, data: bytes, *, mode: int, fsync: bool) -> None:
+    """Write ``data`` to a dot temp file in ``folder`` and rename it over ``folder/name``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    tmp: Path | None = None
+    fd = -1
+    try:
+        for _attempt in range(100):
+            candidate = folder / f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+            try:
+                fd = os.open(candidate, flags, 0o600)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:  # pragma: no cover - 100 collisions of 64 random bits
+            raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if fsync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, folder / name)
+        tmp = None
+        if fsync:
+            _fsync_folder(folder)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _os_error(exc: OSError, where: str, what: str) -> DeliveryError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return DeliveryError(
+            f"{what}: permission denied",
+            where=where,
+            fix="run as a user who may write there (the K3s manifests folder belongs to root: use sudo)",
+        )
+    if exc.errno == errno.EROFS:
+        return DeliveryError(f"{what}: read-only file system", where=where)
+    return DeliveryError(f"{what}: {reason}", where=where)

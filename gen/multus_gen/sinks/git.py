@@ -1,0 +1,637 @@
+"""Commit manifests into a GitOps repository, touching nothing else of the user's.
+
+This is the only module that imports GitPython; the CLI imports it only for ``commit``.
+
+How a commit is made (plumbing only, never ``git add``/``git commit``/``git stash``):
+
+1. every manifest becomes a blob (``git hash-object -w --stdin``: the bytes as given, no filters);
+2. a temporary index (``GIT_INDEX_FILE`` in a temp folder) is read from the branch tip's tree, our
+   blobs are added to it and ``git write-tree`` gives the new tree; if it equals the tip's tree the
+   result is ``"up to date"`` and nothing is written;
+3. ``git commit-tree`` makes the commit and ``git update-ref refs/heads/B NEW OLD`` moves the branch
+   with compare-and-swap (a concurrent change of the branch makes us fail, not overwrite);
+4. only when B is the checked-out branch: each of our files is replaced atomically in the working
+   tree and its entry in the real index is set to our blob. Every other path -- staged, unstaged or
+   untracked -- stays byte-for-byte and state-for-state as it was.
+
+Identity: ``author`` if given, else ``user.name``/``user.email`` from git config (both must be set),
+else the fallback identity ``multus-gen <multus-gen@localhost>`` (``FALLBACK_IDENTITY``). The
+committer is the git config identity, else the same fallback. Hooks are not run and commits are
+not signed (plumbing does neither). Blobs are stored without clean/eol filters.
+
+A process killed while replacing a working-tree file may leave one untracked dot file
+``.<name>.<hex>.multus-gen.tmp`` next to it (the same pattern as ``sinks.folder``); the commit
+itself is all-or-nothing (``update-ref`` is atomic). Network commands never prompt
+(``GIT_TERMINAL_PROMPT=0``; ssh in batch mode unless the user configured ssh), and every message
+has ``user:password@`` removed from URLs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from multus_gen.errors import DeliveryError
+from multus_gen.render import Manifest
+from multus_gen.sinks import CommitOutcome, clean_relative_path
+from multus_gen.sinks import folder as _folder
+
+__all__ = ["FALLBACK_IDENTITY", "CommitOutcome", "commit_manifests", "redact_credentials"]
+
+FALLBACK_IDENTITY = ("multus-gen", "multus-gen@localhost")
+"""Author/committer used when neither ``author`` nor git config ``user.name``+``user.email`` is set."""
+
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s]*@")
+_FILE_MODES = ("100644", "100755")
+
+
+def redact_credentials(text: str) -> str:
+    """Remove ``user:password@`` (or ``token@``) from every URL in ``text``."""
+    return _URL_CREDENTIALS.sub(r"\1", text)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    kind: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class _Item:
+    path: str
+    data: bytes
+    blob: str
+    mode: str
+
+
+class _Git:
+    """Runs git commands in one repository; errors become DeliveryError with credentials removed."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+
+    def run(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+    ) -> tuple[int, str, str]:
+        full_env = {"GIT_LITERAL_PATHSPECS": "1", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+        command = ["git", *args]
+        if stdin is None:
+            status, out, err = self.repo.git.execute(
+                command, with_extended_output=True, with_exceptions=False, env=full_env
+            )
+        else:
+            with tempfile.TemporaryFile() as handle:
+                handle.write(stdin)
+                handle.seek(0)
+                status, out, err = self.repo.git.execute(
+                    command, istream=handle, with_extended_output=True, with_exceptions=False, env=full_env
+                )
+        if check and status != 0:
+            raise DeliveryError(f"git {args[0]} failed: {_last_lines(err or out)}", where=self.where)
+        return status, out, err
+
+    def out(self, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> str:
+        return self.run(*args, env=env, stdin=stdin)[1]
+
+    def ok(self, *args: str) -> str | None:
+        """stdout of a command that may fail (None then)."""
+        status, out, _err = self.run(*args, check=False)
+        return out if status == 0 else None
+
+    @property
+    def where(self) -> str:
+        return str(self.repo.working_tree_dir or self.repo.git_dir)
+
+    def commit_of(self, rev: str) -> str | None:
+        return self.ok("rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+
+    def entry(self, treeish: str | None, path: str) -> _Entry | None:
+        """The tree entry at ``path`` in ``treeish`` (None if absent or treeish is None)."""
+        if treeish is None:
+            return None
+        out = self.out("ls-tree", "-z", "--full-tree", treeish, "--", path)
+        for record in out.split("\0"):
+            meta, _, name = record.partition("\t")
+            if name == path:
+                mode, kind, sha = meta.split(" ")
+                return _Entry(mode, kind, sha)
+        return None
+
+    def blob_at(self, treeish: str | None, path: str) -> str | None:
+        found = self.entry(treeish, path)
+        return found.sha if found is not None and found.kind == "blob" else None
+
+    def index_blob(self, path: str) -> str | None:
+        """The real index's blob for ``path``; ``"unmerged"`` for a conflict, None if absent."""
+        shas = []
+        for record in self.out("ls-files", "-s", "-z", "--", path).split("\0"):
+            meta, _, name = record.partition("\t")
+            if name == path:
+                _mode, sha, stage = meta.split(" ")
+                shas.append(sha if stage == "0" else "unmerged")
+        if not shas:
+            return None
+        return shas[0] if len(shas) == 1 else "unmerged"
+
+
+def commit_manifests(
+    repo_path: Path,
+    manifests: Sequence[Manifest],
+    *,
+    message: str,
+    branch: str | None = None,
+    force: bool = False,
+    push: bool = False,
+    remote: str = "origin",
+    author: tuple[str, str] | None = None,
+) -> CommitOutcome:
+    """Commit ``manifests`` (paths relative to the repository root) on ``branch``; optionally push.
+
+    * ``branch=None``: the checked-out branch (refused on a detached HEAD; an unborn branch in an
+      empty repository gets a root commit). Working tree and index are updated for our paths only.
+    * ``branch`` other than the checked-out one: committed on the ref alone (HEAD, index and working
+      tree are not touched). A missing branch starts at ``<remote>/<branch>`` when that
+      remote-tracking branch exists (as ``git checkout`` would), else at HEAD; if its start point
+      already holds our bytes the branch is just created there (status ``"up to date"``).
+    * A target path with uncommitted changes (staged, unstaged, or an untracked file in the way) is
+      refused unless ``force``; changes that equal exactly our new content are not a conflict.
+    * Refused: absolute paths, ``..``, paths inside ``.git``, a target or parent folder that is a
+      symlink (in the working tree or in the branch's tree), a target that is a folder.
+    * ``push``: push the branch to ``remote`` (also when the result is ``"up to date"``: an
+      earlier run's commit may still be unpushed). If the remote moved on, the local tip commit is
+      re-made on the fetched remote tip -- only if it is a one-parent commit that touches nothing
+      but our paths, its parent is on the remote, and the remote left our paths as they were (or
+      made them equal to ours) -- and pushed once more (``rebased=True``; on the checked-out branch
+      working tree and index follow with ``git read-tree -m -u``, which refuses to overwrite local
+      changes). If the remote already holds our bytes nothing is pushed (``pushed=False``; a local
+      commit made redundant by it is dropped: the branch moves to the remote tip, status
+      ``"up to date"``). Otherwise DeliveryError, with the local commit kept.
+    """
+    if not manifests:
+        raise DeliveryError("no manifests to commit")
+    if not message.strip():
+        raise DeliveryError("the commit message is empty", fix="pass a commit message")
+    repo = _open_repo(Path(repo_path))
+    g = _Git(repo)
+    worktree = Path(repo.working_tree_dir or ".")
+    paths_data = _check_paths(manifests)
+
+    head_ref = g.ok("symbolic-ref", "-q", "HEAD")
+    if branch is None:
+        if head_ref is None or not head_ref.startswith("refs/heads/"):
+            raise DeliveryError(
+                "HEAD is detached: there is no branch to commit on",
+                where=g.where,
+                fix="pass --branch NAME (created from HEAD when it does not exist)",
+            )
+        ref = head_ref
+    else:
+        ref = _branch_ref(g, branch)
+    branch_name = ref.removeprefix("refs/heads/")
+    checked_out = ref == head_ref
+    if not checked_out:
+        _refuse_if_checked_out_elsewhere(g, ref, worktree)
+
+    old = g.commit_of(ref)
+    created = old is None and not checked_out
+    base = old if not created else _start_point(g, remote, branch_name)
+    items = []
+    for path, data in paths_data:
+        _check_tree_path(g, base, path, branch_name)
+        found = g.entry(base, path)
+        mode = found.mode if found is not None and found.mode in _FILE_MODES else "100644"
+        blob = g.out("hash-object", "-w", "--stdin", stdin=data)
+        items.append(_Item(path, data, blob, mode))
+
+    pushing = _Pushing(remote, checked_out, created, message, author) if push else None
+    new_tree = _build_tree(g, base, items)
+    if base is not None and new_tree == g.out("rev-parse", f"{base}^{{tree}}"):
+        if created:  # the start point already holds our bytes: the new branch starts there
+            _update_ref(g, ref, base, None, message)
+        outcome = CommitOutcome("up to date", branch_name, base, tuple(i.path for i in items))
+        return _push_and_finish(g, outcome, ref, items, pushing) if pushing else outcome
+
+    if checked_out:
+        for item in items:
+            _check_worktree_path(worktree, item.path)
+        if not force:
+            _refuse_dirty(g, worktree, base, items)
+
+    author_id, committer_id = _identities(g, author)
+    new = _commit_tree(g, new_tree, base, message, author_id, committer_id)
+    _update_ref(g, ref, new, old, message)
+    if checked_out:
+        _sync_worktree(g, worktree, items, new, branch_name)
+    outcome = CommitOutcome("committed", branch_name, new, tuple(i.path for i in items))
+    return _push_and_finish(g, outcome, ref, items, pushing) if pushing else outcome
+
+
+# -- repository, paths, identities --------------------------------------------------------------------
+
+
+def _open_repo(path: Path) -> git.Repo:
+    try:
+        repo = git.Repo(path)
+    except git.NoSuchPathError:
+        raise DeliveryError("repository folder does not exist", where=str(path)) from None
+    except git.InvalidGitRepositoryError:
+        raise DeliveryError(
+            "not the top folder of a Git working tree",
+            where=str(path),
+            fix="pass the repository's root folder (git rev-parse --show-toplevel), or git init/clone it",
+        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise DeliveryError("bare repository: there is no working tree", where=str(path), fix="clone it first")
+    top = Path(repo.working_tree_dir).resolve()
+    if top != path.resolve():
+        raise DeliveryError(
+            f"not the top folder of the Git working tree ({top})",
+            where=str(path),
+            fix="pass the repository root; manifest paths are relative to it",
+        )
+    return repo
+
+
+def _check_paths(manifests: Sequence[Manifest]) -> list[tuple[str, bytes]]:
+    seen: set[str] = set()
+    result = []
+    for manifest in manifests:
+        path = clean_relative_path(manifest.path)
+        if any(part.lower() == ".git" for part in path.split("/")):
+            raise DeliveryError("manifest path points into .git", where=path)
+        if path in seen:
+            raise DeliveryError("two manifests have the same path", where=path)
+        seen.add(path)
+        try:
+            data = manifest.content.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DeliveryError(f"manifest text cannot be encoded as UTF-8 ({exc.reason})", where=path) from exc
+        result.append((path, data))
+    return result
+
+
+def _branch_ref(g: _Git, branch: str) -> str:
+    name = branch.removeprefix("refs/heads/")
+    if not name or name.startswith("-") or g.ok("check-ref-format", f"refs/heads/{name}") is None:
+        raise DeliveryError("not a valid branch name", where=f"--branch {branch}")
+    return f"refs/heads/{name}"
+
+
+def _start_point(g: _Git, remote: str, branch: str) -> str | None:
+    """Start of a branch missing locally: ``<remote>/<branch>`` if known (as git checkout does), else HEAD."""
+    return g.commit_of(f"refs/remotes/{remote}/{branch}") or g.commit_of("HEAD")
+
+
+def _refuse_if_checked_out_elsewhere(g: _Git, ref: str, worktree: Path) -> None:
+    listing = g.ok("worktree", "list", "--porcelain")
+    if not listing:
+        return
+    current: str | None = None
+    for line in listing.splitlines():
+        if line.startswith("worktree "):
+            current = line[len("worktree ") :]
+        elif line == f"branch {ref}" and current is not None and Path(current).resolve() != worktree.resolve():
+            raise DeliveryError(
+                f"branch {ref.removeprefix('refs/heads/')} is checked out in another worktree",
+                where=current,
+                fix="commit from that worktree, or choose another --branch",
+            )
+
+
+def _check_tree_path(g: _Git, base: str | None, path: str, branch: str) -> None:
+    """Refuse a path the branch's tree cannot take: beneath a file/symlink, or over a folder/symlink."""
+    if base is None:
+        return
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        found = g.entry(base, prefix)
+        if found is None:
+            return
+        last = depth == len(parts)
+        if found.mode == "120000":
+            what = "is" if last else "lies beneath"
+            raise DeliveryError(
+                f"{path} {what} a symlink ({prefix}) in branch {branch}; refusing to write through it",
+                where=path,
+            )
+        if found.kind == "commit":
+            raise DeliveryError(f"{prefix} is a submodule in branch {branch}", where=path)
+        if not last and found.kind != "tree":
+            raise DeliveryError(f"{prefix} is a file in branch {branch}, not a folder", where=path)
+        if last and found.kind == "tree":
+            raise DeliveryError(f"{path} is a folder in branch {branch}", where=path)
+
+
+def _check_worktree_path(worktree: Path, path: str) -> None:
+    """Refuse symlinks (escaping or not) on the way to our file in the working tree."""
+    top = worktree.resolve()
+    current = worktree
+    parts = path.split("/")
+    for depth, part in enumerate(parts, start=1):
+        current = current / part
+        try:
+            st_mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            break
+        except OSError as exc:
+            raise DeliveryError(f"cannot inspect {current}: {exc.strerror}", where=path) from exc
+        last = depth == len(parts)
+        if os.path.islink(current):
+            resolved = current.resolve()
+            escapes = resolved != top and top not in resolved.parents
+            reason = f"resolves outside the repository ({resolved})" if escapes else "is a symlink"
+            raise DeliveryError(f"{current.relative_to(worktree)} {reason}; refusing to write", where=path)
+        if not last and not _is_dir(st_mode):
+            raise DeliveryError(f"{current.relative_to(worktree)} is not a folder", where=path)
+        if last and _is_dir(st_mode):
+            raise DeliveryError(f"{path} is a folder in the working tree", where=path)
+    resolved = (worktree / path).resolve()
+    if top not in resolved.parents:
+        raise DeliveryError(f"{path} resolves outside the repository ({resolved})", where=path)
+
+
+def _is_dir(st_mode: int) -> bool:
+    return stat.S_ISDIR(st_mode)
+
+
+def _identities(g: _Git, author: tuple[str, str] | None) -> tuple[tuple[str, str], tuple[str, str]]:
+    name = g.ok("config", "--get", "user.name")
+    email = g.ok("config", "--get", "user.email")
+    configured = (name, email) if name and email else FALLBACK_IDENTITY
+    return (author or configured), configured
+
+
+def _ident_env(author: tuple[str, str], committer: tuple[str, str]) -> dict[str, str]:
+    return {
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
+    }
+
+
+# -- plumbing -----------------------------------------------------------------------------------------
+
+
+def _build_tree(g: _Git, base: str | None, items: Sequence[_Item]) -> str:
+    with tempfile.TemporaryDirectory(prefix="multus-gen-index-") as tmp:
+        env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+        if base is None:
+            g.run("read-tree", "--empty", env=env)
+        else:
+            g.run("read-tree", base, env=env)
+        info = "".join(f"{item.mode} {item.blob}\t{item.path}\0" for item in items)
+        g.run("update-index", "--add", "-z", "--index-info", env=env, stdin=info.encode("utf-8"))
+        return g.out("write-tree", env=env)
+
+
+def _commit_tree(
+    g: _Git,
+    tree: str,
+    parent: str | None,
+    message: str,
+    author: tuple[str, str],
+    committer: tuple[str, str],
+) -> str:
+    args = ["commit-tree", tree]
+    if parent is not None:
+        args += ["-p", parent]
+    text = message.strip("\n") + "\n"
+    return g.out(*args, "-F", "-", env=_ident_env(author, committer), stdin=text.encode("utf-8"))
+
+
+def _update_ref(g: _Git, ref: str, new: str, old: str | None, message: str) -> None:
+    reason = "multus-gen: " + (message.strip().splitlines() or [""])[0]
+    status, _out, err = g.run("update-ref", "-m", reason, ref, new, old or "", check=False)
+    if status != 0:
+        raise DeliveryError(
+            f"branch {ref.removeprefix('refs/heads/')} changed while committing: {_last_lines(err)}",
+            where=g.where,
+            fix="run the command again",
+        )
+
+
+def _refuse_dirty(g: _Git, worktree: Path, head: str | None, items: Sequence[_Item]) -> None:
+    """Refuse paths whose index or working-tree content is neither HEAD's nor ours."""
+    dirty = []
+    for item in items:
+        allowed = {g.blob_at(head, item.path), item.blob}
+        index_blob = g.index_blob(item.path)
+        exists = os.path.lexists(worktree / item.path)
+        work_blob = g.out("hash-object", "--", item.path) if exists else None
+        if index_blob not in allowed or work_blob not in allowed:
+            dirty.append(item.path)
+    if dirty:
+        raise DeliveryError(
+            f"uncommitted changes in {', '.join(dirty)} would be overwritten",
+            where=g.where,
+            fix="commit or discard them first, or pass --force to overwrite them",
+        )
+
+
+def _sync_worktree(g: _Git, worktree: Path, items: Sequence[_Item], new: str, branch: str) -> None:
+    """Make our paths clean in the checked-out branch: working-tree file and real index entry."""
+    for item in items:
+        target = worktree / item.path
+        try:
+            _folder._check_parents(worktree, item.path, create=True)
+            current = _folder._read_current(target, item.path)
+            if current != item.data:
+                file_mode = 0o755 if item.mode == "100755" else 0o644
+                _folder._atomic_replace(target.parent, target.name, item.data, mode=file_mode, fsync=False)
+            g.run("update-index", "--add", "--", item.path)
+            if g.index_blob(item.path) != item.blob:
+                # Clean/eol filters changed the bytes: record our blob itself.
+                g.run("update-index", "--add", "--cacheinfo", f"{item.mode},{item.blob},{item.path}")
+        except (DeliveryError, OSError) as exc:
+            why = exc.message if isinstance(exc, DeliveryError) else (exc.strerror or str(exc))
+            raise DeliveryError(
+                f"committed {new[:12]} on {branch}, but could not update {item.path} in the working tree/index: {why}",
+                where=g.where,
+                fix=f"run: git checkout HEAD -- {item.path}",
+            ) from exc
+
+
+def _last_lines(text: str, count: int = 3) -> str:
+    lines = [line.strip() for line in redact_credentials(text).splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("hint:")]
+    return " / ".join(lines[-count:]) or "no message"
+
+
+# -- push ---------------------------------------------------------------------------------------------
+
+
+def _network_env(g: _Git) -> dict[str, str]:
+    """Never prompt: no terminal credential prompts; ssh in batch mode unless the user set ssh up."""
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    if not (os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")) and not g.ok(
+        "config", "--get", "core.sshCommand"
+    ):
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    return env
+
+
+def _push(g: _Git, remote: str, ref: str) -> tuple[str, str]:
+    """Push ``ref`` to the same name on ``remote``: ("ok"|"rejected"|"error", message)."""
+    status, out, err = g.run("push", "--porcelain", "--", remote, f"{ref}:{ref}", env=_network_env(g), check=False)
+    if status == 0:
+        return "ok", ""
+    for line in out.splitlines():
+        if line.startswith("!") and "[rejected]" in line and ("fetch first" in line or "non-fast-forward" in line):
+            return "rejected", _last_lines(line)
+    return "error", _last_lines(err + "\n" + out)
+
+
+def _fetch(g: _Git, remote: str, ref: str) -> str:
+    status, _out, err = g.run("fetch", "--no-tags", "--", remote, ref, env=_network_env(g), check=False)
+    if status != 0:
+        raise DeliveryError(
+            f"push was rejected and fetching {ref.removeprefix('refs/heads/')} from "
+            f"{redact_credentials(remote)} failed: {_last_lines(err)}",
+            where=g.where,
+        )
+    return g.out("rev-parse", "--verify", "FETCH_HEAD^{commit}")
+
+
+@dataclass(frozen=True)
+class _Pushing:
+    remote: str
+    checked_out: bool
+    created: bool  # the local branch did not exist before this run (its start point is not "ours")
+    message: str
+    author: tuple[str, str] | None
+
+
+def _push_and_finish(g: _Git, outcome: CommitOutcome, ref: str, items: Sequence[_Item], how: _Pushing) -> CommitOutcome:
+    """Push; if the remote moved on, re-make our commit on the remote tip and push once more."""
+    branch, remote = outcome.branch, how.remote
+    kept = f"the local commit {outcome.sha[:12]} on {branch} is kept" if outcome.sha else "nothing was committed"
+    result, detail = _push(g, remote, ref)
+    if result == "ok":
+        return dataclasses.replace(outcome, pushed=True)
+    if result == "error":
+        raise DeliveryError(
+            f"push of {branch} to {redact_credentials(remote)} failed: {detail}; {kept}",
+            where=g.where,
+            fix="check the remote's URL and credentials, then run again",
+        )
+    tip = outcome.sha
+    assert tip is not None  # a rejected push means there was something to push
+    remote_tip = _fetch(g, remote, ref)
+    conflict_fix = f"pull {branch}, resolve, and run again"
+    if how.created:
+        # A branch new in this run: its start point was only a guess, so start over from the remote tip.
+        return _rebase(g, outcome, ref, items, how, tip, remote_tip, kept, conflict_fix)
+    if g.ok("merge-base", "--is-ancestor", tip, remote_tip) is not None:
+        # The remote already contains everything we have: it only matters whether it has our bytes.
+        changed = [item.path for item in items if g.blob_at(remote_tip, item.path) != item.blob]
+        if changed:
+            raise DeliveryError(
+                f"the remote changed {', '.join(changed)} on {branch} after your last pull",
+                where=g.where,
+                fix=conflict_fix,
+            )
+        return outcome
+    # Re-make the tip commit on the remote tip: allowed if it is a one-parent commit touching only
+    # our paths, its parent is on the remote, and the remote left our paths alone (or made them ours).
+    parents = g.out("rev-list", "--parents", "-n", "1", tip).split()[1:]
+    parent = parents[0] if parents else None
+    if len(parents) > 1:
+        raise DeliveryError(
+            f"{branch} ends in a merge commit the remote does not have; {kept}",
+            where=g.where,
+            fix=conflict_fix,
+        )
+    ours = {item.path for item in items}
+    touched = set(
+        filter(None, g.out("diff-tree", "-r", "-z", "--name-only", "--no-commit-id", "--root", tip).split("\0"))
+    )
+    if not touched <= ours or (parent is not None and g.ok("merge-base", "--is-ancestor", parent, remote_tip) is None):
+        raise DeliveryError(
+            f"{branch} has local commits that are not on {redact_credentials(remote)}, so the push was "
+            f"rejected; {kept}",
+            where=g.where,
+            fix=conflict_fix,
+        )
+    conflicts = [
+        item.path for item in items if g.blob_at(remote_tip, item.path) not in {g.blob_at(parent, item.path), item.blob}
+    ]
+    if conflicts:
+        raise DeliveryError(
+            f"the remote changed {', '.join(conflicts)} on {branch} differently; {kept}",
+            where=g.where,
+            fix=conflict_fix,
+        )
+    return _rebase(g, outcome, ref, items, how, tip, remote_tip, kept, conflict_fix)
+
+
+def _rebase(
+    g: _Git,
+    outcome: CommitOutcome,
+    ref: str,
+    items: Sequence[_Item],
+    how: _Pushing,
+    tip: str,
+    remote_tip: str,
+    kept: str,
+    conflict_fix: str,
+) -> CommitOutcome:
+    branch, remote, checked_out, message = outcome.branch, how.remote, how.checked_out, how.message
+    for item in items:
+        _check_tree_path(g, remote_tip, item.path, f"{remote}/{branch}")
+    new_tree = _build_tree(g, remote_tip, items)
+    status = outcome.status
+    if new_tree == g.out("rev-parse", f"{remote_tip}^{{tree}}"):
+        rebased = remote_tip
+    elif outcome.status == "committed" or not how.created:
+        author, committer, tip_message = _commit_details(g, tip)  # re-make the tip commit
+        rebased = _commit_tree(g, new_tree, remote_tip, tip_message, author, committer)
+    else:  # a new branch whose start point already had our bytes: a fresh commit of this run
+        author, committer = _identities(g, how.author)
+        rebased = _commit_tree(g, new_tree, remote_tip, message, author, committer)
+        status = "committed"
+    if checked_out:
+        code, _out, err = g.run("read-tree", "-m", "-u", tip, rebased, check=False)
+        if code != 0:
+            raise DeliveryError(
+                f"the remote moved on and changed files you have modified locally ({_last_lines(err)}); {kept}",
+                where=g.where,
+                fix=conflict_fix,
+            )
+    try:
+        _update_ref(g, ref, rebased, tip, message)
+    except DeliveryError:
+        if checked_out:
+            g.run("read-tree", "-m", "-u", rebased, tip, check=False)
+        raise
+    if rebased == remote_tip:
+        return CommitOutcome("up to date", branch, rebased, outcome.paths, pushed=False, rebased=True)
+    result, detail = _push(g, remote, ref)
+    if result != "ok":
+        raise DeliveryError(
+            f"push of {branch} failed again after rebasing onto the remote: {detail}; "
+            f"the local commit {rebased[:12]} on {branch} is kept",
+            where=g.where,
+            fix="run again",
+        )
+    return CommitOutcome(status, branch, rebased, outcome.paths, pushed=True, rebased=True)
+
+
+def _commit_details(g: _Git, commit: str) -> tuple[tuple[str, str], tuple[str, str], str]:
+    """Author, committer and message of ``commit`` (to re-make it on the remote tip)."""
+    fields = g.out("log", "-1", "--format=%an%x00%ae%x00%cn%x00%ce%x00%B", commit).split("\0", 4)
+    return (fields[0], fields[1]), (fields[2], fields[3]), fields[4]
