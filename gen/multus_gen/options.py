@@ -121,11 +121,24 @@ def resolve_chart_version(value: str | None, *, allow_unknown: bool, where: str 
     )
 
 
+def normalize_ipams(ipams: tuple[str, ...] | list[str], *, where: str = "--ipam") -> tuple[str, ...]:
+    """Unique IPAMs in the fixed order of ``IPAMS`` (so the output does not depend on input order)."""
+    for ipam in ipams:
+        if ipam not in IPAMS:
+            raise InputError(f"unknown IPAM {ipam!r}", where=where, fix="use one of " + ", ".join(IPAMS))
+    chosen = tuple(i for i in IPAMS if i in ipams)
+    return chosen or ("host-local",)
+
+
 @dataclass(frozen=True)
 class GenOptions:
-    """Inputs of every command that generates the Multus chart installation."""
+    """Inputs of every command that generates the Multus chart installation.
 
-    ipam: str = "host-local"
+    ``ipams``: every IPAM the cluster's networks use (a spec file can mix them); the chart gets what each
+    one needs. ``ipam`` joins them for messages (``whereabouts+dhcp``).
+    """
+
+    ipams: tuple[str, ...] = ("host-local",)
     distro: str = "k3s"
     k3s_version: k3s.K3sVersion = field(default_factory=lambda: k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION))
     data_dir: str = k3s.DEFAULT_DATA_DIR
@@ -137,10 +150,14 @@ class GenOptions:
     bootstrap: bool = True
     allow_unknown_chart_version: bool = False
 
+    @property
+    def ipam(self) -> str:
+        return "+".join(self.ipams)
+
 
 def make_gen_options(
     *,
-    ipam: str = "host-local",
+    ipam: str | tuple[str, ...] = "host-local",
     k3s_version: str | None = None,
     data_dir: str | None = None,
     chart_version: str | None = None,
@@ -154,8 +171,7 @@ def make_gen_options(
     allow_unknown_chart_version: bool = False,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag."""
-    if ipam not in IPAMS:
-        raise InputError(f"unknown IPAM {ipam!r}", where="--ipam", fix="use one of " + ", ".join(IPAMS))
+    ipams = normalize_ipams((ipam,) if isinstance(ipam, str) else ipam)
     if failure_policy not in FAILURE_POLICIES:
         raise InputError(
             f"unknown failure policy {failure_policy!r}",
@@ -163,7 +179,7 @@ def make_gen_options(
             fix="use one of " + ", ".join(FAILURE_POLICIES),
         )
     return GenOptions(
-        ipam=ipam,
+        ipams=ipams,
         k3s_version=parse_k3s_version(k3s_version),
         data_dir=check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR),
         chart_version=resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version),

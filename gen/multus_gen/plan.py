@@ -42,7 +42,7 @@ class ChartPlan:
 
 def overlays_for(opts: GenOptions, facts: charts.ChartFacts) -> list[str]:
     """The shipped overlays, in composition order: distribution, IPAM, version gates."""
-    return [f"distro/{opts.distro}", f"ipam/{opts.ipam}", *facts.overlays]
+    return [f"distro/{opts.distro}", *(f"ipam/{ipam}" for ipam in opts.ipams), *facts.overlays]
 
 
 def _params(paths: k3s.K3sPaths) -> dict[str, str]:
@@ -60,7 +60,8 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     values = compose(overlays_for(opts, facts), _params(paths), opts.user)
     crd_values: Values | None = None
     if facts.needs_crd_chart:
-        crd_values = compose(charts.CRD_CHART_IPAM_OVERLAYS.get(opts.ipam, ()), _params(paths), UserValues())
+        crd_overlays = [name for ipam in opts.ipams for name in charts.CRD_CHART_IPAM_OVERLAYS.get(ipam, ())]
+        crd_values = compose(crd_overlays, _params(paths), UserValues())
     notices = [*_version_notices(opts, facts), *check_invariants(opts, facts, paths, values)]
     return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices))
 
@@ -169,7 +170,7 @@ def check_invariants(opts: GenOptions, facts: charts.ChartFacts, paths: k3s.K3sP
             )
         )
     whereabouts = get_path(values, "rke2-whereabouts", "enabled") is True
-    if opts.ipam == "whereabouts" and not whereabouts:
+    if "whereabouts" in opts.ipams and not whereabouts:
         out.append(Notice("--ipam whereabouts but rke2-whereabouts.enabled is not true", where))
     if whereabouts:
         for key, expected in (("confDir", conf), ("binDir", binv)):
@@ -181,6 +182,6 @@ def check_invariants(opts: GenOptions, facts: charts.ChartFacts, paths: k3s.K3sP
                         where,
                     )
                 )
-    if opts.ipam == "dhcp" and get_path(values, "manifests", "dhcpDaemonSet") is not True:
+    if "dhcp" in opts.ipams and get_path(values, "manifests", "dhcpDaemonSet") is not True:
         out.append(Notice("--ipam dhcp but manifests.dhcpDaemonSet is not true: no DHCP daemon runs", where))
     return out

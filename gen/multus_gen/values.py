@@ -79,11 +79,15 @@ def merge(base: Values, over: Mapping[str, Any]) -> Values:
 
 @dataclass(frozen=True)
 class UserValues:
-    """The user's value sources, in the order given on the command line."""
+    """The user's value sources, in the order given on the command line.
+
+    ``inline``: value maps given inside a spec file (``chart.values``), applied before the files.
+    """
 
     files: tuple[Path, ...] = ()
     set: tuple[str, ...] = ()
     set_string: tuple[str, ...] = ()
+    inline: tuple[dict[str, Any], ...] = ()
 
 
 #: Chart values nest a handful of levels; refuse absurd depths before anything recurses over them.
@@ -116,6 +120,9 @@ def _check_keys(data: Any, where: str, path: tuple[str | int, ...] = ()) -> None
 def apply_user_values(base: Values, user: UserValues) -> Values:
     """Apply the user's ``-f`` files, then ``--set``, then ``--set-string`` over ``base``."""
     values = copy.deepcopy(base)
+    for data in user.inline:
+        _check_keys(data, "chart.values")
+        values = merge(values, data)
     for path in user.files:
         where = f"-f {path}"
         doc = load_mapping_file(path, where=where)

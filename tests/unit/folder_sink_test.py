@@ -50,7 +50,7 @@ def test_writes_file_with_mode_0600_and_no_leftovers(tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert temps(tmp_path) == []
     assert visible(tmp_path) == ["multus.yaml"]
-    assert (tmp_path / lock_file_name("multus.yaml")).exists()  # kept on purpose, a dot file
+    assert not (tmp_path / lock_file_name("multus.yaml")).exists()  # removed on release: no litter in Git trees
 
 
 def test_mode_is_configurable_and_applied_on_replace(tmp_path: Path) -> None:

@@ -160,6 +160,7 @@ PUBLISHED_CRD: tuple[str, ...] = (
 
 #: rke2-multus-crd versions that fail under helm-controller. Source: FACTS.md section 3.
 BROKEN_CRD = {"4.3.009": "fails to install under K3s's helm-controller; use 4.3.010 or newer"}
+BROKEN_CRD_SOURCE = "rancher/rke2-charts rke2-multus-crd 4.3.010 (fix of 4.3.009)"
 
 #: Versions whose real archives the conformance suite renders with the Helm engine
 #: (tests/conformance, fixtures from rancher/rke2-charts assets/rke2-multus/).
@@ -195,7 +196,7 @@ LAYOUT_GATES: tuple[Gate, ...] = (
         SUPPORTED,
         "container mounts fixed at /host/etc/cni/net.d and /host/opt/cni/bin, hostPaths from "
         "config.cni_conf.confDir/binDir; multusAutoconfigDir must not be set (it would name an unmounted path)",
-        "FACTS.md 3; rke2-multus v4.2.106 templates/daemonSet.yaml",
+        "rancher/rke2-charts rke2-multus v4.2.106 templates/daemonSet.yaml",
     ),
     Gate(
         "v4.2.107",
@@ -211,7 +212,7 @@ LAYOUT_GATES: tuple[Gate, ...] = (
         "double-mount",
         BROKEN,
         "mounts the conf dir twice when multusAutoconfigDir equals confDir (the K3s setup)",
-        "FACTS.md 3",
+        "rancher/rke2-charts rke2-multus v4.2.201 templates/daemonSet.yaml",
     ),
     Gate(
         "v4.2.202",
@@ -227,14 +228,21 @@ LAYOUT_GATES: tuple[Gate, ...] = (
 
 #: Where the NetworkAttachmentDefinition (and whereabouts) CRDs come from, per chart version.
 CRD_GATES: tuple[Gate, ...] = (
-    Gate(None, "v4.3.008", "bundled", SUPPORTED, "the chart ships the CRDs itself", "FACTS.md 3"),
+    Gate(
+        None,
+        "v4.3.008",
+        "bundled",
+        SUPPORTED,
+        "the chart ships the CRDs itself",
+        "rancher/rke2-charts rke2-multus v4.2.202 templates/customResourceDefinition.yaml",
+    ),
     Gate(
         "v4.3.009",
         None,
         "split",
         SUPPORTED,
         "the chart ships no CRDs; the companion chart rke2-multus-crd installs them",
-        "FACTS.md 3; rke2-multus v4.3.017 has no customResourceDefinition template",
+        "rancher/rke2-charts rke2-multus v4.3.009 (no CRD templates) and chart rke2-multus-crd",
     ),
 )
 

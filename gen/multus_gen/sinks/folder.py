@@ -321,28 +321,47 @@ def _read_current(target: Path, label: str) -> bytes | None:
 
 @contextlib.contextmanager
 def _locked(folder: Path, name: str, label: str, timeout: float) -> Iterator[None]:
+    """Hold an exclusive flock on ``.<name>.lock`` in ``folder``; the lock file is removed on release.
+
+    Removing a lock file is safe only with a check: after the flock is granted, the file at the lock path
+    must still be the one locked (another writer may have unlinked it in between); otherwise lock again.
+    Folders thus stay free of lock files (a Git working tree shows none); a writer killed while holding
+    the lock leaves a dot file that K3s ignores and the next writer reuses and removes.
+    """
     lock = folder / lock_file_name(name)
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise _os_error(exc, label, f"cannot create the lock file {lock}") from exc
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise _os_error(exc, label, f"cannot create the lock file {lock}") from exc
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DeliveryError(
+                            f"another writer holds {lock} for more than {timeout:g} s",
+                            where=label,
+                            fix="wait for the other multus-gen run to finish",
+                        ) from None
+                    time.sleep(0.01)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DeliveryError(
-                        f"another writer holds {lock} for more than {timeout:g} s",
-                        where=label,
-                        fix="wait for the other multus-gen run to finish",
-                    ) from None
-                time.sleep(0.01)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
+                current = os.stat(lock, follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # unlinked by the writer we waited for: lock the new file
+            if (current.st_dev, current.st_ino) != (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
+                continue
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+            return
+        finally:
+            os.close(fd)  # closing releases the flock
 
 
 def _remove_stale_temps(folder: Path, name: str) -> None:
