@@ -1,0 +1,184 @@
+"""Commands that deliver the HelmChart manifest: install (K3s manifests folder) and commit (GitOps repo).
+
+The file content is exactly what ``multus-gen helmchart`` prints for the same options (see
+``multus_gen.delivery``). ``multus_gen.sinks.git`` (GitPython) is imported inside ``commit`` only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import delivery
+from ..options import GenOptions
+from ..sinks import CommitOutcome
+from ..sinks.folder import write_manifests
+from .common import info, print_notices, with_gen_options
+
+DELIVERY_PANEL = "Delivery"
+
+
+def install(
+    opts: GenOptions,
+    manifests_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifests-dir",
+            metavar="DIR",
+            help="K3s auto-deploy folder to write <name>.yaml into. [default: <data-dir>/server/manifests]",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Write nothing; say what would be written.", rich_help_panel=DELIVERY_PANEL),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff", help="Print a unified diff against the current file on stdout.", rich_help_panel=DELIVERY_PANEL
+        ),
+    ] = False,
+) -> None:
+    """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
+
+    The file is DIR/<name>.yaml (default /var/lib/rancher/k3s/server/manifests/multus.yaml), with exactly
+    what `multus-gen helmchart` prints for the same options. It is replaced atomically (mode 0600) and only
+    when its content changes, so an unchanged run does not make K3s re-apply it. K3s applies the folder
+    about every 15 seconds. The folder must exist (K3s creates it on its first start).
+
+    \b
+    What deleting the file does and does not do:
+      * Deleting <name>.yaml deletes nothing: K3s never deletes anything when a file is deleted;
+        the HelmChart and Multus stay installed.
+      * Deleting the HelmChart object (kubectl delete helmchart -n kube-system multus) runs
+        helm uninstall and removes Multus from every node. Delete the file (or .skip it) first,
+        or K3s applies it again on its next start.
+      * To stop K3s from managing the file, create <name>.yaml.skip next to it: K3s then leaves
+        the file alone (and so does multus-gen, which refuses to write it).
+      * K3s applies the folder on every server, but does not sync it between servers: run install
+        on each server with the same options, or use GitOps (multus-gen commit).
+
+    \b
+    Examples:
+      sudo multus-gen install --ipam dhcp
+      sudo multus-gen install --ipam dhcp --dry-run --diff
+      sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
+      multus-gen install --ipam dhcp --manifests-dir ./out
+    """
+    target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
+    manifest, notices = delivery.install_manifest(opts)
+    print_notices(notices)
+    outcomes = write_manifests(target_dir, [manifest], dry_run=dry_run, diff=diff)
+    for outcome in outcomes:
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+            sys.stdout.flush()
+        info(f"{outcome.path}: {outcome.status}")
+
+
+def commit(
+    opts: GenOptions,
+    repo: Annotated[
+        Path,
+        typer.Option(
+            "--repo", metavar="PATH", help="Root folder of the Git working tree.", rich_help_panel=DELIVERY_PANEL
+        ),
+    ],
+    path: Annotated[
+        str,
+        typer.Option(
+            "--path",
+            metavar="REL",
+            help="File path relative to the repository root, e.g. clusters/prod/multus.yaml "
+            "(ending in / means REL<name>.yaml).",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ],
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch",
+            metavar="B",
+            help="Commit on branch B (created when missing) instead of the checked-out branch.",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message",
+            "-m",
+            metavar="M",
+            help="Commit message. [default: names the chart version, IPAM and K3s version]",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = None,
+    push: Annotated[
+        bool,
+        typer.Option("--push", help="Push the branch to the remote afterwards.", rich_help_panel=DELIVERY_PANEL),
+    ] = False,
+    remote: Annotated[
+        str,
+        typer.Option("--remote", metavar="R", help="Remote to push to.", rich_help_panel=DELIVERY_PANEL),
+    ] = "origin",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite uncommitted changes to the manifest file itself.",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = False,
+) -> None:
+    """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
+
+    The file holds exactly what `multus-gen helmchart` prints for the same options. The commit goes on the
+    checked-out branch (working tree and index follow for that file only), or on --branch (created from
+    <remote>/B or HEAD when missing; the working tree is not touched). Nothing is committed when the branch
+    already holds these bytes. Your other changes -- staged, unstaged, untracked -- stay as they are;
+    uncommitted changes to the manifest file itself are refused unless --force. No hooks run. With --push,
+    a remote that moved on is handled by re-making the commit on top of it when only this file is involved.
+
+    \b
+    Examples:
+      multus-gen commit --ipam dhcp --repo ~/fleet --path clusters/prod/multus.yaml
+      multus-gen commit --ipam dhcp --repo . --path clusters/prod/ --branch multus-update --push
+      multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
+    """
+    from ..sinks import git as git_sink  # GitPython: imported by this command only
+
+    rel = delivery.repo_manifest_path(path, opts)
+    manifest, notices = delivery.manifest(opts, rel)
+    print_notices(notices)
+    outcome = git_sink.commit_manifests(
+        repo,
+        [manifest],
+        message=message if message is not None else delivery.default_commit_message(opts),
+        branch=branch,
+        force=force,
+        push=push,
+        remote=remote,
+    )
+    info(_commit_report(outcome, git_sink.redact_credentials(remote)))
+
+
+def _commit_report(outcome: CommitOutcome, remote: str) -> str:
+    where = ", ".join(outcome.paths)
+    if outcome.status == "committed":
+        text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
+    else:
+        text = f"{where}: up to date on {outcome.branch}"
+    if outcome.rebased:
+        text += f", rebased onto {remote}"
+    if outcome.pushed:
+        text += f", pushed to {remote}"
+    return text
+
+
+def register(app: typer.Typer) -> None:
+    app.command("install")(with_gen_options(install))
+    app.command("commit")(with_gen_options(commit))

@@ -1,0 +1,113 @@
+"""What the ``install`` and ``commit`` commands deliver: file names, target folders, commit messages.
+
+Pure: no printing, no file system access, no GitPython. The sinks (``sinks.folder``, ``sinks.git``)
+do the writing; this module decides what to write where.
+
+The manifest text is exactly what ``multus-gen helmchart`` prints for the same options (same header,
+which names the ``helmchart`` command): a file written by ``install`` or ``commit`` can be compared
+byte for byte with ``multus-gen helmchart`` output, and switching between the commands does not
+rewrite (and so re-apply) an unchanged file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+from .generate import helmchart_text
+from .knowledge import k3s
+from .options import GenOptions, check_dns1123_label
+from .plan import Notice
+from .render import Manifest
+
+#: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).
+MANIFEST_SUFFIX = ".yaml"
+
+#: RKE2 packages its charts as HelmCharts named ``rke2-*`` (rke2-multus among them): FACTS.md section 6.
+RKE2_RESERVED_PREFIX = "rke2-"
+RKE2_RESERVED_SOURCE = "FACTS.md section 6"
+
+#: The header of delivered files names this command: the output is the same as ``multus-gen helmchart``.
+HEADER_COMMAND = "helmchart"
+
+
+def addon_name(file_name: str) -> str:
+    """The K3s addon name of a file in the manifests folder: its name up to the first ``.``."""
+    return file_name.split(".", 1)[0]
+
+
+def check_addon_name(name: str, *, where: str = "--name") -> str:
+    """Refuse a name the K3s deploy controller would not accept, or that K3s or RKE2 reserve."""
+    check_dns1123_label(name, where=where)
+    if name in k3s.RESERVED_ADDON_NAMES:
+        raise InputError(
+            f"{name!r} is reserved: K3s packages a component under this addon name and writes (or, when "
+            "disabled, removes) its own manifest of that name on every start, replacing yours",
+            where=where,
+            fix="use another --name, such as multus",
+        )
+    if name.startswith(RKE2_RESERVED_PREFIX):
+        raise InputError(
+            f"{name!r}: names starting with {RKE2_RESERVED_PREFIX!r} are reserved for the charts RKE2 packages "
+            "itself (RKE2 ships its own rke2-multus HelmChart, which a second one would fight)",
+            where=where,
+            fix="use another --name, such as multus",
+        )
+    return name
+
+
+def manifest_file_name(opts: GenOptions) -> str:
+    """``<name>.yaml`` for the HelmChart name, after checking the addon name."""
+    file_name = opts.name + MANIFEST_SUFFIX
+    check_addon_name(addon_name(file_name))
+    return file_name
+
+
+def default_manifests_dir(opts: GenOptions) -> Path:
+    """``<data-dir>/server/manifests``: the folder the K3s deploy controller applies."""
+    return Path(k3s.paths(opts.data_dir, opts.k3s_version).manifests_dir)
+
+
+def repo_manifest_path(path: str, opts: GenOptions) -> str:
+    """The repository path of the manifest: ``--path`` as given, or ``<path>/<name>.yaml`` if it ends in ``/``.
+
+    The sink normalizes and refuses unsafe paths (absolute, ``..``, into ``.git``, through symlinks).
+    """
+    if path.endswith("/") and path.strip("/"):
+        return path + opts.name + MANIFEST_SUFFIX
+    return path
+
+
+def manifest(opts: GenOptions, path: str) -> tuple[Manifest, tuple[Notice, ...]]:
+    """The HelmChart manifest(s) as one file at ``path``: byte-identical to ``multus-gen helmchart``."""
+    text, notices = helmchart_text(opts, command=HEADER_COMMAND)
+    return Manifest(path, text), notices
+
+
+def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Notice, ...]]:
+    """The file ``install`` writes into the manifests folder (its name checked first, before generating)."""
+    return manifest(opts, manifest_file_name(opts))
+
+
+def default_commit_message(opts: GenOptions) -> str:
+    """E.g. ``multus: rke2-multus v4.3.017, ipam dhcp, K3s v1.33.5+k3s1 (multus-gen 0.1.0)``."""
+    return (
+        f"{opts.name}: rke2-multus {opts.chart_version}, ipam {opts.ipam}, K3s {opts.k3s_version} "
+        f"(multus-gen {__version__})"
+    )
+
+
+__all__ = [
+    "HEADER_COMMAND",
+    "MANIFEST_SUFFIX",
+    "RKE2_RESERVED_PREFIX",
+    "addon_name",
+    "check_addon_name",
+    "default_commit_message",
+    "default_manifests_dir",
+    "install_manifest",
+    "manifest",
+    "manifest_file_name",
+    "repo_manifest_path",
+]

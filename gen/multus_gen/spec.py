@@ -1,0 +1,283 @@
+"""The spec file: one Multus installation (cluster, chart, networks), or a fleet of clusters.
+
+``load_spec(path)`` reads the YAML (safely, bounded), validates it against ``schemas/spec.schema.json``
+and turns it into frozen options: a :class:`GenOptions` and the :class:`NadOptions` of every network, per
+cluster. Every error is one line carrying the file, the JSON path and the line:
+``multus.yaml::$.networks[0].ipam.range (line 12): ...``.
+
+A fleet lists ``clusters``; each entry may override ``cluster`` and ``chart`` (maps merge, lists and
+scalars replace, like chart values) and ``networks`` (merged by ``name``; ``remove: true`` drops one;
+new names are added).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .ipam import IpamInputs
+from .knowledge import k3s
+from .loaders import Document, JsonPath, json_path, load_mapping_file
+from .manifests.nad import NadOptions
+from .options import GenOptions, make_gen_options
+from .validate import schema_errors
+from .values import merge
+
+FORMATS = ("helmchart", "helmchartconfig", "flux", "argocd", "fleet")
+
+#: spec key -> (make_gen_options argument, the CLI flag its errors name)
+_CLUSTER_FIELDS = {"k3sVersion": ("k3s_version", "--k3s-version"), "dataDir": ("data_dir", "--data-dir")}
+_CHART_FIELDS = {
+    "version": ("chart_version", "--chart-version"),
+    "allowUnknownVersion": ("allow_unknown_chart_version", "--allow-unknown-chart-version"),
+    "name": ("name", "--name"),
+    "namespace": ("namespace", "--namespace"),
+    "failurePolicy": ("failure_policy", "--failure-policy"),
+    "bootstrap": ("bootstrap", "--bootstrap"),
+    "set": ("set_values", "--set"),
+    "setString": ("set_string_values", "--set-string"),
+}
+#: network key -> (NadOptions field, CLI flag)
+_NETWORK_FIELDS = {
+    "name": ("name", "--name"),
+    "namespace": ("namespace", "--namespace"),
+    "type": ("type", "--type"),
+    "master": ("master", "--master"),
+    "mode": ("mode", "--mode"),
+    "mtu": ("mtu", "--mtu"),
+    "bridge": ("bridge", "--bridge"),
+    "isGateway": ("is_gateway", "--is-gateway"),
+    "ipMasq": ("ip_masq", "--ip-masq"),
+    "vlan": ("vlan", "--vlan"),
+    "device": ("device", "--device"),
+    "hwaddr": ("hwaddr", "--hwaddr"),
+    "kernelpath": ("kernelpath", "--kernelpath"),
+    "pciBusID": ("pci_bus_id", "--pci-bus-id"),
+    "node": ("node", "--node"),
+    "cniVersion": ("cni_version", "--cni-version"),
+}
+#: ipam key -> CLI flag
+_IPAM_FLAGS = {
+    "type": "--ipam",
+    "range": "--range",
+    "ranges": "--range",
+    "rangeStart": "--range-start",
+    "rangeEnd": "--range-end",
+    "gateway": "--gateway",
+    "exclude": "--exclude",
+    "routes": "--route",
+    "addresses": "--address",
+    "dns": "--dns",
+    "dataDir": "--host-local-data-dir",
+    "networkName": "--network-name",
+    "enableOverlappingRanges": "--enable-overlapping-ranges",
+    "logLevel": "--log-level",
+}
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network of one cluster: the NAD options and where each field was written in the spec."""
+
+    options: NadOptions
+    sources: Mapping[str, JsonPath]  # spec key ("master", "ipam.range", ...) -> path; "" is the entry
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """One cluster's resolved inputs."""
+
+    name: str | None
+    gen: GenOptions
+    networks: tuple[Network, ...]
+    cluster_cidrs: tuple[str, ...]
+    service_cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    format: str
+    clusters: tuple[ClusterSpec, ...]
+    fleet: bool
+    doc: Document
+
+    def where(self, at: JsonPath) -> str:
+        line = self.doc.line_of(at)
+        return f"{self.path}::{json_path(at)}" + (f" (line {line})" if line is not None else "")
+
+    def error(self, at: JsonPath, message: str, fix: str | None = None) -> InputError:
+        return InputError(message, where=self.where(at), fix=fix)
+
+    def network_error(self, network: Network, exc: InputError) -> InputError:
+        """Re-point an InputError from the NAD builder (which names CLI flags) at the spec."""
+        key = _key_for_flag(exc.where)
+        at = network.sources.get(key, network.sources[""]) if key else network.sources[""]
+        return self.error(at, exc.message, exc.fix)
+
+
+def _key_for_flag(flag: str | None) -> str | None:
+    if not flag:
+        return None
+    for key, (_field, name) in _NETWORK_FIELDS.items():
+        if name == flag:
+            return key
+    for key, name in _IPAM_FLAGS.items():
+        if name == flag:
+            return f"ipam.{key}"
+    return None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _pairs(value: Any, first: str, second: str) -> tuple[str, ...]:
+    """Routes (dst[,gw]) and addresses (address[,gateway]) as the CLI strings the builder takes."""
+    out = []
+    for item in value or ():
+        if isinstance(item, Mapping):
+            out.append(item[first] + (f",{item[second]}" if item.get(second) else ""))
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _ipam_inputs(ipam: Mapping[str, Any]) -> IpamInputs:
+    return IpamInputs(
+        kind=ipam["type"],
+        ranges=_strings(ipam.get("range")) + _strings(ipam.get("ranges")),
+        range_start=_strings(ipam.get("rangeStart")),
+        range_end=_strings(ipam.get("rangeEnd")),
+        gateway=_strings(ipam.get("gateway")),
+        excludes=_strings(ipam.get("exclude")),
+        routes=_pairs(ipam.get("routes"), "dst", "gw"),
+        addresses=_pairs(ipam.get("addresses"), "address", "gateway"),
+        dns=_strings(ipam.get("dns")),
+        data_dir=ipam.get("dataDir"),
+        network_name=ipam.get("networkName"),
+        enable_overlapping_ranges=ipam.get("enableOverlappingRanges"),
+        log_level=ipam.get("logLevel"),
+    )
+
+
+class _Member:
+    """One cluster of the spec (the whole spec when it lists no clusters) with the origin of each field."""
+
+    def __init__(self, data: Mapping[str, Any], index: int | None) -> None:
+        self.data = data
+        self.index = index
+        self.entry: Mapping[str, Any] = data["clusters"][index] if index is not None else {}
+        self.name: str | None = self.entry.get("name")
+
+    def section(self, key: str) -> dict[str, Any]:
+        merged: dict[str, Any] = merge(self.data.get(key) or {}, self.entry.get(key) or {})
+        return merged
+
+    def source(self, section: str, key: str) -> JsonPath:
+        if self.index is not None and key in (self.entry.get(section) or {}):
+            return ("clusters", self.index, section, key)
+        if key in (self.data.get(section) or {}):
+            return (section, key)
+        return (section,) if section in self.data else ()
+
+    def networks(self) -> list[tuple[dict[str, Any], dict[str, JsonPath]]]:
+        merged: dict[str, tuple[dict[str, Any], dict[str, JsonPath]]] = {}
+        for i, net in enumerate(self.data.get("networks") or []):
+            merged[net["name"]] = (dict(net), _sources(net, ("networks", i)))
+        for j, override in enumerate(self.entry.get("networks") or []):
+            name = override["name"]
+            base: JsonPath = ("clusters", self.index or 0, "networks", j)
+            if override.get("remove"):
+                merged.pop(name, None)
+                continue
+            fields = {k: v for k, v in override.items() if k != "remove"}
+            old, sources = merged.get(name, ({}, {"": base}))
+            merged[name] = (merge(old, fields), {**sources, **_sources(fields, base), "": sources.get("", base)})
+        return list(merged.values())
+
+
+def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
+    out: dict[str, JsonPath] = {"": base}
+    for key, value in net.items():
+        out[key] = (*base, key)
+        if key == "ipam" and isinstance(value, Mapping):
+            for sub in value:
+                out[f"ipam.{sub}"] = (*base, "ipam", sub)
+    return out
+
+
+def _gen_options(spec_path: Path, doc: Document, member: _Member) -> GenOptions:
+    cluster = member.section("cluster")
+    chart = member.section("chart")
+    ipams = {n["ipam"]["type"] for n, _ in member.networks() if isinstance(n.get("ipam"), Mapping)}
+    ipams = (ipams - {"static"}) | set(chart.get("ipam") or ())
+    kwargs: dict[str, Any] = {"ipam": tuple(sorted(ipams)) or ("host-local",)}
+    for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
+        values = cluster if section == "cluster" else chart
+        for key, (arg, _flag) in fields.items():
+            if key in values:
+                kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
+    located = Spec(spec_path, "", (), False, doc)
+    if cluster.get("distro", "k3s") != "k3s":
+        raise located.error(member.source("cluster", "distro"), "distro rke2 is not supported by multus-gen yet")
+    try:
+        opts = make_gen_options(**kwargs)
+    except InputError as exc:
+        at: JsonPath = ()
+        for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
+            for key, (_arg, flag) in fields.items():
+                if flag == exc.where:
+                    at = member.source(section, key)
+        raise located.error(at, exc.message, exc.fix) from None
+    if chart.get("values"):
+        opts = replace(opts, user=replace(opts.user, inline=(chart["values"],)))
+    return opts
+
+
+def load_spec(path: Path) -> Spec:
+    doc = load_mapping_file(path, where=str(path))
+    data: dict[str, Any] = doc.data
+    located = Spec(path, "", (), False, doc)
+    errors = schema_errors("spec", data)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        fix = "quote the value" if "is not of type 'string'" in first.message else "see multus-gen render --help"
+        raise located.error(first.path, first.message + more, fix=fix)
+    for key, items in (("clusters", data.get("clusters") or []), ("networks", data.get("networks") or [])):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item["name"] in seen:
+                raise located.error((key, i, "name"), f"name {item['name']!r} is used twice")
+            seen.add(item["name"])
+    indexes: list[int | None] = list(range(len(data["clusters"]))) if data.get("clusters") else [None]
+    clusters = []
+    for index in indexes:
+        member = _Member(data, index)
+        gen = _gen_options(path, doc, member)
+        paths = k3s.paths(gen.data_dir, gen.k3s_version)
+        networks = []
+        for net, sources in member.networks():
+            if "type" not in net or "ipam" not in net:
+                raise located.error(sources[""], f"network {net['name']!r} needs type and ipam")
+            fields = {field: net[key] for key, (field, _flag) in _NETWORK_FIELDS.items() if key in net}
+            options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
+            networks.append(Network(options, sources))
+        cluster = member.section("cluster")
+        clusters.append(
+            ClusterSpec(
+                name=member.name,
+                gen=gen,
+                networks=tuple(networks),
+                cluster_cidrs=_strings(cluster.get("clusterCIDR")) or (k3s.CLUSTER_CIDR,),
+                service_cidrs=_strings(cluster.get("serviceCIDR")) or (k3s.SERVICE_CIDR,),
+            )
+        )
+    fmt = data.get("format", "helmchart")
+    return Spec(path=path, format=fmt, clusters=tuple(clusters), fleet=bool(data.get("clusters")), doc=doc)

@@ -1,0 +1,402 @@
+"""The install and commit commands, end to end through the CLI (real folders, real git).
+
+install writes into a tmp manifests folder; commit goes into a repository made with ``git init`` under
+tmp_path, with a bare repository as its remote. HOME and GIT_CONFIG_GLOBAL point into tmp_path and the
+system git config is off, so the machine's git configuration never leaks in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from multus_gen import __version__
+from multus_gen.cli import app, run
+
+runner = CliRunner()
+
+GEN = ["--chart-version", "v4.3.017", "--k3s-version", "v1.33.5+k3s1"]
+SETUP_ENV = {
+    "GIT_AUTHOR_NAME": "Setup",
+    "GIT_AUTHOR_EMAIL": "setup@example.org",
+    "GIT_COMMITTER_NAME": "Setup",
+    "GIT_COMMITTER_EMAIL": "setup@example.org",
+}
+
+
+def invoke(*argv: str) -> Any:
+    return runner.invoke(app, list(argv))
+
+
+def helmchart(*argv: str) -> str:
+    result = invoke("helmchart", *argv)
+    assert result.exit_code == 0, result.stderr
+    return str(result.stdout)
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the CLI expecting exit 1 with exactly one line on stderr and nothing on stdout."""
+    code = run(argv)
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("multus-gen: error: ")
+    return lines[0]
+
+
+# -- install ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> Path:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    return folder
+
+
+def test_install_writes_the_helmchart_output(manifests: Path) -> None:
+    result = invoke("install", "--ipam", "dhcp", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    target = manifests / "multus.yaml"
+    assert result.stderr.strip() == f"{target}: written"
+    assert result.stdout == ""
+    # Byte-identical to `multus-gen helmchart` with the same options (the header names `helmchart`).
+    assert target.read_text() == helmchart("--ipam", "dhcp")
+    assert "multus-gen helmchart." in target.read_text().splitlines()[0]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    # No temporary file is left behind; K3s would only read the .yaml file.
+    assert sorted(p.name for p in manifests.iterdir() if not p.name.startswith(".")) == ["multus.yaml"]
+
+
+def test_install_second_run_is_up_to_date(manifests: Path) -> None:
+    argv = ["install", "--ipam", "whereabouts", "--manifests-dir", str(manifests)]
+    assert invoke(*argv).exit_code == 0
+    target = manifests / "multus.yaml"
+    before = target.stat()
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))  # an older mtime, to see a touch
+    old_mtime = target.stat().st_mtime_ns
+    result = invoke(*argv)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"{target}: up to date"
+    assert target.stat().st_mtime_ns == old_mtime
+    assert target.stat().st_ino == before.st_ino
+
+
+def test_install_dry_run_writes_nothing(manifests: Path) -> None:
+    result = invoke("install", "--dry-run", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"{manifests / 'multus.yaml'}: would write"
+    assert list(manifests.iterdir()) == []  # not even a lock file
+
+
+def test_install_diff_after_a_change_of_options(manifests: Path) -> None:
+    assert invoke("install", "--ipam", "host-local", "--manifests-dir", str(manifests)).exit_code == 0
+    target = manifests / "multus.yaml"
+    old = target.read_text()
+    result = invoke("install", "--ipam", "dhcp", "--dry-run", "--diff", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"{target}: would write"
+    assert result.stdout.startswith("--- a/multus.yaml\n+++ b/multus.yaml\n")
+    assert "+    manifests:\n+      dhcpDaemonSet: true\n" in result.stdout
+    assert target.read_text() == old  # dry run
+    result = invoke("install", "--ipam", "dhcp", "--diff", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"{target}: written"
+    assert "dhcpDaemonSet" in result.stdout
+    assert target.read_text() == helmchart("--ipam", "dhcp")
+    # Nothing changed: no diff at all.
+    result = invoke("install", "--ipam", "dhcp", "--diff", "--manifests-dir", str(manifests))
+    assert (result.exit_code, result.stdout, result.stderr.strip()) == (0, "", f"{target}: up to date")
+
+
+def test_install_default_folder_comes_from_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "k3s"
+    folder = data_dir / "server" / "manifests"
+    folder.mkdir(parents=True)
+    result = invoke("install", "--data-dir", str(data_dir))
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "multus.yaml").read_text() == helmchart("--data-dir", str(data_dir))
+    assert f"confDir: {data_dir}/agent/etc/cni/net.d" in (folder / "multus.yaml").read_text()
+
+
+def test_install_missing_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, ["install", "--data-dir", str(tmp_path / "k3s")])
+    assert f"{tmp_path}/k3s/server/manifests: folder does not exist" in line
+    assert "mkdir -p" in line
+    line = one_line_error(capsys, ["install", "--manifests-dir", str(tmp_path / "nope")])
+    assert "folder does not exist" in line
+    assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.parametrize("name", ["traefik", "coredns", "local-storage", "rke2-multus", "rke2-foo"])
+def test_install_refuses_reserved_names(manifests: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    line = one_line_error(capsys, ["install", "--name", name, "--manifests-dir", str(manifests)])
+    assert f"--name: {name!r}" in line
+    assert "reserved" in line
+    if name.startswith("rke2-"):
+        assert "RKE2" in line
+    else:
+        assert "K3s" in line
+    assert list(manifests.iterdir()) == []
+
+
+def test_install_other_name(manifests: Path) -> None:
+    result = invoke("install", "--name", "multus-net", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    assert (manifests / "multus-net.yaml").read_text() == helmchart("--name", "multus-net")
+
+
+def test_install_refuses_a_symlink_target(tmp_path: Path, manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("mine\n")
+    (manifests / "multus.yaml").symlink_to(elsewhere)
+    line = one_line_error(capsys, ["install", "--manifests-dir", str(manifests)])
+    assert "symlink" in line
+    assert elsewhere.read_text() == "mine\n"
+    assert (manifests / "multus.yaml").is_symlink()
+
+
+def test_install_refuses_a_skip_marker(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (manifests / "multus.yaml").write_text("hand-made\n")
+    (manifests / "multus.yaml.skip").write_text("")
+    line = one_line_error(capsys, ["install", "--manifests-dir", str(manifests)])
+    assert "multus.yaml.skip" in line
+    assert (manifests / "multus.yaml").read_text() == "hand-made\n"
+    # --dry-run is refused the same way
+    one_line_error(capsys, ["install", "--dry-run", "--manifests-dir", str(manifests)])
+
+
+def test_install_help_explains_deletion() -> None:
+    result = invoke("install", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "Deleting <name>.yaml deletes nothing" in text
+    assert "kubectl delete helmchart -n kube-system multus" in text
+    assert "helm uninstall" in text and "every node" in text
+    assert "<name>.yaml.skip" in text
+    assert "does not sync it between servers" in text
+    assert "Examples:" in result.stdout
+    # \b blocks are kept verbatim (one example per line)
+    assert "\n    sudo multus-gen install --ipam dhcp\n" in result.stdout
+
+
+# -- commit -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
+    if shutil.which("git") is None:
+        require_real("git is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    config = home / ".gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane Operator\n\temail = jane@example.org\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in [*SETUP_ENV, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EMAIL"]:
+        monkeypatch.delenv(name, raising=False)
+    return config
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **SETUP_ENV}, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path, isolated_git: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    return bare
+
+
+@pytest.fixture
+def repo(tmp_path: Path, remote: Path) -> Path:
+    work = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(work))
+    for rel, text in {"README.md": "readme\n", "clusters/prod/keep.yaml": "keep: true\n"}.items():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).write_text(text)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "seed")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "-q", "origin", "main")
+    return work
+
+
+def commit(repo: Path, *argv: str) -> Any:
+    return invoke("commit", "--repo", str(repo), *argv)
+
+
+def test_commit_first_then_up_to_date(repo: Path) -> None:
+    seed = git(repo, "rev-parse", "HEAD")
+    result = commit(repo, "--path", "clusters/prod/multus.yaml", "--ipam", "dhcp", *GEN)
+    assert result.exit_code == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert sha != seed
+    assert git(repo, "rev-parse", "HEAD~1") == seed
+    assert result.stderr.strip() == f"clusters/prod/multus.yaml: committed {sha[:12]} on main"
+    assert result.stdout == ""
+    expected = helmchart("--ipam", "dhcp", *GEN)
+    assert git(repo, "show", "HEAD:clusters/prod/multus.yaml") + "\n" == expected
+    assert (repo / "clusters/prod/multus.yaml").read_text() == expected
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "clusters/prod/multus.yaml"
+    # Default message: chart version, IPAM, K3s version, multus-gen version.
+    assert git(repo, "log", "-1", "--format=%s") == (
+        f"multus: rke2-multus v4.3.017, ipam dhcp, K3s v1.33.5+k3s1 (multus-gen {__version__})"
+    )
+    assert git(repo, "log", "-1", "--format=%an <%ae>") == "Jane Operator <jane@example.org>"
+
+    again = commit(repo, "--path", "clusters/prod/multus.yaml", "--ipam", "dhcp", *GEN)
+    assert again.exit_code == 0, again.stderr
+    assert again.stderr.strip() == "clusters/prod/multus.yaml: up to date on main"
+    assert git(repo, "rev-parse", "HEAD") == sha
+
+
+def test_commit_message_override_and_folder_path(repo: Path) -> None:
+    result = commit(repo, "--path", "clusters/prod/", "--name", "multus-net", "-m", "net: multus for storage")
+    assert result.exit_code == 0, result.stderr
+    assert git(repo, "log", "-1", "--format=%B") == "net: multus for storage"
+    assert (repo / "clusters/prod/multus-net.yaml").read_text() == helmchart("--name", "multus-net")
+
+
+def test_commit_on_another_branch_leaves_the_checkout_alone(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    result = commit(repo, "--path", "multus.yaml", "--branch", "multus-update")
+    assert result.exit_code == 0, result.stderr
+    tip = git(repo, "rev-parse", "multus-update")
+    assert result.stderr.strip() == f"multus.yaml: committed {tip[:12]} on multus-update"
+    assert git(repo, "rev-parse", "multus-update~1") == head
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "symbolic-ref", "--short", "HEAD") == "main"
+    assert not (repo / "multus.yaml").exists()
+    assert git(repo, "show", "multus-update:multus.yaml") + "\n" == helmchart()
+
+
+def test_commit_push_to_the_bare_remote(repo: Path, remote: Path) -> None:
+    result = commit(repo, "--path", "clusters/prod/multus.yaml", "--push")
+    assert result.exit_code == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert result.stderr.strip() == f"clusters/prod/multus.yaml: committed {sha[:12]} on main, pushed to origin"
+    assert git(remote, "rev-parse", "refs/heads/main") == sha
+    # Nothing new: up to date, and the push has nothing to do.
+    again = commit(repo, "--path", "clusters/prod/multus.yaml", "--push")
+    assert again.exit_code == 0, again.stderr
+    assert again.stderr.strip().startswith("clusters/prod/multus.yaml: up to date on main")
+    assert git(remote, "rev-parse", "refs/heads/main") == sha
+
+
+def test_commit_push_rebases_onto_a_remote_that_moved_on(tmp_path: Path, repo: Path, remote: Path) -> None:
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    (other / "app.yaml").write_text("a: 1\n")
+    git(other, "add", "app.yaml")
+    git(other, "commit", "-q", "-m", "someone else")
+    git(other, "push", "-q", "origin", "main")
+    result = commit(repo, "--path", "multus.yaml", "--push")
+    assert result.exit_code == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert result.stderr.strip() == f"multus.yaml: committed {sha[:12]} on main, rebased onto origin, pushed to origin"
+    assert git(remote, "rev-parse", "refs/heads/main") == sha
+    assert (repo / "app.yaml").read_text() == "a: 1\n"
+
+
+@pytest.mark.parametrize("path", ["../../etc/x", "/etc/x", "clusters/../../x.yaml", ".git/hooks/x"])
+def test_commit_refuses_paths_outside_the_repo(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str
+) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    one_line_error(capsys, ["commit", "--repo", str(repo), "--path", path])
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (tmp_path / "etc").exists()
+
+
+def test_commit_refuses_a_symlink_escape(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / "link").symlink_to(outside)
+    git(repo, "add", "link")
+    git(repo, "commit", "-q", "-m", "link")
+    line = one_line_error(capsys, ["commit", "--repo", str(repo), "--path", "link/multus.yaml"])
+    assert "symlink" in line
+    assert list(outside.iterdir()) == []
+
+
+def test_commit_errors_are_one_line(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(capsys, ["commit", "--repo", str(tmp_path / "nope"), "--path", "multus.yaml"])
+    assert "does not exist" in line
+    line = one_line_error(capsys, ["commit", "--repo", str(repo), "--path", "m.yaml", "--branch", "bad..name"])
+    assert "--branch bad..name" in line
+    line = one_line_error(capsys, ["commit", "--repo", str(repo), "--path", "m.yaml", "--push", "--remote", "nowhere"])
+    assert "push" in line
+    # A missing required option is a usage error (exit 2), also one line.
+    assert run(["commit", "--repo", str(repo)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_commit_leaves_the_users_dirty_files_alone(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "README.md").write_text("unstaged edit\n")
+    (repo / "clusters/prod/keep.yaml").write_text("keep: staged\n")
+    git(repo, "add", "clusters/prod/keep.yaml")
+    (repo / "notes.txt").write_text("untracked\n")
+    status = git(repo, "status", "--porcelain")
+    result = commit(repo, "--path", "clusters/prod/multus.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert git(repo, "status", "--porcelain") == status
+    assert (repo / "README.md").read_text() == "unstaged edit\n"
+    assert (repo / "clusters/prod/keep.yaml").read_text() == "keep: staged\n"
+    assert (repo / "notes.txt").read_text() == "untracked\n"
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "clusters/prod/multus.yaml"
+    # A hand edit of our own file is refused without --force, and kept.
+    (repo / "clusters/prod/multus.yaml").write_text("hand edit\n")
+    line = one_line_error(
+        capsys, ["commit", "--repo", str(repo), "--path", "clusters/prod/multus.yaml", "--ipam", "dhcp"]
+    )
+    assert "--force" in line
+    assert (repo / "clusters/prod/multus.yaml").read_text() == "hand edit\n"
+    result = commit(repo, "--path", "clusters/prod/multus.yaml", "--ipam", "dhcp", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert (repo / "clusters/prod/multus.yaml").read_text() == helmchart("--ipam", "dhcp")
+
+
+# -- GitPython is imported by commit only -------------------------------------------------------------
+
+_PROBE = (
+    "import contextlib, io, sys\n"
+    "from multus_gen.cli import run\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    code = run(sys.argv[1:])\n"
+    "print(code, 'git' in sys.modules)\n"
+)
+
+
+def probe(*argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, check=True, env=dict(os.environ)
+    )
+    return done.stdout.strip()
+
+
+def test_helmchart_and_install_do_not_import_gitpython(tmp_path: Path) -> None:
+    assert probe("helmchart") == "0 False"
+    assert probe("install", "--dry-run", "--manifests-dir", str(tmp_path)) == "0 False"
+
+
+def test_commit_imports_gitpython(repo: Path) -> None:
+    assert probe("commit", "--repo", str(repo), "--path", "multus.yaml") == "0 True"
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "multus.yaml"
