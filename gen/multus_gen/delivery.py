@@ -11,6 +11,7 @@ rewrite (and so re-apply) an unchanged file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -90,6 +91,47 @@ def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Notice, ...]]:
     return manifest(opts, manifest_file_name(opts))
 
 
+@dataclass(frozen=True)
+class SpecDelivery:
+    manifests: list[Manifest]
+    notices: tuple[Notice, ...]
+    #: the first cluster's options (for install: its data dir decides the default manifests folder)
+    first: GenOptions
+
+
+def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> SpecDelivery:
+    """Every file ``render -c config`` would write, under ``base`` (a folder path, ``""`` for the top).
+
+    The HelmChart(s) and the NADs are separate files (``<name>.yaml``, ``<name>-networks.yaml``), so that a
+    NAD applied before its CRD exists cannot hold back the HelmChart. ``single``: refuse fleets (``install``
+    writes one server's folder).
+    """
+    from .generate import render_spec
+    from .spec import load_spec
+
+    spec = load_spec(config)
+    if single and spec.fleet:
+        raise InputError(
+            f"{config} describes a fleet of {len(spec.clusters)} clusters; install writes one server's folder",
+            where="--config",
+            fix="render the fleet with `multus-gen render -c FILE --out-dir DIR` or deliver it with commit",
+        )
+    prefix = base.rstrip("/") + "/" if base.strip("/") else ""
+    manifests: list[Manifest] = []
+    notices: list[Notice] = []
+    for cluster in render_spec(spec):
+        if single:
+            for m in cluster.manifests:
+                check_addon_name(addon_name(m.path.rsplit("/", 1)[-1]), where="--config")
+        manifests += [Manifest(prefix + m.path, m.content) for m in cluster.manifests]
+        notices += cluster.notices
+    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen)
+
+
+def spec_commit_message(config: Path, count: int) -> str:
+    return f"multus: render {config.name} ({count} files, multus-gen {__version__})"
+
+
 def default_commit_message(opts: GenOptions) -> str:
     """E.g. ``multus: rke2-multus v4.3.017, ipam dhcp, K3s v1.33.5+k3s1 (multus-gen 0.1.0)``."""
     return (
@@ -110,4 +152,6 @@ __all__ = [
     "manifest",
     "manifest_file_name",
     "repo_manifest_path",
+    "spec_commit_message",
+    "spec_manifests",
 ]

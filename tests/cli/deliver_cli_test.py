@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from multus_gen import __version__
@@ -400,3 +401,60 @@ def test_helmchart_and_install_do_not_import_gitpython(tmp_path: Path) -> None:
 def test_commit_imports_gitpython(repo: Path) -> None:
     assert probe("commit", "--repo", str(repo), "--path", "multus.yaml") == "0 True"
     assert git(repo, "show", "--name-only", "--format=", "HEAD") == "multus.yaml"
+
+
+SPEC = """\
+cluster: {k3sVersion: v1.31.2+k3s1}
+networks:
+  - name: storage
+    type: macvlan
+    master: eth1
+    ipam: {type: whereabouts, range: 192.168.50.0/24}
+"""
+
+
+def test_install_with_a_spec_writes_charts_and_nads_as_two_files(tmp_path: Path, manifests: Path) -> None:
+    spec = tmp_path / "multus.yaml"
+    spec.write_text(SPEC)
+    result = invoke("install", "-c", str(spec), "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in manifests.iterdir()) == ["multus-networks.yaml", "multus.yaml"]
+    assert {d["kind"] for d in yaml.safe_load_all((manifests / "multus.yaml").read_text()) if d} == {"HelmChart"}
+    kinds = [d["kind"] for d in yaml.safe_load_all((manifests / "multus-networks.yaml").read_text()) if d]
+    assert kinds == ["NetworkAttachmentDefinition"]
+    again = invoke("install", "-c", str(spec), "--manifests-dir", str(manifests))
+    assert again.stderr.count("up to date") == 2
+
+
+def test_install_spec_and_flags_do_not_mix(tmp_path: Path, manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "multus.yaml"
+    spec.write_text(SPEC)
+    assert run(["install", "-c", str(spec), "--ipam", "dhcp", "--manifests-dir", str(manifests)]) == 2
+    _, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1 and "--config" in err
+    assert list(manifests.iterdir()) == []
+
+
+def test_install_refuses_a_fleet(tmp_path: Path, manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC + "clusters:\n  - name: a\n  - name: b\n")
+    assert run(["install", "-c", str(spec), "--manifests-dir", str(manifests)]) == 1
+    _, err = capsys.readouterr()
+    assert "fleet" in err and len(err.strip().splitlines()) == 1
+    assert list(manifests.iterdir()) == []
+
+
+def test_commit_a_fleet_spec_in_one_commit(tmp_path: Path, repo: Path) -> None:
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC + "clusters:\n  - name: a\n  - name: b\n    cluster: {dataDir: /srv/k3s}\n")
+    before = git(repo, "rev-list", "--count", "HEAD")
+    result = commit(repo, "-c", str(spec), "--path", "clusters/")
+    assert result.exit_code == 0, result.stderr
+    files = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(files) == sorted(
+        f"clusters/{c}/{f}" for c in ("a", "b") for f in ("multus.yaml", "multus-networks.yaml", "kustomization.yaml")
+    )
+    assert int(git(repo, "rev-list", "--count", "HEAD")) == int(before) + 1
+    again = commit(repo, "-c", str(spec), "--path", "clusters/")
+    assert again.exit_code == 0 and "up to date" in again.stderr
+    assert int(git(repo, "rev-list", "--count", "HEAD")) == int(before) + 1

@@ -13,16 +13,37 @@ from typing import Annotated
 import typer
 
 from .. import delivery
-from ..options import GenOptions
+from ..errors import UsageError
+from ..options import GenOptions, make_gen_options
 from ..sinks import CommitOutcome
 from ..sinks.folder import write_manifests
 from .common import info, print_notices, with_gen_options
 
 DELIVERY_PANEL = "Delivery"
 
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="Deliver a whole installation from a spec file (HelmCharts and NADs, as `render` makes them) "
+        "instead of the flags.",
+        rich_help_panel=DELIVERY_PANEL,
+    ),
+]
+
+
+def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
+    if config is not None and opts != make_gen_options():
+        raise UsageError(
+            "--config and the cluster/chart/values flags do not mix", where="--config", fix="put them in the spec file"
+        )
+
 
 def install(
     opts: GenOptions,
+    config: ConfigOpt = None,
     manifests_dir: Annotated[
         Path | None,
         typer.Option(
@@ -68,11 +89,18 @@ def install(
       sudo multus-gen install --ipam dhcp --dry-run --diff
       sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen install --ipam dhcp --manifests-dir ./out
+      sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
+    _no_flags_with_config(opts, config)
+    if config is not None:
+        delivered = delivery.spec_manifests(config, single=True)
+        manifests, notices, opts = delivered.manifests, delivered.notices, delivered.first
+    else:
+        manifest, notices = delivery.install_manifest(opts)
+        manifests = [manifest]
     target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
-    manifest, notices = delivery.install_manifest(opts)
     print_notices(notices)
-    outcomes = write_manifests(target_dir, [manifest], dry_run=dry_run, diff=diff)
+    outcomes = write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff)
     for outcome in outcomes:
         if outcome.diff:
             sys.stdout.write(outcome.diff)
@@ -94,7 +122,7 @@ def commit(
             "--path",
             metavar="REL",
             help="File path relative to the repository root, e.g. clusters/prod/multus.yaml "
-            "(ending in / means REL<name>.yaml).",
+            "(ending in / means REL<name>.yaml); with --config, the folder the files go into.",
             rich_help_panel=DELIVERY_PANEL,
         ),
     ],
@@ -133,6 +161,7 @@ def commit(
             rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
@@ -148,16 +177,24 @@ def commit(
       multus-gen commit --ipam dhcp --repo ~/fleet --path clusters/prod/multus.yaml
       multus-gen commit --ipam dhcp --repo . --path clusters/prod/ --branch multus-update --push
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
+      multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
     from ..sinks import git as git_sink  # GitPython: imported by this command only
 
-    rel = delivery.repo_manifest_path(path, opts)
-    manifest, notices = delivery.manifest(opts, rel)
+    _no_flags_with_config(opts, config)
+    if config is not None:
+        delivered = delivery.spec_manifests(config, base=path)
+        manifests, notices = delivered.manifests, delivered.notices
+        default_message = delivery.spec_commit_message(config, len(manifests))
+    else:
+        manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
+        manifests = [manifest]
+        default_message = delivery.default_commit_message(opts)
     print_notices(notices)
     outcome = git_sink.commit_manifests(
         repo,
-        [manifest],
-        message=message if message is not None else delivery.default_commit_message(opts),
+        manifests,
+        message=message if message is not None else default_message,
         branch=branch,
         force=force,
         push=push,
