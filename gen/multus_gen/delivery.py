@@ -16,8 +16,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError
-from .generate import helmchart_text
-from .knowledge import k3s
+from .generate import chart_file_stem, helmchart_text
+from .knowledge import k3s, rke2
 from .options import GenOptions, check_dns1123_label
 from .plan import Notice
 from .render import Manifest
@@ -25,9 +25,12 @@ from .render import Manifest
 #: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).
 MANIFEST_SUFFIX = ".yaml"
 
-#: RKE2 packages its charts as HelmCharts named ``rke2-*`` (rke2-multus among them): FACTS.md section 6.
+#: RKE2 packages its charts as HelmCharts named ``rke2-*`` (rke2-multus among them) and writes their
+#: manifests under those names on every start (FACTS.md section 6). Files for HelmChartConfigs follow the
+#: RKE2 docs' convention ``rke2-<chart>-config.yaml``, which no packaged chart uses.
 RKE2_RESERVED_PREFIX = "rke2-"
-RKE2_RESERVED_SOURCE = "FACTS.md section 6"
+RKE2_CONFIG_SUFFIX = "-config"
+RKE2_RESERVED_SOURCE = "FACTS.md section 6; docs.rke2.io/helm (customizing packaged components)"
 
 #: The header of delivered files names this command: the output is the same as ``multus-gen helmchart``.
 HEADER_COMMAND = "helmchart"
@@ -48,7 +51,7 @@ def check_addon_name(name: str, *, where: str = "--name") -> str:
             where=where,
             fix="use another --name, such as multus",
         )
-    if name.startswith(RKE2_RESERVED_PREFIX):
+    if name.startswith(RKE2_RESERVED_PREFIX) and not name.endswith(RKE2_CONFIG_SUFFIX):
         raise InputError(
             f"{name!r}: names starting with {RKE2_RESERVED_PREFIX!r} are reserved for the charts RKE2 packages "
             "itself (RKE2 ships its own rke2-multus HelmChart, which a second one would fight)",
@@ -59,14 +62,18 @@ def check_addon_name(name: str, *, where: str = "--name") -> str:
 
 
 def manifest_file_name(opts: GenOptions) -> str:
-    """``<name>.yaml`` for the HelmChart name, after checking the addon name."""
-    file_name = opts.name + MANIFEST_SUFFIX
+    """``<name>.yaml`` for a K3s HelmChart; ``multus-config.yaml`` for RKE2's HelmChartConfig ``rke2-multus``
+    (the file must not take the name of the packaged chart's own manifest). The addon name is checked."""
+    file_name = chart_file_stem(opts.name, "helmchartconfig" if opts.distro == "rke2" else "helmchart")
+    file_name += MANIFEST_SUFFIX
     check_addon_name(addon_name(file_name))
     return file_name
 
 
 def default_manifests_dir(opts: GenOptions) -> Path:
-    """``<data-dir>/server/manifests``: the folder the K3s deploy controller applies."""
+    """``<data-dir>/server/manifests``: the folder the K3s (or RKE2) deploy controller applies."""
+    if opts.distro == "rke2":
+        return Path(rke2.MANIFESTS_DIR)
     return Path(k3s.paths(opts.data_dir, opts.k3s_version).manifests_dir)
 
 
@@ -120,6 +127,13 @@ def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> Spe
     manifests: list[Manifest] = []
     notices: list[Notice] = []
     for cluster in render_spec(spec):
+        if single and cluster.format not in ("helmchart", "helmchartconfig"):
+            raise InputError(
+                f"{config} has format {cluster.format}: its files are for a Git repository, not a server's "
+                "manifests folder",
+                where="--config",
+                fix="deliver it with `multus-gen commit`, or use format helmchart",
+            )
         if single:
             for m in cluster.manifests:
                 check_addon_name(addon_name(m.path.rsplit("/", 1)[-1]), where="--config")

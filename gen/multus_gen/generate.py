@@ -1,27 +1,71 @@
-"""The core pipeline behind the commands: options -> plan -> documents -> validation.
+"""The core pipeline behind the commands: options -> plan -> documents -> validation -> files.
 
-Returns plain data (documents, notices); the CLI renders and delivers it.
+Returns plain data (documents, notices, ``Manifest`` files); the CLI renders and delivers it.
+
+Formats (``--format`` / the spec's ``format``) and the files ``render`` writes per cluster (``P`` is
+``<cluster>/`` in a fleet spec, ``N`` the chart name):
+
+========================= =====================================================================================
+helmchart                 ``P/N.yaml`` (HelmCharts), ``P/N-networks.yaml`` (NADs)
+helmchartconfig           ``P/S-config.yaml`` (HelmChartConfigs), ``P/S-networks.yaml``; ``S`` is ``N`` without
+                          ``rke2-`` (RKE2 writes its own ``rke2-multus.yaml`` into its manifests folder)
+argocd                    ``P/N.yaml`` (Applications, sync waves), ``P/N-networks.yaml`` (NADs, a later wave)
+flux                      ``P/kustomization.yaml`` -> ``P/N-flux.yaml`` (two Flux Kustomizations: ``N`` applies
+                          ``P/N/`` (HelmRepository, HelmReleases), ``N-networks`` applies ``P/N-networks/`` after it)
+fleet                     ``P/N-crd/fleet.yaml``, ``P/N/fleet.yaml``, ``P/N-networks/{fleet.yaml,N-networks.yaml}``
+========================= =====================================================================================
+
+In a fleet spec every cluster folder of the stream formats also gets a ``kustomization.yaml`` listing its files,
+so ``kubectl kustomize <cluster>`` builds it. Nothing top-level: one kustomization over all clusters would
+merge the same-named objects of different clusters.
+
+A fleet renders identical chart inputs once: plans, validated documents and their YAML text are memoized per
+``render_spec`` call (:class:`RenderCache`), keyed by the options and networks that produce them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+import posixpath
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import InputError
 from .knowledge import charts
-from .manifests.helmchart import build_helmcharts
-from .options import GenOptions
+from .manifests import gitops
+from .manifests.helmchart import build_helmchartconfigs, build_helmcharts
+from .options import GenOptions, resolve_format
 from .plan import ChartPlan, Notice, make_plan
 from .render import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network modules load only when networks are built
+    from .ipam import Finding
     from .manifests.nad import NadOptions
     from .spec import ClusterSpec, Spec
 from .validate import require_valid
 from .values import sort_keys
+
+#: Our schema (schemas/<name>.schema.json) for every kind of document multus-gen emits.
+SCHEMAS: dict[tuple[str, str], str] = {
+    ("helm.cattle.io/v1", "HelmChart"): "helmchart",
+    ("helm.cattle.io/v1", "HelmChartConfig"): "helmchartconfig",
+    (gitops.HELMREPOSITORY_API, "HelmRepository"): "flux-helmrepository",
+    (gitops.HELMRELEASE_API, "HelmRelease"): "flux-helmrelease",
+    (gitops.KUSTOMIZATION_API, "Kustomization"): "flux-kustomization",
+    (gitops.APPLICATION_API, "Application"): "argocd-application",
+    ("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition"): "networkattachmentdefinition",
+    ("kustomize.config.k8s.io/v1beta1", "Kustomization"): "kustomization",
+}
+FLEET_SCHEMA = "fleet"
+KUSTOMIZATION_FILE = "kustomization.yaml"
+
+
+def validate_doc(doc: dict[str, Any], where: str | None = None) -> None:
+    """Raise ValidationError (one line) if ``doc`` breaks our schema for its kind."""
+    name = SCHEMAS[(doc["apiVersion"], doc["kind"])]
+    require_valid(name, doc, where=where or f"{doc['kind']} {doc['metadata'].get('name', '')}".strip())
 
 
 @dataclass(frozen=True)
@@ -31,20 +75,33 @@ class Generated:
     plan: ChartPlan
 
 
-def inputs_of(opts: GenOptions) -> list[tuple[str, str]]:
-    """The command's inputs, resolved, for the output header (no timestamps, no absolute paths of ours)."""
-    items = [
-        ("distro", opts.distro),
-        ("ipam", opts.ipam),
-        ("k3s-version", str(opts.k3s_version)),
-        ("data-dir", opts.data_dir),
-        ("chart-version", opts.chart_version),
-        ("name", opts.name),
-        ("namespace", opts.namespace),
-        ("failure-policy", opts.failure_policy),
-    ]
-    if not opts.bootstrap:
+@dataclass(frozen=True)
+class Install:
+    """The chart installation in one format: documents for one YAML stream, or (fleet) bundles."""
+
+    format: str
+    docs: list[dict[str, Any]]
+    bundles: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]:
+    """The command's inputs, resolved, for the output header (no timestamps, no absolute paths of ours).
+
+    K3s-only inputs are left out on RKE2; helm-controller-only ones for the GitOps engines.
+    """
+    items = [("distro", opts.distro)]
+    if fmt not in (None, "helmchart"):
+        items.append(("format", str(fmt)))
+    items.append(("ipam", opts.ipam))
+    if opts.distro == "k3s":
+        items += [("k3s-version", str(opts.k3s_version)), ("data-dir", opts.data_dir)]
+    items += [("chart-version", opts.chart_version), ("name", opts.name), ("namespace", opts.namespace)]
+    if fmt not in ("flux", "argocd", "fleet"):
+        items.append(("failure-policy", opts.failure_policy))
+    if not opts.bootstrap and fmt in (None, "helmchart"):
         items.append(("bootstrap", "false"))
+    if "primary_cni" in opts.given:
+        items.append(("cni", opts.primary_cni))
     items += [("-f", str(path)) for path in opts.user.files]
     items += [("--set", expr) for expr in opts.user.set]
     items += [("--set-string", expr) for expr in opts.user.set_string]
@@ -60,19 +117,57 @@ def _check_values(plan: ChartPlan) -> None:
     )
 
 
-def generate_helmcharts(opts: GenOptions) -> Generated:
+def build_install(plan: ChartPlan, fmt: str) -> Install:
+    """The chart installation of ``plan`` in format ``fmt``, every document validated against our schemas."""
+    if fmt == "fleet":
+        bundles = gitops.build_fleet(plan)
+        for bundle, doc in bundles:
+            require_valid(FLEET_SCHEMA, doc, where=f"{bundle}/{gitops.FLEET_FILE}")
+        return Install(fmt, [], bundles)
+    builders = {
+        "helmchart": build_helmcharts,
+        "helmchartconfig": build_helmchartconfigs,
+        "flux": gitops.build_flux,
+        "argocd": gitops.build_argocd,
+    }
+    docs = builders[fmt](plan)
+    for doc in docs:
+        validate_doc(doc)
+    return Install(fmt, docs)
+
+
+def generate_install(opts: GenOptions, fmt: str | None = None) -> tuple[ChartPlan, Install]:
     plan = make_plan(opts)
     _check_values(plan)
-    docs = build_helmcharts(plan)
-    for doc in docs:
-        require_valid("helmchart", doc, where=f"HelmChart {doc['metadata']['name']}")
-    return Generated(docs, plan.notices, plan)
+    return plan, build_install(plan, resolve_format(fmt, opts))
 
 
-def helmchart_text(opts: GenOptions, command: str = "helmchart") -> tuple[str, tuple[Notice, ...]]:
-    gen = generate_helmcharts(opts)
+def generate_helmcharts(opts: GenOptions) -> Generated:
+    """The K3s HelmChart(s) for ``opts``."""
+    plan, install = generate_install(opts, "helmchart")
+    return Generated(install.docs, plan.notices, plan)
 
-    return documents(gen.docs, header(command, inputs_of(opts), __version__)), gen.notices
+
+def bundle_file(bundle: str) -> str:
+    return f"{bundle}/{gitops.FLEET_FILE}"
+
+
+def _path_stream(manifests: Sequence[Manifest]) -> str:
+    """Several files as one text: each preceded by a ``# path: <file>`` comment (a YAML comment line)."""
+    return "".join(f"# path: {m.path}\n{m.content}" for m in manifests)
+
+
+def helmchart_text(
+    opts: GenOptions, command: str = "helmchart", fmt: str | None = None
+) -> tuple[str, tuple[Notice, ...]]:
+    """The chart installation as text: one YAML stream, or for fleet each bundle's fleet.yaml after a
+    ``# path: <bundle>/fleet.yaml`` line."""
+    plan, install = generate_install(opts, fmt)
+    head = header(command, inputs_of(opts, install.format), __version__)
+    if install.format == "fleet":
+        files = [Manifest(bundle_file(b), documents([doc], head)) for b, doc in install.bundles]
+        return _path_stream(files), plan.notices
+    return documents(install.docs, head), plan.notices
 
 
 def values_text(opts: GenOptions) -> tuple[str, tuple[Notice, ...]]:
@@ -80,7 +175,7 @@ def values_text(opts: GenOptions) -> tuple[str, tuple[Notice, ...]]:
     plan = make_plan(opts)
     _check_values(plan)
     notices = list(plan.notices)
-    if plan.crd_chart_version is not None:
+    if plan.crd_chart_version is not None and opts.distro == "k3s":
         extra = " --set rke2-whereabouts.enabled=true" if plan.crd_values else ""
         notices.append(
             Notice(
@@ -92,6 +187,9 @@ def values_text(opts: GenOptions) -> tuple[str, tuple[Notice, ...]]:
     return text, tuple(notices)
 
 
+# -- spec files --------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class RenderedCluster:
     """One cluster of a spec, ready for a sink: its files and what to tell the user."""
@@ -99,47 +197,233 @@ class RenderedCluster:
     name: str | None
     manifests: list[Manifest]
     notices: tuple[Notice, ...]
+    format: str = "helmchart"
 
 
-def render_cluster(spec: Spec, cluster: ClusterSpec) -> RenderedCluster:
-    """HelmChart(s) and NADs of one cluster, as files: ``<name>.yaml`` and ``<name>-networks.yaml``.
+class RenderCache:
+    """Memo of one ``render_spec`` run: identical chart inputs and networks are built, validated and
+    serialized once however many clusters share them. Not shared between runs (user files may change)."""
 
-    The NADs get their own file so that a NAD applied before its CRD exists cannot hold back the
-    HelmChart (K3s applies each file on its own and retries a failing one; FACTS.md 6, 9).
-    """
-    if spec.format != "helmchart":
-        raise InputError(
-            f"format {spec.format!r} is not supported by this multus-gen yet",
-            where=spec.where(("format",)),
-            fix="use format: helmchart",
-        )
+    def __init__(self) -> None:
+        self._memo: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, make: Any) -> Any:
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
+
+
+def options_key(opts: GenOptions) -> Hashable:
+    """A hashable key for ``opts`` (inline spec values are dicts: keyed by their canonical JSON)."""
+    inline = json.dumps(opts.user.inline, sort_keys=True, default=str)
+    return (replace(opts, user=replace(opts.user, inline=())), inline)
+
+
+def flux_path(gitops_path: str, rel: str) -> str:
+    """The ``spec.path`` of a Flux Kustomization for folder ``rel`` below ``gitops_path``."""
+    return "./" + posixpath.join(gitops_path, rel) if gitops_path else "./" + rel
+
+
+def kustomization(resources: Sequence[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": list(resources),
+    }
+
+
+@dataclass(frozen=True)
+class _Networks:
+    docs: list[dict[str, Any]]
+    warnings: tuple[Finding, ...]
+
+
+def _networks(spec: Spec, cluster: ClusterSpec) -> _Networks:
     from .networks import build_networks
 
-    gen = generate_helmcharts(cluster.gen)
-    built = build_networks(spec, cluster)
+    built = build_networks(spec, replace(cluster, name=None))  # warnings without the cluster prefix: shared
     for doc in built.docs:
-        require_valid("networkattachmentdefinition", doc, where=f"NAD {doc['metadata']['name']}")
+        validate_doc(doc, where=f"NAD {doc['metadata']['name']}")
+    return _Networks(built.docs, built.warnings)
+
+
+def chart_file_stem(name: str, fmt: str) -> str:
+    """File name (without .yaml) of the chart installation: ``<name>``, or ``<chart>-config`` for a
+    HelmChartConfig (``rke2-multus`` -> ``multus-config``: a file named after a packaged chart would be
+    overwritten by RKE2's own manifest of that name)."""
+    return name.removeprefix("rke2-") + "-config" if fmt == "helmchartconfig" else name
+
+
+def render_cluster(
+    spec: Spec, cluster: ClusterSpec, *, gitops_path: str | None = ".", cache: RenderCache | None = None
+) -> RenderedCluster:
+    """The files of one cluster in its format (see the module docstring).
+
+    The NADs always get their own file (their own Flux Kustomization, Fleet bundle, Argo CD sync wave), so that
+    a NAD applied before its CRD exists cannot hold back the chart (FACTS.md 6, 9). ``gitops_path``: the
+    folder the spec renders into, relative to the Git repository root (Flux Kustomizations name it).
+    """
+    memo = cache if cache is not None else RenderCache()
+    opts = cluster.gen
+    fmt = cluster.format
+    okey = options_key(opts)
+
+    def make_install() -> tuple[ChartPlan, Install]:
+        plan = make_plan(opts)
+        _check_values(plan)
+        return plan, build_install(plan, fmt)
+
+    plan, install = memo.get(("install", okey, fmt), make_install)
+    nkey = ("networks", tuple(n.options for n in cluster.networks), cluster.cluster_cidrs, cluster.service_cidrs)
+    nets: _Networks = memo.get(nkey, lambda: _networks(spec, cluster))
+
     inputs = [("spec", str(spec.path))] + ([("cluster", cluster.name)] if cluster.name else [])
-    head = header("render", inputs + inputs_of(cluster.gen)[:5], __version__)
+    keep = ("distro", "format", "ipam", "k3s-version", "data-dir", "chart-version")
+    head = header("render", inputs + [i for i in inputs_of(opts, fmt) if i[0] in keep], __version__)
     prefix = f"{cluster.name}/" if cluster.name else ""
-    manifests = [Manifest(f"{prefix}{cluster.gen.name}.yaml", documents(gen.docs, head))]
-    if built.docs:
-        manifests.append(Manifest(f"{prefix}{cluster.gen.name}-networks.yaml", documents(built.docs, head)))
-    if spec.fleet:
-        kustomization = {
-            "apiVersion": "kustomize.config.k8s.io/v1beta1",
-            "kind": "Kustomization",
-            "resources": [m.path.rsplit("/", 1)[-1] for m in manifests],
-        }
-        manifests.append(Manifest(f"{prefix}kustomization.yaml", documents([kustomization], head)))
-    notices = gen.notices + tuple(Notice(w.message, w.path) for w in built.warnings)
-    return RenderedCluster(cluster.name, manifests, notices)
+
+    def text(key: Hashable, docs: Any) -> str:
+        body: str = memo.get(("text", key), lambda: documents(docs() if callable(docs) else docs))
+        return head + body
+
+    name = opts.name
+    files: list[Manifest] = []
+    has_networks = bool(nets.docs)
+    if fmt in ("helmchart", "helmchartconfig", "argocd"):
+        stem = chart_file_stem(name, fmt)
+        net_stem = name.removeprefix("rke2-") if fmt == "helmchartconfig" else name
+        files.append(Manifest(f"{prefix}{stem}.yaml", text(("install", okey, fmt), install.docs)))
+        if has_networks:
+            nad_docs = nets.docs if fmt != "argocd" else [gitops.argocd_nad(d) for d in nets.docs]
+            files.append(Manifest(f"{prefix}{net_stem}-networks.yaml", text((nkey, fmt), nad_docs)))
+        if spec.fleet:
+            resources = [m.path.rsplit("/", 1)[-1] for m in files]
+            files.append(
+                Manifest(
+                    f"{prefix}{KUSTOMIZATION_FILE}", text(("kustomization", *resources), [kustomization(resources)])
+                )
+            )
+    elif fmt == "flux":
+        if gitops_path is None:
+            raise InputError(
+                "Flux Kustomizations need the path of the output folder inside the Git repository, "
+                "and --out-dir is absolute",
+                where="--gitops-path",
+                fix="pass --gitops-path (relative to the repository root) or set gitops.path in the spec",
+            )
+        files += _flux_files(spec, plan, install, nets, nkey, prefix, gitops_path, text)
+    else:  # fleet
+        for bundle, doc in install.bundles:
+            files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [doc])))
+        if has_networks:
+            bundle = f"{name}-networks"
+            fleet_doc = memo.get(("networks-bundle", okey), lambda: _fleet_networks(plan, bundle))
+            files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [fleet_doc])))
+            files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", text((nkey, fmt), nets.docs)))
+    notices = plan.notices + tuple(Notice(w.message, f"{prefix}{w.path}") for w in nets.warnings)
+    return RenderedCluster(cluster.name, files, notices, fmt)
 
 
-def render_spec(spec: Spec) -> Iterator[RenderedCluster]:
-    """Each cluster of the spec in order, one at a time (a fleet is streamed, not held in memory)."""
+def _fleet_networks(plan: ChartPlan, bundle: str) -> dict[str, Any]:
+    doc = gitops.fleet_networks_bundle(plan, bundle)
+    require_valid(FLEET_SCHEMA, doc, where=bundle_file(bundle))
+    return doc
+
+
+#: Stands for a cluster's folder prefix in the cached text of its Flux Kustomizations: the only part of them
+#: that differs between clusters. It cannot occur in a gitops path or a cluster name (``@`` is refused in
+#: both), and a path of plain characters serializes unquoted, so the substitution is exact.
+_PREFIX_MARK = "@@cluster@@/"
+
+
+def _flux_kustomizations(spec: Spec, plan: ChartPlan, gitops_path: str, with_networks: bool) -> list[dict[str, Any]]:
+    name = plan.opts.name
+    source = spec.flux_source
+    docs = [
+        gitops.flux_kustomization(
+            name=name, path=flux_path(gitops_path, _PREFIX_MARK + name), source=source, prune=False, wait=True
+        )
+    ]
+    if with_networks:
+        docs.append(
+            gitops.flux_kustomization(
+                name=f"{name}-networks",
+                path=flux_path(gitops_path, f"{_PREFIX_MARK}{name}-networks"),
+                source=source,
+                prune=True,
+                wait=False,
+                depends_on=[name],
+            )
+        )
+    for doc in docs:
+        validate_doc(doc)
+    return docs
+
+
+def _flux_files(
+    spec: Spec,
+    plan: ChartPlan,
+    install: Install,
+    nets: _Networks,
+    nkey: Hashable,
+    prefix: str,
+    gitops_path: str,
+    text: Any,
+) -> list[Manifest]:
+    name = plan.opts.name
+    networks = f"{name}-networks"
+    has_networks = bool(nets.docs)
+
+    def listing(folder: str, file: str) -> Manifest:
+        return Manifest(f"{prefix}{folder}{KUSTOMIZATION_FILE}", text(("kustomization", file), [kustomization([file])]))
+
+    flux_file = f"{name}-flux.yaml"
+    flux_key = ("flux", gitops_path, spec.flux_source, name, has_networks)
+    flux_text = text(flux_key, lambda: _flux_kustomizations(spec, plan, gitops_path, has_networks))
+    files = [
+        listing("", flux_file),
+        Manifest(f"{prefix}{flux_file}", flux_text.replace(_PREFIX_MARK, prefix)),
+        listing(f"{name}/", f"{name}.yaml"),
+        Manifest(f"{prefix}{name}/{name}.yaml", text(("install", options_key(plan.opts), "flux"), install.docs)),
+    ]
+    if has_networks:
+        files.append(listing(f"{networks}/", f"{networks}.yaml"))
+        files.append(Manifest(f"{prefix}{networks}/{networks}.yaml", text((nkey, "flux"), nets.docs)))
+    return files
+
+
+def render_spec(spec: Spec, *, gitops_path: str | None = ".") -> Iterator[RenderedCluster]:
+    """Each cluster of the spec in order, one at a time (a fleet is streamed, not held in memory); identical
+    chart inputs and networks across clusters are built and serialized once."""
+    cache = RenderCache()
     for cluster in spec.clusters:
-        yield render_cluster(spec, cluster)
+        yield render_cluster(spec, cluster, gitops_path=gitops_path, cache=cache)
+
+
+def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> list[Notice]:
+    """The notices of every cluster, each distinct one once, naming the clusters it concerns
+    (``edge-1, edge-2 (+998 more): ...``): a fleet of a thousand clusters on one old K3s says so once."""
+    order: list[Notice] = []
+    clusters: dict[Notice, list[str]] = {}
+    for cluster in rendered:
+        for notice in cluster.notices:
+            if notice not in clusters:
+                clusters[notice] = []
+                order.append(notice)
+            if cluster.name is not None:
+                clusters[notice].append(cluster.name)
+    out = []
+    for notice in order:
+        names = clusters[notice]
+        if not names or (len(names) == 1 and (notice.where or "").startswith(f"{names[0]}/")):
+            out.append(notice)  # no cluster, or one that already names its cluster (a network's warning)
+            continue
+        label = ", ".join(names[:shown]) + (f" (+{len(names) - shown} more)" if len(names) > shown else "")
+        where = f"{label}: {notice.where}" if notice.where else label
+        out.append(replace(notice, where=where))
+    return out
 
 
 def nad_text(opts: NadOptions) -> tuple[str, tuple[Notice, ...]]:

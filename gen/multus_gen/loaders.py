@@ -87,7 +87,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _check_expansion(root: yaml.Node) -> None:
+def check_expansion(root: yaml.Node) -> None:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
@@ -124,13 +124,13 @@ def _compose_all(text: str) -> Iterator[yaml.Node | None]:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                _check_expansion(node)
+                check_expansion(node)
             yield node
     finally:
         loader.dispose()
 
 
-def _describe(exc: yaml.YAMLError) -> str:
+def describe_yaml_error(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -140,7 +140,7 @@ def _describe(exc: yaml.YAMLError) -> str:
     return f"not valid YAML: {exc}"
 
 
-def _lines(node: yaml.Node, path: JsonPath, out: dict[JsonPath, int], depth: int = 0) -> None:
+def record_lines(node: yaml.Node, path: JsonPath, out: dict[JsonPath, int], depth: int = 0) -> None:
     if path not in out:
         out[path] = node.start_mark.line + 1
     if depth > 100:
@@ -150,10 +150,10 @@ def _lines(node: yaml.Node, path: JsonPath, out: dict[JsonPath, int], depth: int
             if isinstance(key, yaml.ScalarNode):
                 child = (*path, str(key.value))
                 out.setdefault(child, key.start_mark.line + 1)
-                _lines(value, child, out, depth + 1)
+                record_lines(value, child, out, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, (*path, i), out, depth + 1)
+            record_lines(item, (*path, i), out, depth + 1)
 
 
 class Document:
@@ -186,10 +186,10 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
             finally:
                 loader.dispose()
             lines: dict[JsonPath, int] = {}
-            _lines(node, (), lines)
+            record_lines(node, (), lines)
             docs.append(Document(data, lines, index))
     except yaml.YAMLError as exc:
-        raise InputError(_describe(exc), where=where) from None
+        raise InputError(describe_yaml_error(exc), where=where) from None
     except RecursionError:
         raise InputError("not valid YAML: nested too deeply", where=where) from None
     return docs

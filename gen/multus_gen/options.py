@@ -11,11 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .knowledge import charts, k3s
+from .knowledge import charts, k3s, rke2
 from .values import UserValues
 
 IPAMS = ("host-local", "whereabouts", "dhcp")
 DISTROS = ("k3s", "rke2")
+#: How the chart installation is emitted: K3s HelmChart, HelmChartConfig, or a GitOps engine's objects.
+FORMATS = ("helmchart", "helmchartconfig", "flux", "argocd", "fleet")
+#: Formats in which a GitOps engine (not K3s's helm-controller) installs the chart.
+ENGINE_FORMATS = ("flux", "argocd", "fleet")
+DEFAULT_NAME = "multus"
+DEFAULT_NAMESPACE = "kube-system"
 FAILURE_POLICIES = ("abort", "reinstall", "retry")
 #: Default failurePolicy. helm-controller's own default, ``reinstall``, uninstalls the release when an
 #: upgrade fails: for a CNI that removes Multus from every node. ``abort`` leaves the last good release
@@ -79,14 +85,20 @@ def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s
     return version
 
 
-def resolve_chart_version(value: str | None, *, allow_unknown: bool, where: str = "--chart-version") -> str:
-    """Check a rke2-multus version against the index and the gates; returns it unchanged when usable."""
+def resolve_chart_version(
+    value: str | None, *, allow_unknown: bool, where: str = "--chart-version", distro: str = "k3s"
+) -> str:
+    """Check a rke2-multus version against the index and the gates; returns it unchanged when usable.
+
+    On RKE2 the chart runs with its default CNI dirs, so a version broken only for custom dirs is accepted.
+    """
     if value is None:
         return charts.DEFAULT_CHART_VERSION
     version = value.strip()
     if version in charts.PUBLISHED:
         facts = charts.chart_facts(version)
-        if facts.status == charts.BROKEN:
+        fine_on_rke2 = distro == "rke2" and facts.layout.value in rke2.LAYOUTS_FINE_WITH_DEFAULT_DIRS
+        if facts.status == charts.BROKEN and not fine_on_rke2:
             good = charts.nearest_good(version)
             raise InputError(
                 f"rke2-multus {version} is broken on K3s: {facts.layout.note} ({facts.layout.source})",
@@ -135,7 +147,9 @@ class GenOptions:
     """Inputs of every command that generates the Multus chart installation.
 
     ``ipams``: every IPAM the cluster's networks use (a spec file can mix them); the chart gets what each
-    one needs. ``ipam`` joins them for messages (``whereabouts+dhcp``).
+    one needs. ``ipam`` joins them for messages (``whereabouts+dhcp``). ``given``: the fields the user set
+    explicitly (flags or spec keys), so that a format can refuse what it cannot express instead of
+    dropping it. ``primary_cni``: RKE2 only, the CNI listed after multus in RKE2's config.yaml.
     """
 
     ipams: tuple[str, ...] = ("host-local",)
@@ -149,44 +163,198 @@ class GenOptions:
     failure_policy: str = DEFAULT_FAILURE_POLICY
     bootstrap: bool = True
     allow_unknown_chart_version: bool = False
+    given: frozenset[str] = frozenset()
+    primary_cni: str = rke2.DEFAULT_PRIMARY_CNI
 
     @property
     def ipam(self) -> str:
         return "+".join(self.ipams)
 
+    @property
+    def distro_label(self) -> str:
+        """``K3s v1.30.5+k3s1`` or ``RKE2``, for messages."""
+        return f"K3s {self.k3s_version}" if self.distro == "k3s" else "RKE2"
+
 
 def make_gen_options(
     *,
     ipam: str | tuple[str, ...] = "host-local",
+    distro: str = "k3s",
     k3s_version: str | None = None,
     data_dir: str | None = None,
     chart_version: str | None = None,
-    name: str = "multus",
-    namespace: str = "kube-system",
+    name: str | None = None,
+    namespace: str | None = None,
     values_files: tuple[Path, ...] = (),
     set_values: tuple[str, ...] = (),
     set_string_values: tuple[str, ...] = (),
-    failure_policy: str = DEFAULT_FAILURE_POLICY,
-    bootstrap: bool = True,
+    failure_policy: str | None = None,
+    bootstrap: bool | None = None,
     allow_unknown_chart_version: bool = False,
+    primary_cni: str | None = None,
 ) -> GenOptions:
-    """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag."""
+    """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
+
+    ``None`` means "not given": the default applies, and the field is not in ``GenOptions.given``.
+    """
     ipams = normalize_ipams((ipam,) if isinstance(ipam, str) else ipam)
-    if failure_policy not in FAILURE_POLICIES:
+    if distro not in DISTROS:
+        raise InputError(f"unknown distribution {distro!r}", where="--distro", fix="use one of " + ", ".join(DISTROS))
+    given = {
+        key
+        for key, value in (
+            ("k3s_version", k3s_version),
+            ("data_dir", data_dir),
+            ("name", name),
+            ("namespace", namespace),
+            ("failure_policy", failure_policy),
+            ("bootstrap", bootstrap),
+            ("primary_cni", primary_cni),
+        )
+        if value is not None
+    }
+    if failure_policy is not None and failure_policy not in FAILURE_POLICIES:
         raise InputError(
             f"unknown failure policy {failure_policy!r}",
             where="--failure-policy",
             fix="use one of " + ", ".join(FAILURE_POLICIES),
         )
+    if distro == "rke2":
+        _check_rke2(k3s_version=k3s_version, data_dir=data_dir, name=name, namespace=namespace)
+        name = rke2.PACKAGED_CHART_NAME
+        namespace = rke2.PACKAGED_NAMESPACE
+    elif primary_cni is not None:
+        raise InputError(
+            "the primary CNI is an RKE2 setting (K3s runs flannel unless disabled)",
+            where="--cni",
+            fix="remove it, or set the distribution to rke2",
+        )
+    if primary_cni is not None and primary_cni not in rke2.PRIMARY_CNIS:
+        raise InputError(
+            f"unknown RKE2 CNI {primary_cni!r}", where="--cni", fix="use one of " + ", ".join(rke2.PRIMARY_CNIS)
+        )
+    resolved_name = name if name is not None else DEFAULT_NAME
+    max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     return GenOptions(
         ipams=ipams,
+        distro=distro,
         k3s_version=parse_k3s_version(k3s_version),
         data_dir=check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR),
-        chart_version=resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version),
-        name=check_dns1123_label(name, where="--name", max_len=MAX_NAME),
-        namespace=check_dns1123_label(namespace, where="--namespace"),
+        chart_version=resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro),
+        name=check_dns1123_label(resolved_name, where="--name", max_len=max_len),
+        namespace=check_dns1123_label(namespace if namespace is not None else DEFAULT_NAMESPACE, where="--namespace"),
         user=UserValues(files=values_files, set=set_values, set_string=set_string_values),
-        failure_policy=failure_policy,
-        bootstrap=bootstrap,
+        failure_policy=failure_policy if failure_policy is not None else DEFAULT_FAILURE_POLICY,
+        bootstrap=bootstrap if bootstrap is not None else True,
         allow_unknown_chart_version=allow_unknown_chart_version,
+        given=frozenset(given),
+        primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
     )
+
+
+def _check_rke2(*, k3s_version: str | None, data_dir: str | None, name: str | None, namespace: str | None) -> None:
+    """Refuse the K3s-only inputs on RKE2 (one line each, naming the flag)."""
+    if k3s_version is not None:
+        raise InputError(
+            "K3s only: RKE2 keeps CNI files in /etc/cni/net.d and /opt/cni/bin in every release",
+            where="--k3s-version",
+            fix="remove it for --distro rke2",
+        )
+    if data_dir is not None:
+        raise InputError(
+            f"K3s only: RKE2 keeps CNI files in {rke2.CONF_DIR} and {rke2.BIN_DIR} whatever its data-dir",
+            where="--data-dir",
+            fix="remove it for --distro rke2",
+        )
+    if name is not None and name != rke2.PACKAGED_CHART_NAME:
+        raise InputError(
+            f"{name!r}: on RKE2 the HelmChartConfig must be named like RKE2's own HelmChart, "
+            f"{rke2.PACKAGED_CHART_NAME} (FACTS.md 5)",
+            where="--name",
+            fix="remove --name for --distro rke2",
+        )
+    if namespace is not None and namespace != rke2.PACKAGED_NAMESPACE:
+        raise InputError(
+            f"{namespace!r}: RKE2's HelmChart {rke2.PACKAGED_CHART_NAME} lives in {rke2.PACKAGED_NAMESPACE}, "
+            "and its HelmChartConfig must be in the same namespace",
+            where="--namespace",
+            fix="remove --namespace for --distro rke2",
+        )
+
+
+def resolve_format(fmt: str | None, opts: GenOptions, *, where: str = "--format") -> str:
+    """The output format for ``opts`` (default: helmchart on K3s, helmchartconfig on RKE2), or InputError
+    for a combination that cannot work or would silently drop a setting."""
+    if fmt is None:
+        fmt = "helmchartconfig" if opts.distro == "rke2" else "helmchart"
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}", where=where, fix="use one of " + ", ".join(FORMATS))
+    if opts.distro == "rke2" and fmt != "helmchartconfig":
+        raise InputError(
+            f"RKE2 deploys rke2-multus itself; format {fmt} would install a second Multus beside it",
+            where=where,
+            fix="use helmchartconfig, and deliver that file as a plain manifest: RKE2 manifests folder or GitOps",
+        )
+    if fmt == "helmchartconfig" and opts.distro == "k3s" and opts.name.startswith("rke2-"):
+        raise InputError(
+            f"{opts.name!r} names a chart RKE2 packages; K3s has no such HelmChart for a HelmChartConfig to customize",
+            where="--name",
+            fix="use --distro rke2, or the name of your K3s HelmChart, default multus",
+        )
+    if fmt != "helmchart" and "bootstrap" in opts.given:
+        raise InputError(
+            f"bootstrap is a field of K3s's HelmChart; format {fmt} has no place for it",
+            where="--bootstrap",
+            fix=f"remove it for format {fmt}",
+        )
+    if fmt == "fleet" and "namespace" in opts.given:
+        raise InputError(
+            "a fleet.yaml has no namespace of its own, and the chart always goes to kube-system",
+            where="--namespace",
+            fix="remove it for format fleet",
+        )
+    if fmt in ENGINE_FORMATS and "failure_policy" in opts.given:
+        raise InputError(
+            f"failurePolicy is a helm-controller setting; with format {fmt} the GitOps engine installs the chart "
+            "(multus-gen sets its remediation: roll back, never uninstall)",
+            where="--failure-policy",
+            fix=f"remove it for format {fmt}",
+        )
+    return fmt
+
+
+_GITOPS_PATH = re.compile(r"^[A-Za-z0-9._/-]*$")
+
+
+def normalize_gitops_path(path: str, *, where: str = "--gitops-path") -> str:
+    """A repository-relative folder, POSIX, without ``./`` (``""`` is the repository root).
+
+    Letters, digits, ``.``, ``_``, ``-`` and ``/`` only: the path goes into Flux Kustomizations verbatim.
+    """
+    text = path.strip()
+    if text.startswith("/") or not _GITOPS_PATH.match(text):
+        raise InputError(
+            f"{path!r} is not a plain path relative to the repository root",
+            where=where,
+            fix="give the folder as the Git repository sees it (letters, digits, '.', '_', '-', '/'), "
+            "e.g. clusters/prod",
+        )
+    normal = posixpath.normpath(text) if text else "."
+    if normal == ".." or normal.startswith("../"):
+        raise InputError(f"{path!r} leaves the repository", where=where)
+    return "" if normal == "." else normal
+
+
+def gitops_path_for(option: str | None, spec_value: str | None, out_dir: str | None) -> str | None:
+    """The repository path the rendered folder sits at: ``--gitops-path``, else the spec's ``gitops.path``,
+    else ``--out-dir`` as given when it is relative (``""`` on stdout: paths are shown relative to the
+    repository root). None when it cannot be known (an absolute ``--out-dir``)."""
+    if option is not None:
+        return normalize_gitops_path(option)
+    if spec_value is not None:
+        return spec_value
+    if out_dir is None:
+        return ""
+    if out_dir.startswith("/"):
+        return None
+    return normalize_gitops_path(out_dir, where="--out-dir")

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .knowledge import charts, k3s
+from .knowledge import charts, helm_controller, k3s, rke2
 from .options import GenOptions
-from .values import UserValues, Values, compose, get_path
+from .values import UserValues, Values, apply_user_values, compose, get_path, prune_equal
+
+WARNING = "warning"
+NOTE = "note"
 
 
 @dataclass(frozen=True)
 class Notice:
-    """A warning for stderr: something that will not fail now but may not do what the user wants."""
+    """A message for stderr. ``warning``: something that will not fail now but may not do what the user
+    wants; ``note``: a step the user must take outside multus-gen."""
 
     message: str
     where: str | None = None
+    level: str = WARNING
 
     def one_line(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
@@ -54,15 +59,36 @@ def _params(paths: k3s.K3sPaths) -> dict[str, str]:
     }
 
 
+def paths_for(opts: GenOptions) -> k3s.K3sPaths:
+    """The node paths of the cluster ``opts`` describes: K3s's (per data dir and version) or RKE2's."""
+    if opts.distro == "rke2":
+        return rke2.paths()
+    return k3s.paths(opts.data_dir, opts.k3s_version)
+
+
 def make_plan(opts: GenOptions) -> ChartPlan:
+    """Paths, gates and merged values for ``opts``.
+
+    On RKE2 the shipped overlays' values that equal the chart defaults (which already are RKE2's paths) are
+    left out before the user's values apply: the HelmChartConfig carries only what differs from what RKE2
+    installs anyway.
+    """
     facts = charts.chart_facts(opts.chart_version)
-    paths = k3s.paths(opts.data_dir, opts.k3s_version)
-    values = compose(overlays_for(opts, facts), _params(paths), opts.user)
+    paths = paths_for(opts)
+    if opts.distro == "rke2":
+        base = prune_equal(compose(overlays_for(opts, facts), _params(paths), UserValues()), rke2.CHART_DEFAULT_PATHS)
+        values = apply_user_values(base, opts.user)
+    else:
+        values = compose(overlays_for(opts, facts), _params(paths), opts.user)
     crd_values: Values | None = None
     if facts.needs_crd_chart:
-        crd_overlays = [name for ipam in opts.ipams for name in charts.CRD_CHART_IPAM_OVERLAYS.get(ipam, ())]
+        # follow the final values, not the flags: -f/--set may enable (or disable) whereabouts too
+        enabled = ["whereabouts"] if get_path(values, "rke2-whereabouts", "enabled") is True else []
+        crd_overlays = [name for ipam in enabled for name in charts.CRD_CHART_IPAM_OVERLAYS.get(ipam, ())]
         crd_values = compose(crd_overlays, _params(paths), UserValues())
     notices = [*_version_notices(opts, facts), *check_invariants(opts, facts, paths, values)]
+    if opts.distro == "rke2":
+        notices.append(Notice(rke2.config_guidance(opts.primary_cni), level=NOTE))
     return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices))
 
 
@@ -86,7 +112,8 @@ def _version_notices(opts: GenOptions, facts: charts.ChartFacts) -> list[Notice]
     if opts.failure_policy == "retry":
         out.append(
             Notice(
-                "failurePolicy retry needs helm-controller v0.17.6 or newer (K3s v1.32 ships v0.16.x); "
+                f"failurePolicy retry needs helm-controller {helm_controller.RETRY_SINCE} or newer "
+                f"(K3s v1.32 ships {helm_controller.K3S_132_SHIPS}); "
                 "older controllers do not know it",
                 "--failure-policy",
             )
@@ -118,38 +145,55 @@ def _first_stable(version: k3s.K3sVersion) -> str:
     return f"v{major}.{minor}.0+k3s1"
 
 
+def _effective(values: Values, *keys: str) -> object:
+    """A chart value as the templates see it: the user's/overlay's value, or the chart default when the
+    key is absent (a null stays null: helm deletes the default)."""
+    node: object = values
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            return rke2.CHART_DEFAULT_PATHS.get(tuple(keys))
+        node = node[key]
+    return node
+
+
 def check_invariants(opts: GenOptions, facts: charts.ChartFacts, paths: k3s.K3sPaths, values: Values) -> list[Notice]:
-    """Warnings where the final values (after the user's overrides) break a K3s or chart invariant."""
+    """Warnings where the final values (after the user's overrides) break a distribution or chart invariant.
+
+    Absent keys count as the chart defaults (the standard dirs): right on RKE2, wrong on K3s.
+    """
     out: list[Notice] = []
-    if opts.distro != "k3s":
-        return out
     where = "chart values"
-    conf = get_path(values, "config", "cni_conf", "confDir")
-    binv = get_path(values, "config", "cni_conf", "binDir")
-    kube = get_path(values, "config", "cni_conf", "kubeconfig")
+    dist = opts.distro_label
+    name = "K3s" if opts.distro == "k3s" else "RKE2"
+    conf = _effective(values, "config", "cni_conf", "confDir")
+    binv = _effective(values, "config", "cni_conf", "binDir")
+    kube = _effective(values, "config", "cni_conf", "kubeconfig")
     auto = get_path(values, "config", "cni_conf", "multusAutoconfigDir")
+    if auto is None and facts.sets_autoconfig_dir and opts.distro == "rke2":
+        auto = _effective(values, "config", "cni_conf", "multusAutoconfigDir")
+    primary = "flannel's" if opts.distro == "k3s" else "the primary CNI's"
     if conf != paths.conf_dir:
         out.append(
             Notice(
-                f"config.cni_conf.confDir is {conf!r} but K3s {opts.k3s_version} keeps CNI configs in "
-                f"{paths.conf_dir}: Multus will not find flannel's config",
+                f"config.cni_conf.confDir is {conf!r} but {dist} keeps CNI configs in "
+                f"{paths.conf_dir}: Multus will not find {primary} config",
                 where,
             )
         )
     if binv != paths.bin_dir:
-        reason = "K3s installs CNI plugins there"
-        if binv == k3s.legacy_bin_dir(paths.data_dir) and paths.bin_dir_stable:
+        reason = f"{name} installs CNI plugins there"
+        if opts.distro == "k3s" and binv == k3s.legacy_bin_dir(paths.data_dir) and paths.bin_dir_stable:
             reason = "data/current/bin changes target on every K3s upgrade"
         out.append(
             Notice(
-                f"config.cni_conf.binDir is {binv!r} but K3s {opts.k3s_version} needs {paths.bin_dir} ({reason})",
+                f"config.cni_conf.binDir is {binv!r} but {dist} needs {paths.bin_dir} ({reason})",
                 where,
             )
         )
     if kube != paths.multus_kubeconfig:
         out.append(
             Notice(
-                f"config.cni_conf.kubeconfig is {kube!r}; Multus on K3s writes it to {paths.multus_kubeconfig}",
+                f"config.cni_conf.kubeconfig is {kube!r}; Multus on {name} writes it to {paths.multus_kubeconfig}",
                 where,
             )
         )
@@ -174,7 +218,7 @@ def check_invariants(opts: GenOptions, facts: charts.ChartFacts, paths: k3s.K3sP
         out.append(Notice("--ipam whereabouts but rke2-whereabouts.enabled is not true", where))
     if whereabouts:
         for key, expected in (("confDir", conf), ("binDir", binv)):
-            got = get_path(values, "rke2-whereabouts", "cniConf", key)
+            got = _effective(values, "rke2-whereabouts", "cniConf", key)
             if got != expected:
                 out.append(
                     Notice(

@@ -8,12 +8,17 @@ cluster. Every error is one line carrying the file, the JSON path and the line:
 A fleet lists ``clusters``; each entry may override ``cluster`` and ``chart`` (maps merge, lists and
 scalars replace, like chart values) and ``networks`` (merged by ``name``; ``remove: true`` drops one;
 new names are added).
+
+``format`` (top level) chooses the output format for every cluster; without it each cluster gets its
+distribution's default (helmchart on K3s, helmchartconfig on RKE2). ``gitops.path`` is the folder the spec
+renders into, relative to the Git repository root (Flux Kustomizations name it); ``gitops.sourceRef`` the
+Flux source that reads the repository (default: GitRepository flux-system in flux-system).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +26,24 @@ from .errors import InputError
 from .ipam import IpamInputs
 from .knowledge import k3s
 from .loaders import Document, JsonPath, json_path, load_mapping_file
+from .manifests.gitops import FluxSource
 from .manifests.nad import NadOptions
-from .options import GenOptions, make_gen_options
+from .options import FORMATS, GenOptions, make_gen_options, normalize_gitops_path, resolve_format
+from .plan import paths_for
 from .validate import schema_errors
 from .values import merge
 
-FORMATS = ("helmchart", "helmchartconfig", "flux", "argocd", "fleet")
+__all__ = ["FORMATS", "ClusterSpec", "Network", "Spec", "load_spec"]
 
 #: spec key -> (make_gen_options argument, the CLI flag its errors name)
-_CLUSTER_FIELDS = {"k3sVersion": ("k3s_version", "--k3s-version"), "dataDir": ("data_dir", "--data-dir")}
+_CLUSTER_FIELDS = {
+    "distro": ("distro", "--distro"),
+    "k3sVersion": ("k3s_version", "--k3s-version"),
+    "dataDir": ("data_dir", "--data-dir"),
+    "cni": ("primary_cni", "--cni"),
+}
+#: Cluster keys that mean nothing on RKE2 (see options.make_gen_options).
+_K3S_ONLY = frozenset({"k3sVersion", "dataDir"})
 _CHART_FIELDS = {
     "version": ("chart_version", "--chart-version"),
     "allowUnknownVersion": ("allow_unknown_chart_version", "--allow-unknown-chart-version"),
@@ -95,15 +109,21 @@ class ClusterSpec:
     networks: tuple[Network, ...]
     cluster_cidrs: tuple[str, ...]
     service_cidrs: tuple[str, ...]
+    #: the output format of this cluster (resolved: the spec's ``format`` or the distribution's default)
+    format: str = "helmchart"
 
 
 @dataclass(frozen=True)
 class Spec:
     path: Path
-    format: str
+    #: ``format`` as the spec gives it (None: each cluster's distribution default)
+    format: str | None
     clusters: tuple[ClusterSpec, ...]
     fleet: bool
     doc: Document
+    #: ``gitops.path``, normalized (None when the spec does not say)
+    gitops_path: str | None = None
+    flux_source: FluxSource = field(default_factory=FluxSource)
 
     def where(self, at: JsonPath) -> str:
         line = self.doc.line_of(at)
@@ -212,24 +232,27 @@ def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
     return out
 
 
-def _gen_options(spec_path: Path, doc: Document, member: _Member) -> GenOptions:
+def _gen_options(spec_path: Path, doc: Document, member: _Member) -> tuple[GenOptions, str]:
     cluster = member.section("cluster")
     chart = member.section("chart")
     ipams = {n["ipam"]["type"] for n, _ in member.networks() if isinstance(n.get("ipam"), Mapping)}
     ipams = (ipams - {"static"}) | set(chart.get("ipam") or ())
     kwargs: dict[str, Any] = {"ipam": tuple(sorted(ipams)) or ("host-local",)}
+    if cluster.get("distro") == "rke2" and member.index is not None:
+        # a fleet's K3s clusters share these; an RKE2 member ignores them unless its own entry sets them
+        own = member.entry.get("cluster") or {}
+        cluster = {k: v for k, v in cluster.items() if k not in _K3S_ONLY or k in own}
     for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
         values = cluster if section == "cluster" else chart
         for key, (arg, _flag) in fields.items():
             if key in values:
                 kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
-    located = Spec(spec_path, "", (), False, doc)
-    if cluster.get("distro", "k3s") != "k3s":
-        raise located.error(member.source("cluster", "distro"), "distro rke2 is not supported by multus-gen yet")
+    located = Spec(spec_path, None, (), False, doc)
     try:
         opts = make_gen_options(**kwargs)
+        fmt = resolve_format(member.data.get("format"), opts)
     except InputError as exc:
-        at: JsonPath = ()
+        at: JsonPath = ("format",) if exc.where == "--format" else ()
         for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
             for key, (_arg, flag) in fields.items():
                 if flag == exc.where:
@@ -237,13 +260,13 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member) -> GenOptions:
         raise located.error(at, exc.message, exc.fix) from None
     if chart.get("values"):
         opts = replace(opts, user=replace(opts.user, inline=(chart["values"],)))
-    return opts
+    return opts, fmt
 
 
 def load_spec(path: Path) -> Spec:
     doc = load_mapping_file(path, where=str(path))
     data: dict[str, Any] = doc.data
-    located = Spec(path, "", (), False, doc)
+    located = Spec(path, None, (), False, doc)
     errors = schema_errors("spec", data)
     if errors:
         first = errors[0]
@@ -260,8 +283,8 @@ def load_spec(path: Path) -> Spec:
     clusters = []
     for index in indexes:
         member = _Member(data, index)
-        gen = _gen_options(path, doc, member)
-        paths = k3s.paths(gen.data_dir, gen.k3s_version)
+        gen, fmt = _gen_options(path, doc, member)
+        paths = paths_for(gen)
         networks = []
         for net, sources in member.networks():
             if "type" not in net or "ipam" not in net:
@@ -277,7 +300,23 @@ def load_spec(path: Path) -> Spec:
                 networks=tuple(networks),
                 cluster_cidrs=_strings(cluster.get("clusterCIDR")) or (k3s.CLUSTER_CIDR,),
                 service_cidrs=_strings(cluster.get("serviceCIDR")) or (k3s.SERVICE_CIDR,),
+                format=fmt,
             )
         )
-    fmt = data.get("format", "helmchart")
-    return Spec(path=path, format=fmt, clusters=tuple(clusters), fleet=bool(data.get("clusters")), doc=doc)
+    gitops = data.get("gitops") or {}
+    gitops_path = None
+    if "path" in gitops:
+        try:
+            gitops_path = normalize_gitops_path(gitops["path"])
+        except InputError as exc:
+            raise located.error(("gitops", "path"), exc.message, exc.fix) from None
+    source = FluxSource(**gitops.get("sourceRef", {}))
+    return Spec(
+        path=path,
+        format=data.get("format"),
+        clusters=tuple(clusters),
+        fleet=bool(data.get("clusters")),
+        doc=doc,
+        gitops_path=gitops_path,
+        flux_source=source,
+    )

@@ -56,12 +56,19 @@ def _fill(value: Any, params: Mapping[str, str]) -> Any:
     return value
 
 
-def load_overlay(name: str, params: Mapping[str, str]) -> Values:
-    """A shipped overlay with its ``{placeholders}`` filled from ``params``."""
+@cache
+def _overlay_data(name: str) -> Values:
+    """The parsed overlay (cached: a fleet loads the same few overlays for every cluster; never handed out
+    as it is -- ``_fill`` builds new containers)."""
     data = yaml.safe_load(_overlay_text(name)) or {}
     if not isinstance(data, dict):
         raise LookupError(f"overlay {name}.yaml is not a mapping")
-    filled: Values = _fill(data, params)
+    return data
+
+
+def load_overlay(name: str, params: Mapping[str, str]) -> Values:
+    """A shipped overlay with its ``{placeholders}`` filled from ``params`` (a new object on every call)."""
+    filled: Values = _fill(_overlay_data(name), params)
     return filled
 
 
@@ -143,6 +150,27 @@ def compose(overlays: Iterable[str], params: Mapping[str, str], user: UserValues
     for name in overlays:
         values = merge(values, load_overlay(name, params))
     return apply_user_values(values, user)
+
+
+def prune_equal(values: Values, table: Mapping[tuple[str, ...], Any]) -> Values:
+    """A copy of ``values`` without the leaves ``table`` maps to the same value (``{path: value}``), and
+    without the maps that leaves empty."""
+    out = copy.deepcopy(values)
+    for path, value in table.items():
+        parents: list[dict[str, Any]] = []
+        node: Any = out
+        for key in path[:-1]:
+            if not isinstance(node, dict) or not isinstance(node.get(key), dict):
+                break
+            parents.append(node)
+            node = node[key]
+        else:
+            if isinstance(node, dict) and path[-1] in node and node[path[-1]] == value:
+                del node[path[-1]]
+                for parent, key in zip(reversed(parents), reversed(path[:-1]), strict=True):
+                    if parent[key] == {}:
+                        del parent[key]
+    return out
 
 
 def get_path(values: Mapping[str, Any], *keys: str) -> Any:

@@ -458,3 +458,24 @@ def test_commit_a_fleet_spec_in_one_commit(tmp_path: Path, repo: Path) -> None:
     again = commit(repo, "-c", str(spec), "--path", "clusters/")
     assert again.exit_code == 0 and "up to date" in again.stderr
     assert int(git(repo, "rev-list", "--count", "HEAD")) == int(before) + 1
+
+
+def test_install_on_rke2_writes_a_helmchartconfig_file_rke2_will_not_overwrite(manifests: Path) -> None:
+    result = invoke("install", "--distro", "rke2", "--ipam", "whereabouts", "--manifests-dir", str(manifests))
+    assert result.exit_code == 0, result.stderr
+    # RKE2 writes its own rke2-multus.yaml on every start: ours must have another name
+    assert [p.name for p in manifests.iterdir()] == ["multus-config.yaml"]
+    kinds = {d["kind"] for d in yaml.safe_load_all((manifests / "multus-config.yaml").read_text()) if d}
+    assert kinds == {"HelmChartConfig"}
+    assert "cni: [multus, canal]" in result.stderr
+
+
+def test_install_refuses_a_gitops_format_spec(
+    tmp_path: Path, manifests: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "multus.yaml"
+    spec.write_text("format: flux\n" + SPEC)
+    assert run(["install", "-c", str(spec), "--manifests-dir", str(manifests)]) == 1
+    _, err = capsys.readouterr()
+    assert "format flux" in err and len(err.strip().splitlines()) == 1
+    assert list(manifests.iterdir()) == []

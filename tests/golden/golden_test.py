@@ -53,6 +53,22 @@ VARIANTS.append(
         ],
     )
 )
+# GitOps formats (issue 6): both sides of the CRD split, the IPAM with the most values.
+for fmt in ("helmchartconfig", "flux", "argocd", "fleet"):
+    for chart in ("v4.2.202", "v4.3.017"):
+        VARIANTS.append(
+            (
+                f"format-{fmt}_whereabouts_{chart}",
+                ["helmchart", "--format", fmt, "--ipam", "whereabouts", "--chart-version", chart],
+            )
+        )
+VARIANTS.append(("format-fleet_template-marker", ["helmchart", "--format", "fleet", "--set-string", "a=${b}"]))
+VARIANTS.append(("format-argocd_namespace", ["helmchart", "--format", "argocd", "--namespace", "gitops"]))
+# RKE2: the HelmChartConfig rke2-multus with only what differs from RKE2's own values.
+for ipam in IPAMS:
+    VARIANTS.append((f"rke2_{ipam}", ["helmchart", "--distro", "rke2", "--ipam", ipam]))
+VARIANTS.append(("rke2_host-local_v4.2.106", ["helmchart", "--distro", "rke2", "--chart-version", "v4.2.106"]))
+VARIANTS.append(("rke2_values_whereabouts", ["values", "--distro", "rke2", "--ipam", "whereabouts"]))
 
 
 @pytest.mark.parametrize(("name", "argv"), VARIANTS, ids=[v[0] for v in VARIANTS])

@@ -61,7 +61,7 @@ app = typer.Typer(
 
 
 #: Command modules, in --help order; each has ``register(app)`` and keeps heavy imports inside commands.
-COMMAND_MODULES = ("generate", "deliver", "networks")
+COMMAND_MODULES = ("generate", "deliver", "networks", "check")
 
 
 def _register() -> None:

@@ -15,8 +15,8 @@ import click
 import typer
 
 from ..knowledge import charts, k3s
-from ..options import DEFAULT_FAILURE_POLICY, GenOptions, make_gen_options
-from ..plan import Notice
+from ..options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE, GenOptions, make_gen_options
+from ..plan import NOTE, Notice
 
 
 class Ipam(str, Enum):
@@ -31,10 +31,29 @@ class FailurePolicy(str, Enum):
     retry = "retry"
 
 
+class Distro(str, Enum):
+    k3s = "k3s"
+    rke2 = "rke2"
+
+
 GEN_PANEL = "Cluster and chart"
 VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 
 _GEN_PARAMS = [
+    inspect.Parameter(
+        "distro",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=Distro.k3s,
+        annotation=Annotated[
+            Distro,
+            typer.Option(
+                "--distro",
+                help="Kubernetes distribution. rke2: RKE2 deploys rke2-multus itself; multus-gen emits the "
+                "HelmChartConfig rke2-multus with only what differs from RKE2's own values.",
+                rich_help_panel=GEN_PANEL,
+            ),
+        ],
+    ),
     inspect.Parameter(
         "ipam",
         inspect.Parameter.KEYWORD_ONLY,
@@ -53,7 +72,7 @@ _GEN_PARAMS = [
             typer.Option(
                 "--k3s-version",
                 metavar="VERSION",
-                help="K3s version of the cluster, e.g. v1.30.5+k3s1 (`k3s --version`). "
+                help="K3s version of the cluster, e.g. v1.30.5+k3s1 (`k3s --version`); K3s only. "
                 f"[default: {k3s.DEFAULT_K3S_VERSION}]",
                 rich_help_panel=GEN_PANEL,
             ),
@@ -62,10 +81,15 @@ _GEN_PARAMS = [
     inspect.Parameter(
         "data_dir",
         inspect.Parameter.KEYWORD_ONLY,
-        default=k3s.DEFAULT_DATA_DIR,
+        default=None,
         annotation=Annotated[
-            str,
-            typer.Option("--data-dir", metavar="DIR", help="K3s --data-dir (absolute).", rich_help_panel=GEN_PANEL),
+            str | None,
+            typer.Option(
+                "--data-dir",
+                metavar="DIR",
+                help=f"K3s --data-dir (absolute); K3s only. [default: {k3s.DEFAULT_DATA_DIR}]",
+                rich_help_panel=GEN_PANEL,
+            ),
         ],
     ),
     inspect.Parameter(
@@ -99,31 +123,42 @@ _GEN_PARAMS = [
     inspect.Parameter(
         "name",
         inspect.Parameter.KEYWORD_ONLY,
-        default="multus",
+        default=None,
         annotation=Annotated[
-            str,
-            typer.Option("--name", help="HelmChart (and helm release) name.", rich_help_panel=GEN_PANEL),
+            str | None,
+            typer.Option(
+                "--name",
+                help="HelmChart (and helm release, DaemonSet) name; on RKE2 always rke2-multus. "
+                f"[default: {DEFAULT_NAME}]",
+                rich_help_panel=GEN_PANEL,
+            ),
         ],
     ),
     inspect.Parameter(
         "namespace",
         inspect.Parameter.KEYWORD_ONLY,
-        default="kube-system",
+        default=None,
         annotation=Annotated[
-            str,
-            typer.Option("--namespace", help="Namespace of the HelmChart object.", rich_help_panel=GEN_PANEL),
+            str | None,
+            typer.Option(
+                "--namespace",
+                help="Namespace of the HelmChart (HelmChartConfig, Flux HelmRelease, Argo CD Application: "
+                f"argocd unless given) object. [default: {DEFAULT_NAMESPACE}]",
+                rich_help_panel=GEN_PANEL,
+            ),
         ],
     ),
     inspect.Parameter(
         "failure_policy",
         inspect.Parameter.KEYWORD_ONLY,
-        default=FailurePolicy(DEFAULT_FAILURE_POLICY),
+        default=None,
         annotation=Annotated[
-            FailurePolicy,
+            FailurePolicy | None,
             typer.Option(
                 "--failure-policy",
                 help="What helm-controller does when an install/upgrade fails. abort keeps the last good "
-                "release; reinstall (helm-controller's default) uninstalls Multus from every node first.",
+                "release; reinstall (helm-controller's default) uninstalls Multus from every node first. "
+                f"[default: {DEFAULT_FAILURE_POLICY}]",
                 rich_help_panel=GEN_PANEL,
             ),
         ],
@@ -131,14 +166,15 @@ _GEN_PARAMS = [
     inspect.Parameter(
         "bootstrap",
         inspect.Parameter.KEYWORD_ONLY,
-        default=True,
+        default=None,
         annotation=Annotated[
-            bool,
+            bool | None,
             typer.Option(
                 "--bootstrap/--no-bootstrap",
                 help="Run the helm job with host networking, so a broken CNI config can still be fixed "
-                "by the next HelmChart change.",
+                "by the next HelmChart change (K3s HelmChart only). [default: bootstrap]",
                 rich_help_panel=GEN_PANEL,
+                show_default=False,
             ),
         ],
     ),
@@ -154,6 +190,7 @@ _GEN_PARAMS = [
                 metavar="FILE",
                 help="YAML values file merged over the generated values (repeatable, in order).",
                 rich_help_panel=VALUES_PANEL,
+                readable=False,  # the loader checks: an unreadable file is invalid input (exit 1), not usage
             ),
         ],
     ),
@@ -198,7 +235,9 @@ def with_gen_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         raw = {name: kwargs.pop(name) for name in _GEN_NAMES}
+        policy = raw["failure_policy"]
         opts = make_gen_options(
+            distro=raw["distro"].value,
             ipam=raw["ipam"].value,
             k3s_version=raw["k3s_version"],
             data_dir=raw["data_dir"],
@@ -206,7 +245,7 @@ def with_gen_options(func: F) -> F:
             allow_unknown_chart_version=raw["allow_unknown_chart_version"],
             name=raw["name"],
             namespace=raw["namespace"],
-            failure_policy=raw["failure_policy"].value,
+            failure_policy=policy.value if policy is not None else None,
             bootstrap=raw["bootstrap"],
             values_files=tuple(raw["values_files"]),
             set_values=tuple(raw["set_values"]),
@@ -229,7 +268,10 @@ OutputOpt = Annotated[
 
 def print_notices(notices: Iterable[Notice]) -> None:
     for notice in notices:
-        click.echo(click.style("multus-gen: warning: ", fg="yellow") + notice.one_line(), err=True)
+        if notice.level == NOTE:
+            click.echo(click.style("multus-gen: note: ", fg="cyan") + notice.one_line(), err=True)
+        else:
+            click.echo(click.style("multus-gen: warning: ", fg="yellow") + notice.one_line(), err=True)
 
 
 def info(message: str) -> None:
@@ -249,4 +291,4 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def gen_options_doc(opts: GenOptions) -> str:
-    return f"{opts.ipam} on K3s {opts.k3s_version}, rke2-multus {opts.chart_version}"
+    return f"{opts.ipam} on {opts.distro_label}, rke2-multus {opts.chart_version}"

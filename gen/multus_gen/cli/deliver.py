@@ -30,6 +30,7 @@ ConfigOpt = Annotated[
         help="Deliver a whole installation from a spec file (HelmCharts and NADs, as `render` makes them) "
         "instead of the flags.",
         rich_help_panel=DELIVERY_PANEL,
+        readable=False,  # the loader checks: an unreadable file is invalid input (exit 1)
     ),
 ]
 

@@ -14,11 +14,34 @@ from ..options import GenOptions
 from .common import OutputOpt, emit, print_notices, with_gen_options
 
 
-def helmchart(opts: GenOptions, output: OutputOpt = None) -> None:
-    """Print the K3s HelmChart manifest(s) that install Multus (rke2-multus).
+class Format(str, Enum):
+    helmchart = "helmchart"
+    helmchartconfig = "helmchartconfig"
+    flux = "flux"
+    argocd = "argocd"
+    fleet = "fleet"
 
-    For rke2-multus >= v4.3.009 the output holds two HelmCharts: the companion rke2-multus-crd chart
-    first (it installs the NetworkAttachmentDefinition CRD), then rke2-multus.
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        help="helmchart: K3s HelmChart(s). helmchartconfig: HelmChartConfig(s) customizing an existing HelmChart "
+        "(the only format on RKE2). flux: HelmRepository + HelmRelease(s). argocd: Application(s) with sync "
+        "waves. fleet: one fleet.yaml per bundle, each after a '# path: <bundle>/fleet.yaml' line. "
+        "[default: helmchart; helmchartconfig on RKE2]",
+        show_default=False,
+    ),
+]
+
+
+def helmchart(opts: GenOptions, output: OutputOpt = None, output_format: FormatOpt = None) -> None:
+    """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
+
+    For rke2-multus >= v4.3.009 the output holds two releases: the companion rke2-multus-crd chart first (it
+    installs the NetworkAttachmentDefinition CRD), then rke2-multus, ordered for the engine (Flux dependsOn,
+    Argo CD sync waves, Fleet dependsOn). Every engine gets the same chart values; none of them uninstalls
+    Multus when an upgrade fails or the object is removed.
 
     \b
     Examples:
@@ -26,8 +49,15 @@ def helmchart(opts: GenOptions, output: OutputOpt = None) -> None:
       multus-gen helmchart --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen helmchart --chart-version v4.2.106 -f my-values.yaml --set config.cni_conf.logLevel=debug
       multus-gen helmchart --ipam dhcp -o multus.yaml
+      multus-gen helmchart --ipam whereabouts --format flux
+      multus-gen helmchart --format argocd --namespace argocd
+      multus-gen helmchart --format fleet
+
+    \b
+    RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
+      multus-gen helmchart --distro rke2 --ipam whereabouts -o /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
-    text, notices = helmchart_text(opts)
+    text, notices = helmchart_text(opts, fmt=output_format.value if output_format is not None else None)
     print_notices(notices)
     emit(text, output)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from ..knowledge import k3s
-from .common import OutputOpt, emit, info, print_notices
+from .common import Distro, OutputOpt, emit, info, print_notices
 
 
 class PluginType(str, Enum):
@@ -71,7 +71,7 @@ def nad(
     pci_bus_id: Annotated[
         str | None, typer.Option("--pci-bus-id", help="host-device: PCI address.", rich_help_panel=NET)
     ] = None,
-    node: Annotated[
+    node_name: Annotated[
         str | None,
         typer.Option(
             "--node",
@@ -95,12 +95,22 @@ def nad(
     host_local_data_dir: Annotated[
         str | None, _many("--host-local-data-dir", "DIR", "host-local: where leases are kept on the node.")
     ] = None,
+    distro: Annotated[
+        Distro, typer.Option("--distro", help="rke2: the standard /etc/cni/net.d paths.", rich_help_panel=K3S)
+    ] = Distro.k3s,
     k3s_version: Annotated[
-        str | None, typer.Option("--k3s-version", metavar="VERSION", help="K3s version.", rich_help_panel=K3S)
+        str | None,
+        typer.Option("--k3s-version", metavar="VERSION", help="K3s version (K3s only).", rich_help_panel=K3S),
     ] = None,
     data_dir: Annotated[
-        str, typer.Option("--data-dir", metavar="DIR", help="K3s --data-dir.", rich_help_panel=K3S)
-    ] = k3s.DEFAULT_DATA_DIR,
+        str | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help=f"K3s --data-dir (K3s only). [default: {k3s.DEFAULT_DATA_DIR}]",
+            rich_help_panel=K3S,
+        ),
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """Print one NetworkAttachmentDefinition whose CNI config is right by construction.
@@ -108,7 +118,8 @@ def nad(
     Every IP, CIDR and window is checked before anything is printed (host bits, /31 and /32, start/end
     outside the subnet or reversed, gateway outside, exclude outside the range, mixed families,
     overlaps); where whereabouts or host-local would silently ignore a setting, multus-gen refuses it.
-    whereabouts NADs always get the K3s configuration_path and kubeconfig for --data-dir.
+    whereabouts NADs always get the configuration_path and kubeconfig of the node: K3s's for --data-dir, or
+    RKE2's (/etc/cni/net.d/whereabouts.d/) with --distro rke2.
 
     \b
     Examples:
@@ -116,11 +127,15 @@ def nad(
       multus-gen nad dual --master eth1 --range 10.10.0.0/24 --range fd00:10::/64
       multus-gen nad lan --master eth2 --ipam dhcp
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
+      multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
     """
     from ..generate import nad_text
     from ..ipam import IpamInputs
     from ..manifests.nad import NadOptions
-    from ..options import check_data_dir, parse_k3s_version
+    from ..options import make_gen_options
+    from ..plan import paths_for
+
+    cluster = make_gen_options(distro=distro.value, k3s_version=k3s_version, data_dir=data_dir)
 
     opts = NadOptions(
         name=name,
@@ -137,9 +152,9 @@ def nad(
         hwaddr=hwaddr,
         kernelpath=kernelpath,
         pci_bus_id=pci_bus_id,
-        node=node,
+        node=node_name,
         cni_version=cni_version,
-        k3s_paths=k3s.paths(check_data_dir(data_dir), parse_k3s_version(k3s_version)),
+        k3s_paths=paths_for(cluster),
         ipam=IpamInputs(
             kind=ipam.value,
             ranges=tuple(ranges),
@@ -161,7 +176,10 @@ def nad(
 
 def render(
     config: Annotated[
-        Path, typer.Option("--config", "-c", metavar="FILE", help="Spec file (YAML) describing the installation.")
+        Path,
+        typer.Option(
+            "--config", "-c", metavar="FILE", help="Spec file (YAML) describing the installation.", readable=False
+        ),
     ],
     out_dir: Annotated[
         Path | None,
@@ -171,22 +189,53 @@ def render(
             help="Write files into DIR (atomically; unchanged files are not touched) instead of stdout.",
         ),
     ] = None,
+    gitops_path: Annotated[
+        str | None,
+        typer.Option(
+            "--gitops-path",
+            metavar="REL",
+            help="Where DIR is in the Git repository, relative to its root (Flux Kustomizations name it). "
+            "[default: the spec's gitops.path, else DIR when relative]",
+            show_default=False,
+        ),
+    ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Delete files render wrote earlier into DIR that the spec no longer produces (recognised by "
+            "their header; nothing else is touched), and the folders that leaves empty.",
+        ),
+    ] = False,
 ) -> None:
-    """Render a whole installation from a spec file: the HelmChart(s) and every network's NAD.
+    """Render a whole installation from a spec file: the chart installation and every network's NAD.
 
     The chart values follow from the networks: any whereabouts network enables rke2-whereabouts, any dhcp
     network the DHCP daemon. Ranges are checked across networks and against the cluster's pod and service
-    CIDRs. With --out-dir the HelmCharts go to <name>.yaml and the NADs to <name>-networks.yaml, so that a
-    NAD applied before its CRD exists cannot hold back the HelmChart.
+    CIDRs. The NADs always get their own file (Flux Kustomization, Argo CD sync wave, Fleet bundle), so that
+    a NAD applied before its CRD exists cannot hold back the chart.
+
+    \b
+    Files per cluster (P = <cluster>/ in a fleet spec, N = chart name):
+      helmchart        P/N.yaml, P/N-networks.yaml
+      helmchartconfig  P/N-config.yaml, P/N-networks.yaml (on RKE2 N is rke2-multus, the files multus-*)
+      argocd           P/N.yaml (Applications), P/N-networks.yaml (NADs in a later sync wave)
+      flux             P/kustomization.yaml, P/N-flux.yaml (two Flux Kustomizations), P/N/, P/N-networks/
+      fleet            P/N-crd/fleet.yaml, P/N/fleet.yaml, P/N-networks/ (bundles ordered by dependsOn)
+    A fleet's cluster folders also get a kustomization.yaml (`kubectl kustomize DIR/<cluster>` builds it).
+    Files render wrote before that the spec no longer produces (a cluster removed from the spec) are
+    listed on stderr, and deleted only with --prune.
 
     \b
     Examples:
       multus-gen render -c multus.yaml
       multus-gen render -c multus.yaml --out-dir clusters/prod/multus
+      multus-gen render -c fleet.yaml --out-dir clusters --prune
 
     \b
     A spec file:
-      cluster: {k3sVersion: v1.30.6+k3s1, dataDir: /var/lib/rancher/k3s}
+      format: helmchart            # or helmchartconfig, flux, argocd, fleet
+      cluster: {k3sVersion: v1.30.6+k3s1, dataDir: /var/lib/rancher/k3s}   # or {distro: rke2}
       chart: {version: v4.3.017}
       networks:
         - name: storage
@@ -194,18 +243,27 @@ def render(
           type: macvlan
           master: eth1
           ipam: {type: whereabouts, range: 192.168.50.0/24, exclude: [192.168.50.1/32]}
+      clusters:                    # optional: a fleet, each entry overriding the above
+        - name: edge-1
+        - name: edge-2
+          cluster: {dataDir: /srv/k3s}
     """
     import sys
 
-    from ..generate import render_spec
+    from ..errors import UsageError
+    from ..generate import fleet_notices, render_spec
+    from ..options import gitops_path_for
     from ..spec import load_spec
 
+    if prune and out_dir is None:
+        raise UsageError("--prune needs --out-dir", where="--prune")
     spec = load_spec(config)
-    rendered = list(render_spec(spec))  # everything is checked before the first file is written
-    for cluster in rendered:
-        print_notices(cluster.notices)
+    path = gitops_path_for(gitops_path, spec.gitops_path, None if out_dir is None else str(out_dir))
+    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
+    print_notices(fleet_notices(rendered))
     if out_dir is None:
-        single = len(rendered) == 1 and not spec.fleet
+        flat = ("helmchart", "helmchartconfig", "argocd")
+        single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
         for cluster in rendered:
             for i, manifest in enumerate(cluster.manifests):
                 text = manifest.content
@@ -215,11 +273,21 @@ def render(
                     sys.stdout.write(f"# path: {manifest.path}\n")
                 sys.stdout.write(text)
         return
+    from ..sinks import clean_relative_path
     from ..sinks.folder import write_manifests
+    from ..sinks.prune import find_stale
+    from ..sinks.prune import prune as prune_files
 
+    written: set[str] = set()
     for cluster in rendered:
         for outcome in write_manifests(out_dir, cluster.manifests, fsync=False, mode=0o644):
             info(f"{outcome.path}: {outcome.status}")
+        written.update(clean_relative_path(m.path) for m in cluster.manifests)
+    for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
+        if stale.status == "removed":
+            info(f"{out_dir / stale.path}: removed (no longer in the spec)")
+        else:
+            info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""HelmChart (helm.cattle.io/v1) builders for K3s's helm-controller (FACTS.md 5)."""
+"""HelmChart and HelmChartConfig (helm.cattle.io/v1) builders for K3s's and RKE2's helm-controller (FACTS.md 5)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,43 @@ def build_helmcharts(plan: ChartPlan) -> list[dict[str, Any]]:
             values=plan.values,
             failure_policy=opts.failure_policy,
             bootstrap=opts.bootstrap,
+        )
+    )
+    return docs
+
+
+def helmchartconfig(*, name: str, namespace: str, values: dict[str, Any] | None, failure_policy: str) -> dict[str, Any]:
+    """A HelmChartConfig: same name and namespace as the HelmChart it customizes (FACTS.md 5). Its
+    valuesContent ranks above the HelmChart's valuesContent/values, below the HelmChart's ``set``."""
+    spec: dict[str, Any] = {"failurePolicy": failure_policy}
+    if values:
+        spec["valuesContent"] = dump_values(sort_keys(values))
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "HelmChartConfig",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def build_helmchartconfigs(plan: ChartPlan) -> list[dict[str, Any]]:
+    """HelmChartConfigs for the HelmChart(s) of ``plan``: the CRD chart's first (when the version splits
+    them), then rke2-multus. On RKE2 the names are those of RKE2's packaged charts (``opts.name`` is
+    ``rke2-multus`` there)."""
+    opts = plan.opts
+    docs: list[dict[str, Any]] = []
+    if plan.crd_chart_version is not None:
+        docs.append(
+            helmchartconfig(
+                name=crd_chart_name(opts.name),
+                namespace=opts.namespace,
+                values=plan.crd_values,
+                failure_policy=opts.failure_policy,
+            )
+        )
+    docs.append(
+        helmchartconfig(
+            name=opts.name, namespace=opts.namespace, values=plan.values, failure_policy=opts.failure_policy
         )
     )
     return docs

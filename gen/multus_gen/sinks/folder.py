@@ -95,7 +95,7 @@ def write_manifests(
     outcomes = []
     for rel, data in planned:
         if not dry_run:
-            _check_parents(directory, rel, create=True)
+            _check_parents(directory, rel, create=True, fsync=fsync)
         outcomes.append(
             _deliver(
                 directory / rel,
@@ -236,8 +236,9 @@ def _check_folder(folder: Path, *, fix: str) -> None:
         )
 
 
-def _check_parents(base: Path, rel: str, *, create: bool) -> None:
-    """Refuse symlinked or non-folder sub-folders of ``rel`` under ``base``; create missing ones."""
+def _check_parents(base: Path, rel: str, *, create: bool, fsync: bool = True) -> None:
+    """Refuse symlinked or non-folder sub-folders of ``rel`` under ``base``; create missing ones (and, with
+    ``fsync``, fsync the folder that got the new entry)."""
     current = base
     for part in rel.split("/")[:-1]:
         current = current / part
@@ -253,8 +254,9 @@ def _check_parents(base: Path, rel: str, *, create: bool) -> None:
             except OSError as exc:
                 raise _os_error(exc, rel, f"cannot create folder {current}") from exc
             else:
-                with contextlib.suppress(OSError):
-                    _fsync_folder(current.parent)
+                if fsync:
+                    with contextlib.suppress(OSError):
+                        _fsync_folder(current.parent)
                 continue
         except OSError as exc:
             raise _os_error(exc, rel, f"cannot inspect {current}") from exc

@@ -221,6 +221,8 @@ def commit_manifests(
     if base is not None and new_tree == g.out("rev-parse", f"{base}^{{tree}}"):
         if created:  # the start point already holds our bytes: the new branch starts there
             _update_ref(g, ref, base, None, message)
+        if checked_out:
+            _repair_interrupted_sync(g, worktree, items, base, branch_name)
         outcome = CommitOutcome("up to date", branch_name, base, tuple(i.path for i in items))
         return _push_and_finish(g, outcome, ref, items, pushing) if pushing else outcome
 
@@ -425,14 +427,48 @@ def _update_ref(g: _Git, ref: str, new: str, old: str | None, message: str) -> N
         )
 
 
-def _refuse_dirty(g: _Git, worktree: Path, head: str | None, items: Sequence[_Item]) -> None:
-    """Refuse paths whose index or working-tree content is neither HEAD's nor ours."""
-    dirty = []
+def _parent(g: _Git, commit: str | None) -> str | None:
+    return g.ok("rev-parse", "--verify", "-q", f"{commit}^") if commit else None
+
+
+def _state(g: _Git, worktree: Path, path: str) -> tuple[str | None, str | None]:
+    """(index blob, working-tree blob) of ``path``; None where absent."""
+    exists = os.path.lexists(worktree / path)
+    return g.index_blob(path), (g.out("hash-object", "--", path) if exists else None)
+
+
+def _repair_interrupted_sync(g: _Git, worktree: Path, items: Sequence[_Item], head: str, branch: str) -> None:
+    """Finish the working-tree/index update of a run killed after it moved the branch.
+
+    Such a run leaves HEAD with our file and the index/working tree with the version before it (HEAD^'s):
+    the user's next ``git commit`` would revert our file. Only paths whose index and working tree hold
+    exactly that previous version (or ours, or nothing where there was nothing) are updated; anything else
+    is someone's edit and stays.
+    """
+    parent = _parent(g, head)
+    stale = []
     for item in items:
-        allowed = {g.blob_at(head, item.path), item.blob}
-        index_blob = g.index_blob(item.path)
-        exists = os.path.lexists(worktree / item.path)
-        work_blob = g.out("hash-object", "--", item.path) if exists else None
+        state = _state(g, worktree, item.path)
+        if state == (item.blob, item.blob):
+            continue
+        allowed = {g.blob_at(parent, item.path), item.blob}
+        if state[0] in allowed and state[1] in allowed:
+            stale.append(item)
+    if stale:
+        _sync_worktree(g, worktree, stale, head, branch)
+
+
+def _refuse_dirty(g: _Git, worktree: Path, head: str | None, items: Sequence[_Item]) -> None:
+    """Refuse paths whose index or working-tree content is neither HEAD's, HEAD^'s nor ours.
+
+    HEAD^'s version is allowed: it is what an interrupted earlier run leaves behind (see
+    ``_repair_interrupted_sync``), and it stays in history, so overwriting it loses nothing.
+    """
+    dirty = []
+    parent = _parent(g, head)
+    for item in items:
+        allowed = {g.blob_at(head, item.path), g.blob_at(parent, item.path), item.blob}
+        index_blob, work_blob = _state(g, worktree, item.path)
         if index_blob not in allowed or work_blob not in allowed:
             dirty.append(item.path)
     if dirty:
