@@ -20,7 +20,6 @@ import yaml
 
 from .errors import InputError
 from .loaders import json_path, load_mapping_file
-from .strvals import parse_set
 
 Values = dict[str, Any]
 
@@ -60,7 +59,9 @@ def _fill(value: Any, params: Mapping[str, str]) -> Any:
 def _overlay_data(name: str) -> Values:
     """The parsed overlay (cached: a fleet loads the same few overlays for every cluster; never handed out
     as it is -- ``_fill`` builds new containers)."""
-    data = yaml.safe_load(_overlay_text(name)) or {}
+    # shipped, trusted data: libyaml's loader where available (the user's files go through loaders.py)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(_overlay_text(name), Loader=loader) or {}
     if not isinstance(data, dict):
         raise LookupError(f"overlay {name}.yaml is not a mapping")
     return data
@@ -135,6 +136,8 @@ def apply_user_values(base: Values, user: UserValues) -> Values:
         doc = load_mapping_file(path, where=where)
         _check_keys(doc.data, where)
         values = merge(values, doc.data)
+    if user.set or user.set_string:
+        from .strvals import parse_set  # only runs that use --set pay for the parser
     for expr in user.set:
         values = parse_set(expr, into=values, flag="--set")
         _check_keys(values, "--set")

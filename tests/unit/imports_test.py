@@ -1,0 +1,113 @@
+"""Start-up discipline: what `multus-gen helmchart` imports (not timed; see benchmarks/ for times)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = """
+import contextlib, io, json, sys
+before = set(sys.modules)  # what the interpreter itself loaded (site hooks, .pth files): not ours to judge
+from multus_gen.cli import run
+with contextlib.redirect_stdout(io.StringIO()):
+    code = run(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(set(sys.modules) - before)}))
+"""
+
+#: The modules of ours a `helmchart` run may load; the networks, delivery and validate code must not.
+ALLOWED_OURS = {
+    "multus_gen",
+    "multus_gen.cli",
+    "multus_gen.cli.common",
+    "multus_gen.cli.generate",
+    "multus_gen.errors",
+    "multus_gen.generate",
+    "multus_gen.knowledge",
+    "multus_gen.knowledge.charts",
+    "multus_gen.knowledge.helm_controller",
+    "multus_gen.knowledge.k3s",
+    "multus_gen.knowledge.rke2",
+    "multus_gen.loaders",
+    "multus_gen.manifests",
+    "multus_gen.manifests.gitops",
+    "multus_gen.manifests.helmchart",
+    "multus_gen.options",
+    "multus_gen.overlays",
+    "multus_gen.plan",
+    "multus_gen.render",
+    "multus_gen.schemas",
+    "multus_gen.validate",
+    "multus_gen.values",
+}
+#: Third-party packages a `helmchart` run may load (jsonschema and its dependencies only on a cold cache).
+ALLOWED_THIRD_PARTY = {"typer", "click", "yaml", "shellingham", "annotated_doc", "typing_extensions", "cython_runtime"}
+#: jsonschema, its dependencies and the optional format checkers it picks up when they are installed
+JSONSCHEMA = {
+    "jsonschema",
+    "jsonschema_specifications",
+    "referencing",
+    "rpds",
+    "attr",
+    "attrs",
+    "certifi",
+    "idna",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "rfc3987",
+    "uri_template",
+    "fqdn",
+    "isoduration",
+    "jsonpointer",
+    "webcolors",
+    "arrow",
+    "dateutil",
+    "six",
+}
+
+
+def probe(tmp_path: Path, *argv: str) -> tuple[int, set[str]]:
+    env = {**os.environ, "MULTUS_GEN_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("MULTUS_GEN_CACHE", None)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    return data["code"], set(data["modules"])
+
+
+def third_party(modules: set[str]) -> set[str]:
+    tops = {m.split(".")[0] for m in modules}
+    stdlib = set(sys.stdlib_module_names)
+    return {t for t in tops if t not in stdlib and not t.startswith("_") and t != "multus_gen"} | ({"_yaml"} & tops)
+
+
+def test_helmchart_loads_only_what_it_needs(tmp_path: Path) -> None:
+    code, cold = probe(tmp_path, "helmchart", "--ipam", "dhcp")
+    assert code == 0
+    ours = {m for m in cold if m.startswith("multus_gen")}
+    assert ours <= ALLOWED_OURS, sorted(ours - ALLOWED_OURS)
+    assert "git" not in cold and "helm_python" not in cold  # GitPython and the Helm engine: never here
+    assert third_party(cold) <= ALLOWED_THIRD_PARTY | JSONSCHEMA, sorted(third_party(cold))
+    assert "jsonschema" in cold  # the first run validates with jsonschema...
+    code, warm = probe(tmp_path, "helmchart", "--ipam", "dhcp")
+    assert code == 0
+    assert third_party(warm) <= ALLOWED_THIRD_PARTY, sorted(third_party(warm))  # ...a repeat finds the verdict
+
+
+def test_commit_is_the_only_command_that_loads_gitpython(tmp_path: Path) -> None:
+    for argv in (["values"], ["versions"], ["nad", "x", "--master", "eth1", "--range", "10.0.0.0/24"]):
+        code, modules = probe(tmp_path, *argv)
+        assert code == 0 and "git" not in modules, argv
+    code, modules = probe(tmp_path, "commit", "--repo", str(tmp_path / "nope"), "--path", "x.yaml")
+    assert code == 1 and "git" in modules
+
+
+def test_a_changed_document_is_validated_again(tmp_path: Path) -> None:
+    probe(tmp_path, "helmchart")
+    _, modules = probe(tmp_path, "helmchart", "--set", "config.cni_conf.logLevel=debug")
+    assert "jsonschema" in modules  # new values, new document: no verdict to reuse
+    _, modules = probe(tmp_path, "helmchart", "--set", "config.cni_conf.binDir=5")
+    assert "jsonschema" in modules
