@@ -57,6 +57,10 @@ def lock_file_name(name: str) -> str:
     return f".{name}.lock"
 
 
+#: The lock ``write_manifests`` takes on a whole tree when it writes without fsync (see there).
+BATCH_LOCK_NAME = "multus-gen-tree"
+
+
 def write_manifests(
     directory: Path,
     manifests: Sequence[Manifest],
@@ -78,6 +82,12 @@ def write_manifests(
     written (also when it replaces a file with another mode; an up-to-date file keeps its mode).
     Each file is replaced atomically, not the set: if an I/O error stops the run half-way, the
     files before it are written (complete) and the rest are untouched.
+
+    Locking: with ``fsync=True`` (the K3s manifests folder) each target has its own lock, so runs for
+    different files never wait on each other. With ``fsync=False`` (a Git working tree, a fleet of thousands
+    of files) one lock on ``directory`` covers the whole set: a concurrent run into the same tree waits for
+    this one as a whole. Either way a target that already holds the bytes is reported "up to date" without
+    taking a lock (reading it needs none: renames are atomic).
     """
     directory = Path(directory)
     _check_folder(directory, fix=f"create it with mkdir -p {directory}, or check --data-dir")
@@ -92,23 +102,26 @@ def write_manifests(
         _check_parents(directory, rel, create=False)
         _check_target(directory / rel, rel, check_skip=True)
         planned.append((rel, data))
-    outcomes = []
-    for rel, data in planned:
-        if not dry_run:
-            _check_parents(directory, rel, create=True, fsync=fsync)
-        outcomes.append(
-            _deliver(
-                directory / rel,
-                rel,
-                data,
-                dry_run=dry_run,
-                diff=diff,
-                fsync=fsync,
-                mode=mode,
-                lock_timeout=lock_timeout,
-                check_skip=True,
+    batch = not fsync and not dry_run and len(planned) > 1
+    with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout) if batch else contextlib.nullcontext():
+        outcomes = []
+        for rel, data in planned:
+            if not dry_run:
+                _check_parents(directory, rel, create=True, fsync=fsync)
+            outcomes.append(
+                _deliver(
+                    directory / rel,
+                    rel,
+                    data,
+                    dry_run=dry_run,
+                    diff=diff,
+                    fsync=fsync,
+                    mode=mode,
+                    lock_timeout=lock_timeout,
+                    check_skip=True,
+                    locked=batch,
+                )
             )
-        )
     return outcomes
 
 
@@ -161,12 +174,13 @@ def _deliver(
     mode: int,
     lock_timeout: float,
     check_skip: bool,
+    locked: bool = False,
 ) -> Outcome:
-    if dry_run:
-        current = _read_current(target, label)
-        return _outcome(target, label, current, data, diff=diff, dry_run=True)
+    current = _read_current(target, label)
     folder, name = target.parent, target.name
-    with _locked(folder, name, label, lock_timeout):
+    if dry_run or (current == data and not _leftovers(folder, name)):  # nothing to write or clean: no lock
+        return _outcome(target, label, current, data, diff=diff, dry_run=dry_run)
+    with contextlib.nullcontext() if locked else _locked(folder, name, label, lock_timeout):
         _remove_stale_temps(folder, name)
         _check_target(target, label, check_skip=check_skip)
         current = _read_current(target, label)
@@ -364,6 +378,17 @@ def _locked(folder: Path, name: str, label: str, timeout: float) -> Iterator[Non
             return
         finally:
             os.close(fd)  # closing releases the flock
+
+
+def _leftovers(folder: Path, name: str) -> bool:
+    """True if a killed writer of ``name`` left its lock or temp files (the locked path cleans them up)."""
+    pattern = temp_file_pattern(name)
+    lock = lock_file_name(name)
+    try:
+        with os.scandir(folder) as entries:
+            return any(e.name == lock or pattern.fullmatch(e.name) for e in entries if e.name.startswith("."))
+    except OSError:
+        return False
 
 
 def _remove_stale_temps(folder: Path, name: str) -> None:

@@ -29,6 +29,7 @@ has ``user:password@`` removed from URLs.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import stat
@@ -73,11 +74,25 @@ class _Item:
     mode: str
 
 
+def blob_sha(data: bytes) -> str:
+    """The object name git gives ``data`` as a blob (``git hash-object --no-filters``)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return blob_sha(path.read_bytes())
+    except OSError:
+        return None
+
+
 class _Git:
     """Runs git commands in one repository; errors become DeliveryError with credentials removed."""
 
     def __init__(self, repo: git.Repo) -> None:
         self.repo = repo
+        self._trees: dict[str, dict[str, _Entry]] = {}
+        self._index: dict[str, str] | None = None
 
     def run(
         self,
@@ -118,33 +133,64 @@ class _Git:
     def commit_of(self, rev: str) -> str | None:
         return self.ok("rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
 
+    def tree(self, treeish: str) -> dict[str, _Entry]:
+        """Every entry (blobs, trees, links) of ``treeish``, read with one ``git ls-tree -r -t`` and kept."""
+        if treeish not in self._trees:
+            entries: dict[str, _Entry] = {}
+            for record in self.out("ls-tree", "-r", "-t", "-z", "--full-tree", treeish).split("\0"):
+                meta, _, name = record.partition("\t")
+                if name:
+                    mode, kind, sha = meta.split(" ")
+                    entries[name] = _Entry(mode, kind, sha)
+            self._trees[treeish] = entries
+        return self._trees[treeish]
+
     def entry(self, treeish: str | None, path: str) -> _Entry | None:
         """The tree entry at ``path`` in ``treeish`` (None if absent or treeish is None)."""
         if treeish is None:
             return None
-        out = self.out("ls-tree", "-z", "--full-tree", treeish, "--", path)
-        for record in out.split("\0"):
-            meta, _, name = record.partition("\t")
-            if name == path:
-                mode, kind, sha = meta.split(" ")
-                return _Entry(mode, kind, sha)
-        return None
+        return self.tree(treeish).get(path)
 
     def blob_at(self, treeish: str | None, path: str) -> str | None:
         found = self.entry(treeish, path)
         return found.sha if found is not None and found.kind == "blob" else None
 
     def index_blob(self, path: str) -> str | None:
-        """The real index's blob for ``path``; ``"unmerged"`` for a conflict, None if absent."""
-        shas = []
-        for record in self.out("ls-files", "-s", "-z", "--", path).split("\0"):
-            meta, _, name = record.partition("\t")
-            if name == path:
-                _mode, sha, stage = meta.split(" ")
-                shas.append(sha if stage == "0" else "unmerged")
-        if not shas:
-            return None
-        return shas[0] if len(shas) == 1 else "unmerged"
+        """The real index's blob for ``path``; ``"unmerged"`` for a conflict, None if absent.
+
+        The index is read once (``git ls-files -s``) and kept until ``forget_index``."""
+        if self._index is None:
+            index: dict[str, str] = {}
+            for record in self.out("ls-files", "-s", "-z").split("\0"):
+                meta, _, name = record.partition("\t")
+                if name:
+                    _mode, sha, stage = meta.split(" ")
+                    index[name] = sha if stage == "0" and name not in index else "unmerged"
+            self._index = index
+        return self._index.get(path)
+
+    def forget_index(self) -> None:
+        self._index = None
+
+    def write_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Store blobs (sha -> bytes, as given: no filters) that the object database may lack, in one
+        ``git hash-object -w --stdin-paths`` run."""
+        missing = {sha: data for sha, data in blobs.items() if not self._has_object(sha)}
+        if not missing:
+            return
+        with tempfile.TemporaryDirectory(prefix="multus-gen-blobs-") as folder:
+            paths = []
+            for i, data in enumerate(missing.values()):
+                path = os.path.join(folder, str(i))
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                paths.append(path)
+            out = self.out("hash-object", "-w", "--no-filters", "--stdin-paths", stdin="\n".join(paths).encode())
+        if out.split() != list(missing):
+            raise DeliveryError("git stored the manifests under other object names than expected", where=self.where)
+
+    def _has_object(self, sha: str) -> bool:
+        return any(sha == e.sha for tree in self._trees.values() for e in tree.values())
 
 
 def commit_manifests(
@@ -209,12 +255,17 @@ def commit_manifests(
     created = old is None and not checked_out
     base = old if not created else _start_point(g, remote, branch_name)
     items = []
+    sha1_objects = (g.ok("rev-parse", "--show-object-format") or "sha1").strip() == "sha1"
     for path, data in paths_data:
         _check_tree_path(g, base, path, branch_name)
         found = g.entry(base, path)
         mode = found.mode if found is not None and found.mode in _FILE_MODES else "100644"
-        blob = g.out("hash-object", "-w", "--stdin", stdin=data)
-        items.append(_Item(path, data, blob, mode))
+        if sha1_objects:
+            items.append(_Item(path, data, blob_sha(data), mode))
+        else:  # a SHA-256 repository: let git name the blob
+            items.append(_Item(path, data, g.out("hash-object", "-w", "--stdin", stdin=data), mode))
+    if sha1_objects:
+        g.write_blobs({item.blob: item.data for item in items})
 
     pushing = _Pushing(remote, checked_out, created, message, author) if push else None
     new_tree = _build_tree(g, base, items)
@@ -434,7 +485,7 @@ def _parent(g: _Git, commit: str | None) -> str | None:
 def _state(g: _Git, worktree: Path, path: str) -> tuple[str | None, str | None]:
     """(index blob, working-tree blob) of ``path``; None where absent."""
     exists = os.path.lexists(worktree / path)
-    return g.index_blob(path), (g.out("hash-object", "--", path) if exists else None)
+    return g.index_blob(path), (_file_sha(worktree / path) if exists else None)
 
 
 def _repair_interrupted_sync(g: _Git, worktree: Path, items: Sequence[_Item], head: str, branch: str) -> None:
@@ -480,26 +531,37 @@ def _refuse_dirty(g: _Git, worktree: Path, head: str | None, items: Sequence[_It
 
 
 def _sync_worktree(g: _Git, worktree: Path, items: Sequence[_Item], new: str, branch: str) -> None:
-    """Make our paths clean in the checked-out branch: working-tree file and real index entry."""
-    for item in items:
-        target = worktree / item.path
-        try:
+    """Make our paths clean in the checked-out branch: working-tree files and real index entries.
+
+    Files are replaced atomically one by one; the index is updated for all of them with one
+    ``git update-index --stdin`` (which records stat data, so ``git status`` needs no rehash)."""
+    current_item = items[0] if items else None
+    try:
+        for item in items:
+            current_item = item
+            target = worktree / item.path
             _folder._check_parents(worktree, item.path, create=True)
-            current = _folder._read_current(target, item.path)
-            if current != item.data:
+            if _folder._read_current(target, item.path) != item.data:
                 file_mode = 0o755 if item.mode == "100755" else 0o644
                 _folder._atomic_replace(target.parent, target.name, item.data, mode=file_mode, fsync=False)
-            g.run("update-index", "--add", "--", item.path)
-            if g.index_blob(item.path) != item.blob:
-                # Clean/eol filters changed the bytes: record our blob itself.
-                g.run("update-index", "--add", "--cacheinfo", f"{item.mode},{item.blob},{item.path}")
-        except (DeliveryError, OSError) as exc:
-            why = exc.message if isinstance(exc, DeliveryError) else (exc.strerror or str(exc))
-            raise DeliveryError(
-                f"committed {new[:12]} on {branch}, but could not update {item.path} in the working tree/index: {why}",
-                where=g.where,
-                fix=f"run: git checkout HEAD -- {item.path}",
-            ) from exc
+        if items:
+            paths = "".join(f"{item.path}\0" for item in items)
+            g.run("update-index", "--add", "-z", "--stdin", stdin=paths.encode("utf-8"))
+            g.forget_index()
+            # Clean/eol filters changed the bytes of some: record our blobs themselves.
+            off = [item for item in items if g.index_blob(item.path) != item.blob]
+            if off:
+                info = "".join(f"{item.mode} {item.blob}\t{item.path}\0" for item in off)
+                g.run("update-index", "--add", "-z", "--index-info", stdin=info.encode("utf-8"))
+                g.forget_index()
+    except (DeliveryError, OSError) as exc:
+        why = exc.message if isinstance(exc, DeliveryError) else (exc.strerror or str(exc))
+        path = current_item.path if current_item is not None else "?"
+        raise DeliveryError(
+            f"committed {new[:12]} on {branch}, but could not update {path} in the working tree/index: {why}",
+            where=g.where,
+            fix=f"run: git checkout HEAD -- {path}",
+        ) from exc
 
 
 def _last_lines(text: str, count: int = 3) -> str:
