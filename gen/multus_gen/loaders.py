@@ -66,25 +66,30 @@ def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str
         raise InputError(f"{name} is not valid UTF-8 (byte {exc.start})", where=where) from None
 
 
+def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    """SafeConstructor.construct_mapping that refuses duplicate keys (YAML silently keeps the last one)."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = self.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key is not a scalar", key_node.start_mark
+            ) from None
+        if duplicate:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    mapping: dict[Any, Any] = yaml.constructor.SafeConstructor.construct_mapping(self, node, deep=deep)
+    return mapping
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key is not a scalar", key_node.start_mark
-                ) from None
-            if duplicate:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    construct_mapping = _construct_mapping
 
 
 def check_expansion(root: yaml.Node) -> None:
@@ -116,6 +121,18 @@ def check_expansion(root: yaml.Node) -> None:
         return total
 
     size(root)
+
+
+def _compose_fast(text: str) -> Iterator[yaml.Node | None]:
+    loader = FastLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                check_expansion(node)
+            yield node
+    finally:
+        loader.dispose()
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node | None]:
@@ -173,14 +190,52 @@ class Document:
         return None
 
 
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
+
+#: libyaml's composer recurses in C without a depth limit and crashes the interpreter at a few ten thousand
+#: levels; below this bound on the nesting depth a text may go to libyaml (several times faster).
+LIBYAML_MAX_DEPTH = 5000
+
+if _CSafeLoader is not None:
+
+    class FastLoader(_CSafeLoader):  # type: ignore[misc]
+        """libyaml's SafeLoader with the same duplicate-key rule as ``_Loader``."""
+
+        construct_mapping = _construct_mapping
+
+
+def libyaml_safe(text: str) -> bool:
+    """True when ``text`` cannot nest deeper than LIBYAML_MAX_DEPTH (a cheap, conservative bound).
+
+    Flow collections need a ``[``/``{`` each; block collections need more indentation at least every other
+    level, or a ``-``/``?``/``:`` indicator on the same line.
+    """
+    if _CSafeLoader is None:
+        return False
+    bound = text.count("[") + text.count("{")
+    if bound > LIBYAML_MAX_DEPTH:
+        return False
+    block = 0
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        depth = 2 * (len(line) - len(body)) + body.count("- ") + body.count("? ") + body.count(": ") + 2
+        block = max(block, depth)
+    return bound + block <= LIBYAML_MAX_DEPTH
+
+
 def parse_documents(text: str, *, where: str) -> list[Document]:
-    """Every YAML document in ``text`` (empty ones dropped), with line numbers."""
+    """Every YAML document in ``text`` (empty ones dropped), with line numbers.
+
+    libyaml parses when the text is shallow enough for it (``libyaml_safe``), else the pure-Python parser;
+    the same guards apply either way (duplicate keys, recursive anchors, alias bombs)."""
     docs: list[Document] = []
+    fast = libyaml_safe(text)
     try:
-        for index, node in enumerate(_compose_all(text)):
+        nodes = _compose_fast(text) if fast else _compose_all(text)
+        for index, node in enumerate(nodes):
             if node is None:
                 continue
-            loader = _Loader("")
+            loader = FastLoader("") if fast else _Loader("")
             try:
                 data = loader.construct_document(node)
             finally:

@@ -48,20 +48,22 @@ def _needs_quotes(text: str) -> bool:
     return text == "" or _AMBIGUOUS.fullmatch(text) is not None
 
 
-class _Dumper(yaml.SafeDumper):
+#: libyaml's emitter (about 4x faster than PyYAML's: fleets dump thousands of documents) where PyYAML has it,
+#: else the pure-Python one; both print block sequences the way kubectl does (``key:`` then ``- item`` at the
+#: same indentation). Representation (quoting, block literals) is ours and the same for both.
+_Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_Base):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True  # never emit anchors: a reader should see every value where it applies
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent block sequences under their key, as kubectl and helm print them.
-        super().increase_indent(flow, False)
 
 
 _LINE_BREAKS = frozenset("\r\x85\u2028\u2029")
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    if any(ch in _LINE_BREAKS or (not ch.isprintable() and ch not in "\n\t") for ch in text):
+    if not text.isprintable() and any(ch in _LINE_BREAKS or (not ch.isprintable() and ch not in "\n\t") for ch in text):
         # YAML 1.1 line breaks and control characters: only double quotes with escapes keep them exact.
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
     if "\n" in text:
