@@ -38,7 +38,6 @@ import yaml
 from multus_gen.cli import run
 from multus_gen.sinks.folder import TEMP_SUFFIX
 
-GEN = Path(__file__).resolve().parents[2] / "gen"
 RUNS_INSTALL = 30
 RUNS_COMMIT = 20
 OURS = "clusters/prod/multus.yaml"
@@ -65,7 +64,7 @@ print(json.dumps({"reads": reads, "bad": bad[:5], "bad_count": len(bad), "names_
 
 
 def env() -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(GEN)}
+    out = dict(os.environ)  # the installed package, as users run it
     out.pop("MULTUS_GEN_DEBUG", None)
     return out
 
