@@ -96,8 +96,15 @@ def ratio(label: str, a: float, b: float, target: str) -> str:
     return f"  {label:<58} {a / b:7.3f}x   (target {target})"
 
 
+def script(name: str) -> str | None:
+    """A console script of this interpreter's environment (not a version-manager shim, which adds a shell
+    start-up to every run), else whatever PATH finds."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
 def multus_gen() -> str:
-    exe = shutil.which("multus-gen")
+    exe = script("multus-gen")
     if not exe:
         raise SystemExit("multus-gen is not on PATH: pip install '.[bench]' first")
     return exe
@@ -210,7 +217,7 @@ def bench_validate(repeat: int, work: Path, clusters: int) -> list[str]:
         p = files_dir / f"multus-{i:04d}.yaml"
         p.write_text(docs[i % len(docs)])
         paths.append(str(p))
-    checker = shutil.which("check-jsonschema")
+    checker = script("check-jsonschema")
     if not checker:
         return ["  check-jsonschema is not installed (pip install '.[bench]'): validate comparison skipped"]
     schema = _crd_schema_file(work)
