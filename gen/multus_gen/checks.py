@@ -196,27 +196,7 @@ FAST_PATH_MAX_INDICATORS = 2000
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 
 if _CSafeLoader is not None:
-
-    class _FastLoader(_CSafeLoader):  # type: ignore[misc]
-        """libyaml SafeLoader that refuses duplicate keys (the same rule as ``loaders._Loader``)."""
-
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key is not a scalar", key_node.start_mark
-                    ) from None
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-                seen.add(key)
-            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-            return mapping
+    from .loaders import FastLoader as _FastLoader
 
 
 def fast_path_applies(text: str) -> bool:

@@ -123,20 +123,8 @@ def check_expansion(root: yaml.Node) -> None:
     size(root)
 
 
-def _compose_fast(text: str) -> Iterator[yaml.Node | None]:
-    loader = FastLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                check_expansion(node)
-            yield node
-    finally:
-        loader.dispose()
-
-
-def _compose_all(text: str) -> Iterator[yaml.Node | None]:
-    loader = _Loader(text)
+def _compose_all(text: str, fast: bool = False) -> Iterator[yaml.Node | None]:
+    loader = FastLoader(text) if fast else _Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -231,7 +219,7 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
     docs: list[Document] = []
     fast = libyaml_safe(text)
     try:
-        nodes = _compose_fast(text) if fast else _compose_all(text)
+        nodes = _compose_all(text, fast)
         for index, node in enumerate(nodes):
             if node is None:
                 continue
