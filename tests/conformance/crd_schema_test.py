@@ -364,17 +364,6 @@ def _bases() -> list[dict[str, Any]]:
     return _BASES
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*prefix, i))
-    return out
-
-
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -409,7 +398,7 @@ KEYS = st.one_of(
 def mutated_helmcharts(draw: st.DrawFn) -> dict[str, Any]:
     doc = copy.deepcopy(draw(st.sampled_from(_bases())))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(_paths(doc)))
+        path = draw(st.sampled_from(hr.json_paths(doc)))
         parent: Any = doc
         for key in path[:-1]:
             parent = parent[key]

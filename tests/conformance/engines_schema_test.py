@@ -191,17 +191,6 @@ def test_flux_cel_rules_hold_for_every_document_our_schema_accepts(crds: Path) -
 # Hypothesis: mutate generated documents
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*prefix, i))
-    return out
-
-
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -238,7 +227,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     name = draw(st.sampled_from(sorted(SCHEMAS)))
     doc = copy.deepcopy(draw(st.sampled_from(bases()[name])))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(_paths(doc)))
+        path = draw(st.sampled_from(hr.json_paths(doc)))
         parent: Any = doc
         for key in path[:-1]:
             parent = parent[key]

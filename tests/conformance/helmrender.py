@@ -348,3 +348,15 @@ def flag_args(ctr: dict[str, Any]) -> dict[str, str]:
 
 def env_of(ctr: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value") for e in ctr.get("env") or []}
+
+
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indexes from the root) in a document, the root first: for mutation tests."""
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += json_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += json_paths(value, (*prefix, i))
+    return out
