@@ -48,3 +48,30 @@ def shared() -> Path:
 def require_real():  # type: ignore[no-untyped-def]
     """Call ``require_real("why")`` to skip/fail for a missing real part."""
     return missing_real_part
+
+
+#: Author/committer for commits the tests make themselves (set-up), distinct from what multus-gen uses.
+GIT_SETUP_ENV = {
+    "GIT_AUTHOR_NAME": "Setup",
+    "GIT_AUTHOR_EMAIL": "setup@example.org",
+    "GIT_COMMITTER_NAME": "Setup",
+    "GIT_COMMITTER_EMAIL": "setup@example.org",
+}
+
+
+def isolate_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> Path:
+    """HOME and a global git config of the test's own, so the machine's git settings cannot leak in."""
+    import shutil
+
+    if shutil.which("git") is None:
+        missing_real_part("git is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    config = home / ".gitconfig"
+    config.write_text(gitconfig)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in [*GIT_SETUP_ENV, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EMAIL"]:
+        monkeypatch.delenv(name, raising=False)
+    return config

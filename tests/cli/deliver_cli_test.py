@@ -8,7 +8,6 @@ system git config is off, so the machine's git configuration never leaks in.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -19,18 +18,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from conftest import GIT_SETUP_ENV, isolate_git
 from multus_gen import __version__
 from multus_gen.cli import app, run
 
 runner = CliRunner()
 
 GEN = ["--chart-version", "v4.3.017", "--k3s-version", "v1.33.5+k3s1"]
-SETUP_ENV = {
-    "GIT_AUTHOR_NAME": "Setup",
-    "GIT_AUTHOR_EMAIL": "setup@example.org",
-    "GIT_COMMITTER_NAME": "Setup",
-    "GIT_COMMITTER_EMAIL": "setup@example.org",
-}
+SETUP_ENV = GIT_SETUP_ENV
 
 
 def invoke(*argv: str) -> Any:
@@ -196,18 +191,11 @@ def test_install_help_explains_deletion() -> None:
 
 @pytest.fixture
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
-    if shutil.which("git") is None:
-        require_real("git is not installed")
-    home = tmp_path / "home"
-    home.mkdir()
-    config = home / ".gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane Operator\n\temail = jane@example.org\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in [*SETUP_ENV, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EMAIL"]:
-        monkeypatch.delenv(name, raising=False)
-    return config
+    return isolate_git(
+        tmp_path,
+        monkeypatch,
+        "[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane Operator\n\temail = jane@example.org\n",
+    )
 
 
 def git(cwd: Path, *args: str) -> str:

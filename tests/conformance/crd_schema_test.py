@@ -236,24 +236,8 @@ def _generated(ipam: str = "whereabouts") -> list[dict[str, Any]]:
     return gen.docs
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    *parents, last = path.split(".")
-    node = out
-    for key in parents:
-        node = node.setdefault(key, {})
-    node[last] = value
-    return out
-
-
-def _drop(doc: dict[str, Any], path: str) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    *parents, last = path.split(".")
-    node = out
-    for key in parents:
-        node = node[key]
-    del node[last]
-    return out
+_set = hr.set_path
+_drop = hr.drop_path
 
 
 def hand_written_cases() -> list[tuple[str, Any, bool]]:

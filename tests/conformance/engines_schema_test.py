@@ -64,24 +64,8 @@ def upstream(crds: Path, name: str, doc: Any, *, apiserver: bool = True) -> list
     return crd_errors(crds / SCHEMAS[name][0], doc, as_apiserver=apiserver)
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    *parents, last = path.split(".")
-    node = out
-    for key in parents:
-        node = node.setdefault(key, {})
-    node[last] = value
-    return out
-
-
-def _drop(doc: dict[str, Any], path: str) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    *parents, last = path.split(".")
-    node = out
-    for key in parents:
-        node = node[key]
-    del node[last]
-    return out
+_set = hr.set_path
+_drop = hr.drop_path
 
 
 def first(name: str, pred: Any = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Expectations (K3s paths, chart generations) are written here from FACTS.md secti
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import posixpath
 import re
@@ -359,4 +360,26 @@ def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
     elif isinstance(node, list):
         for i, value in enumerate(node):
             out += json_paths(value, (*prefix, i))
+    return out
+
+
+def set_path(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``doc`` with dotted ``path`` set to ``value`` (missing maps created)."""
+    out = copy.deepcopy(doc)
+    *parents, last = path.split(".")
+    node = out
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
+    return out
+
+
+def drop_path(doc: dict[str, Any], path: str) -> dict[str, Any]:
+    """A copy of ``doc`` without the key at dotted ``path``."""
+    out = copy.deepcopy(doc)
+    *parents, last = path.split(".")
+    node = out
+    for key in parents:
+        node = node[key]
+    del node[last]
     return out

@@ -7,39 +7,23 @@ configuration never leaks in; ``identity`` runs tests with and without user.name
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import GIT_SETUP_ENV, isolate_git
 from multus_gen.errors import DeliveryError
 from multus_gen.render import Manifest
 from multus_gen.sinks.git import FALLBACK_IDENTITY, commit_manifests, redact_credentials
 
 OURS = "clusters/prod/multus.yaml"
-SETUP_ENV = {
-    "GIT_AUTHOR_NAME": "Setup",
-    "GIT_AUTHOR_EMAIL": "setup@example.org",
-    "GIT_COMMITTER_NAME": "Setup",
-    "GIT_COMMITTER_EMAIL": "setup@example.org",
-}
+SETUP_ENV = GIT_SETUP_ENV
 
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
-    if shutil.which("git") is None:
-        require_real("git is not installed")
-    home = tmp_path / "home"
-    home.mkdir()
-    config = home / ".gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in [*SETUP_ENV, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EMAIL"]:
-        monkeypatch.delenv(name, raising=False)
-    return config
+    return isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n")
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
