@@ -1,22 +1,20 @@
-"""Shared CLI pieces: option types, the shared generation options, output and notices.
+"""Shared Typer pieces: option types, the shared generation flags, and the bridge to the actions.
 
-Only parsing and printing lives here; every decision is made in the core.
+Only declarations live here; what a command does is in ``multus_gen.cli.actions``.
 """
 
 import functools
 import inspect
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 
 from ..knowledge import charts, k3s
-from ..options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE, GenOptions, make_gen_options
-from ..plan import NOTE, Notice
+from ..options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE
+from . import actions
 
 
 class Ipam(str, Enum):
@@ -223,72 +221,47 @@ _GEN_PARAMS = [
         ],
     ),
 ]
-_GEN_NAMES = [p.name for p in _GEN_PARAMS]
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def with_gen_options(func: F) -> F:
-    """Give a command the shared generation flags; it receives them as one ``opts: GenOptions``."""
-    own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "opts"]
+def plain(value: Any) -> Any:
+    """A Typer value as the actions take it: enum members as their value, lists as tuples."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return tuple(plain(v) for v in value)
+    return value
 
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        raw = {name: kwargs.pop(name) for name in _GEN_NAMES}
-        policy = raw["failure_policy"]
-        opts = make_gen_options(
-            distro=raw["distro"].value,
-            ipam=raw["ipam"].value,
-            k3s_version=raw["k3s_version"],
-            data_dir=raw["data_dir"],
-            chart_version=raw["chart_version"],
-            allow_unknown_chart_version=raw["allow_unknown_chart_version"],
-            name=raw["name"],
-            namespace=raw["namespace"],
-            failure_policy=policy.value if policy is not None else None,
-            bootstrap=raw["bootstrap"],
-            values_files=tuple(raw["values_files"]),
-            set_values=tuple(raw["set_values"]),
-            set_string_values=tuple(raw["set_string_values"]),
-        )
-        return func(opts=opts, **kwargs)
 
-    params = own + _GEN_PARAMS
-    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__
-    return wrapper  # type: ignore[return-value]
+def runs(action: Callable[..., int], *, gen_options: bool = False) -> Callable[[F], F]:
+    """Make the decorated function a Typer command that runs ``action``.
+
+    The decorated function only declares: its parameters (plus the shared generation flags with
+    ``gen_options``) and its docstring are the command's flags and help. The command calls ``action`` with
+    the parsed values as plain keyword arguments, exactly as the fast lane does (``multus_gen.cli.lane``).
+    """
+
+    name = action.__name__
+
+    def decorate(declaration: F) -> F:
+        own = list(inspect.signature(declaration, eval_str=True).parameters.values())
+        params = own + (_GEN_PARAMS if gen_options else [])
+
+        @functools.wraps(declaration)
+        def command(**kwargs: Any) -> int:
+            # looked up when called, as the lane does, so a test can stand in for an action on both paths
+            return actions.invoke(getattr(actions, name), {key: plain(value) for key, value in kwargs.items()})
+
+        command.__multus_action__ = name  # type: ignore[attr-defined]  # read by typer_app.lane_table
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        del command.__wrapped__
+        return command  # type: ignore[return-value]
+
+    return decorate
 
 
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
 ]
-
-
-def print_notices(notices: Iterable[Notice]) -> None:
-    for notice in notices:
-        if notice.level == NOTE:
-            click.echo(click.style("multus-gen: note: ", fg="cyan") + notice.one_line(), err=True)
-        else:
-            click.echo(click.style("multus-gen: warning: ", fg="yellow") + notice.one_line(), err=True)
-
-
-def info(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Manifests to stdout, or atomically to ``output`` (mode 0644); a note on stderr says what happened."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from ..sinks.folder import write_file
-
-    outcome = write_file(output, text, mode=0o644)
-    info(f"{outcome.path}: {outcome.status}")
-
-
-def gen_options_doc(opts: GenOptions) -> str:
-    return f"{opts.ipam} on {opts.distro_label}, rke2-multus {opts.chart_version}"

@@ -1,23 +1,18 @@
 """Commands that deliver the HelmChart manifest: install (K3s manifests folder) and commit (GitOps repo).
 
 The file content is exactly what ``multus-gen helmchart`` prints for the same options (see
-``multus_gen.delivery``). ``multus_gen.sinks.git`` (GitPython) is imported inside ``commit`` only.
+``multus_gen.delivery``). ``multus_gen.sinks.git`` (GitPython) is imported by ``actions.commit`` only.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .. import delivery
-from ..errors import UsageError
-from ..options import GenOptions, make_gen_options
-from ..sinks import CommitOutcome
-from ..sinks.folder import write_manifests
-from .common import info, print_notices, with_gen_options
+from . import actions
+from .common import runs
 
 DELIVERY_PANEL = "Delivery"
 
@@ -35,15 +30,8 @@ ConfigOpt = Annotated[
 ]
 
 
-def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
-    if config is not None and opts != make_gen_options():
-        raise UsageError(
-            "--config and the cluster/chart/values flags do not mix", where="--config", fix="put them in the spec file"
-        )
-
-
+@runs(actions.install, gen_options=True)
 def install(
-    opts: GenOptions,
     config: ConfigOpt = None,
     manifests_dir: Annotated[
         Path | None,
@@ -92,25 +80,10 @@ def install(
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
-    _no_flags_with_config(opts, config)
-    if config is not None:
-        delivered = delivery.spec_manifests(config, single=True)
-        manifests, notices, opts = delivered.manifests, delivered.notices, delivered.first
-    else:
-        manifest, notices = delivery.install_manifest(opts)
-        manifests = [manifest]
-    target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
-    print_notices(notices)
-    outcomes = write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff)
-    for outcome in outcomes:
-        if outcome.diff:
-            sys.stdout.write(outcome.diff)
-            sys.stdout.flush()
-        info(f"{outcome.path}: {outcome.status}")
 
 
+@runs(actions.commit, gen_options=True)
 def commit(
-    opts: GenOptions,
     repo: Annotated[
         Path,
         typer.Option(
@@ -180,43 +153,8 @@ def commit(
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
-    from ..sinks import git as git_sink  # GitPython: imported by this command only
-
-    _no_flags_with_config(opts, config)
-    if config is not None:
-        delivered = delivery.spec_manifests(config, base=path)
-        manifests, notices = delivered.manifests, delivered.notices
-        default_message = delivery.spec_commit_message(config, len(manifests))
-    else:
-        manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
-        manifests = [manifest]
-        default_message = delivery.default_commit_message(opts)
-    print_notices(notices)
-    outcome = git_sink.commit_manifests(
-        repo,
-        manifests,
-        message=message if message is not None else default_message,
-        branch=branch,
-        force=force,
-        push=push,
-        remote=remote,
-    )
-    info(_commit_report(outcome, git_sink.redact_credentials(remote)))
-
-
-def _commit_report(outcome: CommitOutcome, remote: str) -> str:
-    where = ", ".join(outcome.paths)
-    if outcome.status == "committed":
-        text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
-    else:
-        text = f"{where}: up to date on {outcome.branch}"
-    if outcome.rebased:
-        text += f", rebased onto {remote}"
-    if outcome.pushed:
-        text += f", pushed to {remote}"
-    return text
 
 
 def register(app: typer.Typer) -> None:
-    app.command("install")(with_gen_options(install))
-    app.command("commit")(with_gen_options(commit))
+    app.command("install")(install)
+    app.command("commit")(commit)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from ..knowledge import k3s
-from .common import Distro, OutputOpt, emit, info, print_notices
+from . import actions
+from .common import Distro, OutputOpt, runs
 
 
 class PluginType(str, Enum):
@@ -33,6 +34,7 @@ def _many(flag: str, metavar: str, text: str) -> Any:
     return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=IPAM)
 
 
+@runs(actions.nad)
 def nad(
     name: Annotated[str, typer.Argument(help="NAD name (a DNS-1123 label); also the CNI network name.")],
     plugin: Annotated[PluginType, typer.Option("--type", help="CNI plugin.", rich_help_panel=NET)] = PluginType.macvlan,
@@ -129,51 +131,9 @@ def nad(
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
     """
-    from ..generate import nad_text
-    from ..ipam import IpamInputs
-    from ..manifests.nad import NadOptions
-    from ..options import make_gen_options
-    from ..plan import paths_for
-
-    cluster = make_gen_options(distro=distro.value, k3s_version=k3s_version, data_dir=data_dir)
-
-    opts = NadOptions(
-        name=name,
-        namespace=namespace,
-        type=plugin.value,
-        master=master,
-        mode=mode,
-        mtu=mtu,
-        bridge=bridge,
-        is_gateway=is_gateway,
-        ip_masq=ip_masq,
-        vlan=vlan,
-        device=device,
-        hwaddr=hwaddr,
-        kernelpath=kernelpath,
-        pci_bus_id=pci_bus_id,
-        node=node_name,
-        cni_version=cni_version,
-        k3s_paths=paths_for(cluster),
-        ipam=IpamInputs(
-            kind=ipam.value,
-            ranges=tuple(ranges),
-            range_start=tuple(range_start),
-            range_end=tuple(range_end),
-            gateway=tuple(gateway),
-            excludes=tuple(exclude),
-            routes=tuple(route),
-            addresses=tuple(address),
-            dns=tuple(dns),
-            data_dir=host_local_data_dir,
-            network_name=network_name,
-        ),
-    )
-    text, notices = nad_text(opts)
-    print_notices(notices)
-    emit(text, output)
 
 
+@runs(actions.render)
 def render(
     config: Annotated[
         Path,
@@ -248,46 +208,6 @@ def render(
         - name: edge-2
           cluster: {dataDir: /srv/k3s}
     """
-    import sys
-
-    from ..errors import UsageError
-    from ..generate import fleet_notices, render_spec
-    from ..options import gitops_path_for
-    from ..spec import load_spec
-
-    if prune and out_dir is None:
-        raise UsageError("--prune needs --out-dir", where="--prune")
-    spec = load_spec(config)
-    path = gitops_path_for(gitops_path, spec.gitops_path, None if out_dir is None else str(out_dir))
-    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
-    print_notices(fleet_notices(rendered))
-    if out_dir is None:
-        flat = ("helmchart", "helmchartconfig", "argocd")
-        single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
-        for cluster in rendered:
-            for i, manifest in enumerate(cluster.manifests):
-                text = manifest.content
-                if single and i > 0:  # one stream: drop the repeated header of the second file
-                    text = text[text.index("---\n") :]
-                if not single:
-                    sys.stdout.write(f"# path: {manifest.path}\n")
-                sys.stdout.write(text)
-        return
-    from ..sinks import clean_relative_path
-    from ..sinks.folder import write_manifests
-    from ..sinks.prune import find_stale
-    from ..sinks.prune import prune as prune_files
-
-    written: set[str] = set()
-    for cluster in rendered:
-        for outcome in write_manifests(out_dir, cluster.manifests, fsync=False, mode=0o644):
-            info(f"{outcome.path}: {outcome.status}")
-        written.update(clean_relative_path(m.path) for m in cluster.manifests)
-    for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
-        if stale.status == "removed":
-            info(f"{out_dir / stale.path}: removed (no longer in the spec)")
-        else:
-            info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
 
 
 def register(app: typer.Typer) -> None:

@@ -70,6 +70,7 @@ def write_manifests(
     fsync: bool = True,
     mode: int = 0o600,
     lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
+    locked: bool = False,
 ) -> list[Outcome]:
     """Write every manifest to ``directory / manifest.path`` atomically; return one Outcome each.
 
@@ -87,10 +88,11 @@ def write_manifests(
     different files never wait on each other. With ``fsync=False`` (a Git working tree, a fleet of thousands
     of files) one lock on ``directory`` covers the whole set: a concurrent run into the same tree waits for
     this one as a whole. Either way a target that already holds the bytes is reported "up to date" without
-    taking a lock (reading it needs none: renames are atomic).
+    taking a lock (reading it needs none: renames are atomic). ``locked``: the caller holds ``tree_lock`` on
+    ``directory`` (several calls, one lock).
     """
     directory = Path(directory)
-    _check_folder(directory, fix=f"create it with mkdir -p {directory}, or check --data-dir")
+    _check_folder(directory, fix=_folder_fix(directory))
     planned: list[tuple[str, bytes]] = []
     seen: set[str] = set()
     for manifest in manifests:
@@ -102,8 +104,9 @@ def write_manifests(
         _check_parents(directory, rel, create=False)
         _check_target(directory / rel, rel, check_skip=True)
         planned.append((rel, data))
-    batch = not fsync and not dry_run and len(planned) > 1
-    with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout) if batch else contextlib.nullcontext():
+    batch = locked or (not fsync and not dry_run and len(planned) > 1)
+    take = batch and not locked
+    with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout) if take else contextlib.nullcontext():
         outcomes = []
         for rel, data in planned:
             if not dry_run:
@@ -123,6 +126,19 @@ def write_manifests(
                 )
             )
     return outcomes
+
+
+@contextlib.contextmanager
+def tree_lock(directory: Path, *, lock_timeout: float = _DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """The lock ``write_manifests`` takes on a tree, held across several calls (pass them ``locked=True``)."""
+    directory = Path(directory)
+    _check_folder(directory, fix=_folder_fix(directory))
+    with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout):
+        yield
+
+
+def _folder_fix(directory: Path) -> str:
+    return f"create it with mkdir -p {directory}, or check --data-dir"
 
 
 def write_file(

@@ -1,0 +1,424 @@
+"""What each command does, given its parsed flags as plain values (str, int, bool, Path, tuples, None).
+
+The two parsers -- Typer (``multus_gen.cli.typer_app``: help, completion, usage errors) and the fast lane
+(``multus_gen.cli.lane``) -- both end here with the same keyword arguments, named like the Typer
+parameters; neither makes a decision of its own. Functions return the exit code; errors are raised
+(``MultusGenError``) and mapped to one stderr line by ``invoke``. No click or typer in this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
+from ..knowledge import charts
+from ..options import GenOptions, make_gen_options
+from .output import echo, emit, error, info, is_terminal, print_notices, style
+
+#: The shared generation flags (``helmchart``, ``values``, ``install``, ``commit``), as keyword names.
+GEN_KEYS = (
+    "distro",
+    "ipam",
+    "k3s_version",
+    "data_dir",
+    "chart_version",
+    "allow_unknown_chart_version",
+    "name",
+    "namespace",
+    "failure_policy",
+    "bootstrap",
+    "values_files",
+    "set_values",
+    "set_string_values",
+)
+
+
+def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
+    """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback)."""
+    try:
+        return action(**kwargs)
+    except MultusGenError as exc:
+        error("error", exc.one_line())
+        return exc.exit_code
+    except KeyboardInterrupt:
+        error("error", "interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not our bug; stop quietly.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- silence the flush at exit
+        return EXIT_INVALID
+    except Exception as exc:
+        if os.environ.get("MULTUS_GEN_DEBUG"):
+            traceback.print_exc()
+        error(
+            "internal error",
+            f"{type(exc).__name__}: {' '.join(str(exc).split())} -- this is a bug in multus-gen; "
+            "rerun with MULTUS_GEN_DEBUG=1 for the traceback and report it",
+        )
+        return EXIT_BUG
+
+
+def gen_options(gen: Mapping[str, Any]) -> GenOptions:
+    """The options of the shared generation flags (``None``: not given, the default applies)."""
+    return make_gen_options(
+        distro=gen["distro"],
+        ipam=gen["ipam"],
+        k3s_version=gen["k3s_version"],
+        data_dir=gen["data_dir"],
+        chart_version=gen["chart_version"],
+        allow_unknown_chart_version=gen["allow_unknown_chart_version"],
+        name=gen["name"],
+        namespace=gen["namespace"],
+        failure_policy=gen["failure_policy"],
+        bootstrap=gen["bootstrap"],
+        values_files=tuple(gen["values_files"] or ()),
+        set_values=tuple(gen["set_values"] or ()),
+        set_string_values=tuple(gen["set_string_values"] or ()),
+    )
+
+
+# -- generate ---------------------------------------------------------------------------------------------
+
+
+def helmchart(*, output: Path | None, output_format: str | None, **gen: Any) -> int:
+    from ..generate import helmchart_text
+
+    text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    print_notices(notices)
+    emit(text, output)
+    return EXIT_OK
+
+
+def values(*, output: Path | None, **gen: Any) -> int:
+    from ..generate import values_text
+
+    text, notices = values_text(gen_options(gen))
+    print_notices(notices)
+    emit(text, output)
+    return EXIT_OK
+
+
+def version_rows() -> list[dict[str, object]]:
+    rows = []
+    for version in charts.PUBLISHED:
+        facts = charts.chart_facts(version)
+        if facts.status == charts.BROKEN:
+            status = "broken"
+            why = f"{facts.layout.note} ({facts.layout.source})"
+        elif facts.needs_crd_chart:
+            status = "needs CRD chart"
+            why = f"install rke2-multus-crd {facts.crd_chart_version} too (multus-gen emits it); {facts.layout.value}"
+        else:
+            status = "supported"
+            why = facts.layout.value + (", sets multusAutoconfigDir" if facts.sets_autoconfig_dir else "")
+        rows.append(
+            {
+                "version": version,
+                "status": status,
+                "verified": facts.verified,
+                "crd_chart": facts.crd_chart_version,
+                "layout": facts.layout.value,
+                "why": why,
+            }
+        )
+    return rows
+
+
+def versions(*, output_format: str, since: str | None) -> int:
+    rows = version_rows()
+    if since is not None:
+        key = charts.version_key(since)
+        if key is None:
+            raise UsageError(f"{since!r} is not a version", where="--since", fix="e.g. --since v4.2.100")
+        rows = [r for r in rows if (charts.version_key(str(r["version"])) or key) >= key]
+    if output_format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    head = ["VERSION", "STATUS", "VERIFIED", "CRD CHART", "WHY"]
+    table = [
+        [
+            str(r["version"]),
+            str(r["status"]),
+            "yes" if r["verified"] else "-",
+            str(r["crd_chart"] or "-"),
+            str(r["why"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(4)]
+    colours = {"broken": "red", "needs CRD chart": "cyan", "supported": "green"}
+    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
+    for row in table:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        cells[1] = style(cells[1], fg=colours.get(row[1]))
+        if row[2] == "yes":
+            cells[2] = style(cells[2], bold=True)
+        echo("  ".join([*cells, row[4]]))
+    echo(f"default: {charts.DEFAULT_CHART_VERSION} (newest verified); source: {charts.INDEX_SOURCE}", err=True)
+    return EXIT_OK
+
+
+# -- deliver ----------------------------------------------------------------------------------------------
+
+
+def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
+    if config is not None and opts != make_gen_options():
+        raise UsageError(
+            "--config and the cluster/chart/values flags do not mix", where="--config", fix="put them in the spec file"
+        )
+
+
+def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, **gen: Any) -> int:
+    from .. import delivery
+    from ..sinks.folder import write_manifests
+
+    opts = gen_options(gen)
+    _no_flags_with_config(opts, config)
+    if config is not None:
+        delivered = delivery.spec_manifests(config, single=True)
+        manifests, notices, opts = delivered.manifests, delivered.notices, delivered.first
+    else:
+        manifest, notices = delivery.install_manifest(opts)
+        manifests = [manifest]
+    target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
+    print_notices(notices)
+    for outcome in write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff):
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+            sys.stdout.flush()
+        info(f"{outcome.path}: {outcome.status}")
+    return EXIT_OK
+
+
+def commit(
+    *,
+    repo: Path,
+    path: str,
+    branch: str | None,
+    message: str | None,
+    push: bool,
+    remote: str,
+    force: bool,
+    config: Path | None,
+    **gen: Any,
+) -> int:
+    from .. import delivery
+    from ..sinks import git as git_sink  # GitPython: imported by this command only
+
+    opts = gen_options(gen)
+    _no_flags_with_config(opts, config)
+    if config is not None:
+        delivered = delivery.spec_manifests(config, base=path)
+        manifests, notices = delivered.manifests, delivered.notices
+        default_message = delivery.spec_commit_message(config, len(manifests))
+    else:
+        manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
+        manifests = [manifest]
+        default_message = delivery.default_commit_message(opts)
+    print_notices(notices)
+    outcome = git_sink.commit_manifests(
+        repo,
+        manifests,
+        message=message if message is not None else default_message,
+        branch=branch,
+        force=force,
+        push=push,
+        remote=remote,
+    )
+    shown_remote = git_sink.redact_credentials(remote)
+    where = ", ".join(outcome.paths)
+    if outcome.status == "committed":
+        text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
+    else:
+        text = f"{where}: up to date on {outcome.branch}"
+    if outcome.rebased:
+        text += f", rebased onto {shown_remote}"
+    if outcome.pushed:
+        text += f", pushed to {shown_remote}"
+    info(text)
+    return EXIT_OK
+
+
+# -- networks ---------------------------------------------------------------------------------------------
+
+
+def nad(
+    *,
+    name: str,
+    plugin: str,
+    ipam: str,
+    namespace: str,
+    master: str | None,
+    mode: str | None,
+    mtu: int | None,
+    bridge: str | None,
+    is_gateway: bool,
+    ip_masq: bool,
+    vlan: int | None,
+    device: str | None,
+    hwaddr: str | None,
+    kernelpath: str | None,
+    pci_bus_id: str | None,
+    node_name: str | None,
+    cni_version: str,
+    ranges: tuple[str, ...],
+    range_start: tuple[str, ...],
+    range_end: tuple[str, ...],
+    gateway: tuple[str, ...],
+    exclude: tuple[str, ...],
+    route: tuple[str, ...],
+    address: tuple[str, ...],
+    dns: tuple[str, ...],
+    network_name: str | None,
+    host_local_data_dir: str | None,
+    distro: str,
+    k3s_version: str | None,
+    data_dir: str | None,
+    output: Path | None,
+) -> int:
+    from ..generate import nad_text
+    from ..ipam import IpamInputs
+    from ..manifests.nad import NadOptions
+    from ..plan import paths_for
+
+    cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
+    opts = NadOptions(
+        name=name,
+        namespace=namespace,
+        type=plugin,
+        master=master,
+        mode=mode,
+        mtu=mtu,
+        bridge=bridge,
+        is_gateway=is_gateway,
+        ip_masq=ip_masq,
+        vlan=vlan,
+        device=device,
+        hwaddr=hwaddr,
+        kernelpath=kernelpath,
+        pci_bus_id=pci_bus_id,
+        node=node_name,
+        cni_version=cni_version,
+        k3s_paths=paths_for(cluster),
+        ipam=IpamInputs(
+            kind=ipam,
+            ranges=tuple(ranges),
+            range_start=tuple(range_start),
+            range_end=tuple(range_end),
+            gateway=tuple(gateway),
+            excludes=tuple(exclude),
+            routes=tuple(route),
+            addresses=tuple(address),
+            dns=tuple(dns),
+            data_dir=host_local_data_dir,
+            network_name=network_name,
+        ),
+    )
+    text, notices = nad_text(opts)
+    print_notices(notices)
+    emit(text, output)
+    return EXIT_OK
+
+
+def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool) -> int:
+    from ..generate import fleet_notices, render_spec
+    from ..options import gitops_path_for
+    from ..spec import load_spec
+
+    if prune and out_dir is None:
+        raise UsageError("--prune needs --out-dir", where="--prune")
+    spec = load_spec(config)
+    path = gitops_path_for(gitops_path, spec.gitops_path, None if out_dir is None else str(out_dir))
+    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
+    print_notices(fleet_notices(rendered))
+    if out_dir is None:
+        flat = ("helmchart", "helmchartconfig", "argocd")
+        single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
+        for cluster in rendered:
+            for i, manifest in enumerate(cluster.manifests):
+                text = manifest.content
+                if single and i > 0:  # one stream: drop the repeated header of the second file
+                    text = text[text.index("---\n") :]
+                if not single:
+                    sys.stdout.write(f"# path: {manifest.path}\n")
+                sys.stdout.write(text)
+        return EXIT_OK
+    from ..sinks import clean_relative_path
+    from ..sinks.folder import tree_lock, write_manifests
+    from ..sinks.prune import find_stale
+    from ..sinks.prune import prune as prune_files
+
+    written: set[str] = set()
+    with tree_lock(out_dir):  # one lock for the whole tree, not one per cluster
+        for cluster in rendered:
+            for outcome in write_manifests(out_dir, cluster.manifests, fsync=False, mode=0o644, locked=True):
+                info(f"{outcome.path}: {outcome.status}")
+            written.update(clean_relative_path(m.path) for m in cluster.manifests)
+        for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
+            if stale.status == "removed":
+                info(f"{out_dir / stale.path}: removed (no longer in the spec)")
+            else:
+                info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
+    return EXIT_OK
+
+
+# -- check ------------------------------------------------------------------------------------------------
+
+
+def validate(
+    *,
+    paths: tuple[Path, ...] | None,
+    k3s_version: str | None,
+    data_dir: str,
+    distro: str,
+    values_files: tuple[Path, ...] | None,
+    chart_version: str | None,
+    output_format: str,
+    strict: bool,
+) -> int:
+    from ..scan import validate_paths
+
+    report = validate_paths(
+        list(paths or ()),
+        k3s_version=k3s_version,
+        data_dir=data_dir,
+        distro=distro,
+        values_files=list(values_files or ()),
+        chart_version=chart_version,
+        progress=_progress_bar,
+    )
+    if output_format == "json":
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        colours = {"error": "red", "warning": "yellow"}
+        for p in report.problems:
+            echo(style(p.severity, fg=colours[p.severity], bold=p.is_error) + ": " + p.one_line())
+    echo(report.summary(), err=True)
+    failing = report.errors > 0 or (strict and report.warnings > 0)
+    return EXIT_INVALID if failing else EXIT_OK
+
+
+#: Show a progress bar (on a terminal only) from this many files on.
+PROGRESS_FROM = 50
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Any:
+    """A progress bar on stderr for long runs on a terminal (click's, imported only then); else nothing."""
+    if total < PROGRESS_FROM or not is_terminal(sys.stderr):
+        yield None
+        return
+    import click
+
+    with click.progressbar(
+        length=total, file=sys.stderr, label="validating", show_pos=True, update_min_steps=max(1, total // 100)
+    ) as bar:
+        yield bar.update

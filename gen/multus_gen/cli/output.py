@@ -1,0 +1,72 @@
+"""What the CLI prints: manifests to stdout, messages to stderr, colour only on a terminal.
+
+No click or typer here: every command prints through these functions, on the fast lane and through Typer
+alike (``multus_gen.cli.lane``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from ..plan import NOTE, Notice
+
+_CODES = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
+
+
+def colour_on(stream: TextIO) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and is_terminal(stream)
+
+
+def style(text: str, *, fg: str | None = None, bold: bool = False, err: bool = False) -> str:
+    """``text`` in colour when it goes to a terminal (stderr with ``err``), else unchanged."""
+    if (fg is None and not bold) or not colour_on(sys.stderr if err else sys.stdout):
+        return text
+    codes = ([str(_CODES[fg])] if fg is not None else []) + (["1"] if bold else [])
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def error(prefix: str, text: str) -> None:
+    """``multus-gen: <prefix>: <text>``, one line on stderr."""
+    echo(style(f"multus-gen: {prefix}: ", fg="red", bold=True, err=True) + text, err=True)
+
+
+def info(message: str) -> None:
+    echo(message, err=True)
+
+
+def print_notices(notices: Iterable[Notice]) -> None:
+    for notice in notices:
+        if notice.level == NOTE:
+            echo(style("multus-gen: note: ", fg="cyan", err=True) + notice.one_line(), err=True)
+        else:
+            echo(style("multus-gen: warning: ", fg="yellow", err=True) + notice.one_line(), err=True)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Manifests to stdout, or atomically to ``output`` (mode 0644); a note on stderr says what happened."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from ..sinks.folder import write_file
+
+    outcome = write_file(output, text, mode=0o644)
+    info(f"{outcome.path}: {outcome.status}")

@@ -1,0 +1,253 @@
+"""What ``multus-gen validate`` reads: files and folders walked, loaded and checked into one report.
+
+Reading and walking happen here; every rule is in ``multus_gen.checks``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, UsageError
+from .knowledge import charts
+
+if TYPE_CHECKING:
+    from . import checks
+
+#: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
+EXTENSIONS = (".yaml", ".yml", ".json")
+
+#: ``progress(total)`` -> a context whose value is ``update(n)`` or None (no bar).
+Progress = Callable[[int], AbstractContextManager[Callable[[int], Any] | None]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    display: str
+    explicit: bool
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") and name not in (".", "..")
+
+
+def collect(paths: list[Path]) -> tuple[list[Candidate], list[dict[str, str]]]:
+    """The files to check (named files, and YAML/JSON files found in named folders) and what was skipped.
+
+    Folders are walked in sorted order without following symlinked folders; names starting with ``.``
+    (``.git``, K3s's own skip rule) are skipped, unless named on the command line.
+    """
+    files: list[Candidate] = []
+    skipped: list[dict[str, str]] = []
+    seen: set[str] = set()
+
+    def add(path: Path, display: str, explicit: bool) -> None:
+        key = os.path.realpath(path)
+        if key in seen:
+            return
+        seen.add(key)
+        files.append(Candidate(path, display, explicit))
+
+    for root in paths:
+        if not os.path.lexists(root):
+            raise UsageError(f"{root} does not exist", where="PATH", fix="name files or folders to check")
+        try:
+            is_dir = stat.S_ISDIR(os.stat(root).st_mode)
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            if root.suffix.lower() in EXTENSIONS:
+                add(root, str(root), True)
+            else:
+                skipped.append({"path": str(root), "reason": "not a .yaml, .yml or .json file"})
+            continue
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            base = Path(folder)
+            for name in sorted(d for d in dirs if _hidden(d)):
+                skipped.append({"path": str(base / name), "reason": "hidden folder"})
+            dirs[:] = sorted(d for d in dirs if not _hidden(d))
+            for name in sorted(names):
+                path = base / name
+                if _hidden(name):
+                    skipped.append({"path": str(path), "reason": "hidden file"})
+                elif path.suffix.lower() not in EXTENSIONS:
+                    skipped.append({"path": str(path), "reason": "not a .yaml, .yml or .json file"})
+                else:
+                    add(path, str(path), False)
+    return files, skipped
+
+
+def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Candidate]:
+    """YAML/JSON files next to the named files that are not checked themselves: the context for the checks
+    across files (a pre-commit run names only the changed files; the companion CRD chart may sit beside them)."""
+    seen = {os.path.realpath(c.path) for c in checked}
+    out: list[Candidate] = []
+    for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            if _hidden(entry.name) or path.suffix.lower() not in EXTENSIONS:
+                continue
+            try:
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            if regular and os.path.realpath(path) not in seen:
+                seen.add(os.path.realpath(path))
+                out.append(Candidate(path, str(path), False))
+    return out
+
+
+def load_quietly(cand: Candidate) -> checks.Source | None:
+    from . import checks
+    from .loaders import read_text
+
+    try:
+        text = read_text(cand.path, where=cand.display)
+        if not checks.looks_like_ours(text, cand.path.name):
+            return None  # nothing there can take part in a check across files: do not parse it
+        docs = checks.parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
+    except InputError:
+        return None
+    return checks.Source(cand.display, docs, cand.path.name)
+
+
+@dataclass
+class Report:
+    """The outcome of a validate run, in the order findings are shown."""
+
+    cluster: checks.Cluster
+    files: list[str]
+    problems: list[checks.Problem]
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+    def summary(self) -> str:
+        return (
+            f"{_plural(len(self.files), 'file')} checked, {_plural(self.errors, 'error')}, "
+            f"{_plural(self.warnings, 'warning')}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        from . import __version__
+
+        return {
+            "multus_gen": __version__,
+            "cluster": {
+                "distro": self.cluster.distro,
+                "k3s_version": str(self.cluster.k3s_version),
+                "data_dir": self.cluster.data_dir,
+            },
+            "files": self.files,
+            "findings": [p.as_dict() for p in self.problems],
+            "skipped": self.skipped,
+            "summary": {"files": len(self.files), "errors": self.errors, "warnings": self.warnings},
+        }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+@contextlib.contextmanager
+def _no_progress(_total: int) -> Iterator[None]:
+    yield None
+
+
+def validate_paths(
+    paths: list[Path],
+    *,
+    k3s_version: str | None,
+    data_dir: str,
+    distro: str,
+    values_files: list[Path],
+    chart_version: str | None,
+    progress: Progress = _no_progress,
+) -> Report:
+    """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for one cluster."""
+    from . import checks
+
+    if not paths and not values_files:
+        raise UsageError("nothing to check", where="PATH", fix="name files or folders, or pass --values-file")
+    cluster = checks.make_cluster(distro, k3s_version, data_dir)
+    version = chart_version if chart_version is not None else charts.DEFAULT_CHART_VERSION
+    candidates, skipped = collect(paths)
+    problems: list[checks.Problem] = []
+    sources: list[checks.Source] = []
+    specs: list[Candidate] = []
+    failed: list[str] = []
+
+    def load(cand: Candidate) -> checks.Source | None:
+        from .loaders import read_text
+
+        try:
+            text = read_text(cand.path, where=cand.display)
+        except InputError as exc:  # the reader names the file first: "x.yaml is not valid UTF-8"
+            message = exc.message.removeprefix(f"{cand.path} ")
+            message = f"the file {message}" if message != exc.message else message
+            problems.append(checks.file_problem(cand.display, message, exc.fix))
+            failed.append(cand.display)
+            return None
+        try:
+            docs = checks.parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
+        except InputError as exc:
+            if checks.looks_like_ours(text, cand.path.name):
+                problems.append(checks.file_problem(cand.display, exc.message, exc.fix))
+                failed.append(cand.display)
+            else:
+                skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
+            return None
+        return checks.Source(cand.display, docs, cand.path.name)
+
+    with progress(len(candidates)) as update:
+        for cand in candidates:
+            src = load(cand)
+            if update is not None:
+                update(1)
+            if src is None:
+                continue
+            sources.append(src)
+            if any(checks.is_spec(doc.data) for doc in src.docs):
+                specs.append(cand)
+
+    named = candidates + [Candidate(path, str(path), False) for path in values_files]
+    context = [src for src in (load_quietly(c) for c in neighbours(candidates, named)) if src is not None]
+    value_sources = []
+    for path in values_files:
+        cand = Candidate(path, str(path), True)
+        if not os.path.lexists(path):
+            raise UsageError(f"{path} does not exist", where="--values-file")
+        src = load(cand)
+        if src is not None:
+            value_sources.append(src)
+    result = checks.check_sources(sources, cluster, values_files=value_sources, chart_version=version, context=context)
+    problems += result.problems
+    for cand in specs:
+        problems += checks.spec_problems(cand.path, cand.display)
+
+    checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed
+    order = {name: i for i, name in enumerate(dict.fromkeys([*checked, *(p.file for p in problems)]))}
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.document or 0, p.line or 0, p.json_path))
+    for src in sources:
+        if src.file not in result.ours:
+            kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})
+            reason = "no Multus documents" + (f" (kinds: {', '.join(kinds)})" if kinds else "")
+            skipped.append({"path": src.file, "reason": reason})
+    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped)
