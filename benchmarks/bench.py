@@ -6,7 +6,9 @@ Run from the checkout after `pip install '.[bench]'` (kubectl must be on PATH):
     python benchmarks/bench.py [--repeat 15] [--clusters 1000] [--only single,fleet,validate,commit]
 
 Every figure is a median over repeated runs of whole processes, measured in this one run; peak memory is
-each child's max RSS (os.wait4). Absolute times on shared machines are noisy: read the ratios.
+each child's max RSS (os.wait4). Absolute times on shared machines are noisy: read the ratios. The single-run
+commands take turns (ours, peer, python, ours, ...), so a busy spell slows them alike; each fleet render
+writes into a new empty folder (deleting the previous tree right before a run slows that run's writes).
 
 1. single:   `multus-gen helmchart --ipam dhcp` vs `kubectl kustomize` of a one-resource overlay that
              emits the same HelmChart, and vs a bare `python -c pass`.
@@ -82,6 +84,20 @@ def measure(name: str, argv: Sequence[str], repeat: int, **kw: object) -> Measur
     return Measure(name, times, peaks)
 
 
+def measure_side_by_side(commands: dict[str, Sequence[str]], repeat: int) -> list[Measure]:
+    """Each command ``repeat`` times, taking turns (a, b, c, a, b, c, ...): a busy spell of the machine then
+    slows every command alike instead of one of them, which keeps the ratios honest on a shared machine."""
+    for argv in commands.values():
+        run_once(argv)  # warm the page cache
+    runs: dict[str, tuple[list[float], list[int]]] = {name: ([], []) for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            t, m = run_once(argv)
+            runs[name][0].append(t)
+            runs[name][1].append(m)
+    return [Measure(name, times, peaks) for name, (times, peaks) in runs.items()]
+
+
 def measure_fn(name: str, fn: Callable[[], list[tuple[float, int]]], repeat: int) -> Measure:
     times, peaks = [], []
     for _ in range(repeat):
@@ -126,9 +142,14 @@ def bench_single(repeat: int, work: Path) -> list[str]:
     # The one-resource overlay: the same HelmChart(s), emitted by kustomize.
     (overlay / "helmchart.yaml").write_text(text)
     (overlay / "kustomization.yaml").write_text("resources:\n- helmchart.yaml\n")
-    ours = measure("multus-gen helmchart --ipam dhcp", [multus_gen(), "helmchart", "--ipam", "dhcp"], repeat)
-    kust = measure("kubectl kustomize <one-resource overlay>", [kubectl(), "kustomize", str(overlay)], repeat)
-    bare = measure("python -c pass", [sys.executable, "-c", "pass"], repeat)
+    ours, kust, bare = measure_side_by_side(
+        {
+            "multus-gen helmchart --ipam dhcp": [multus_gen(), "helmchart", "--ipam", "dhcp"],
+            "kubectl kustomize <one-resource overlay>": [kubectl(), "kustomize", str(overlay)],
+            "python -c pass": [sys.executable, "-c", "pass"],
+        },
+        repeat,
+    )
     lines = [ours.line(), kust.line(), bare.line()]
     lines.append(ratio("time: multus-gen / kubectl kustomize", ours.median, kust.median, "<= 2"))
     lines.append(ratio("time: multus-gen / python -c pass", ours.median, bare.median, "report"))
@@ -165,15 +186,19 @@ def bench_fleet(repeat: int, work: Path, clusters: int) -> tuple[list[str], Path
     spec = work / "fleet.yaml"
     spec.write_text(fleet_spec(clusters))
     out_base = work / "fleet-out"
+    fresh_dirs: list[Path] = []
 
     def fresh() -> list[tuple[float, int]]:
-        shutil.rmtree(out_base, ignore_errors=True)
-        out_base.mkdir()
-        return [run_once([multus_gen(), "render", "-c", str(spec), "--out-dir", str(out_base)])]
+        # A new empty folder per run; the trees are deleted after the measurements: deleting 3,000 files just
+        # before a run makes the file system (discard on this machine) slow down the run that follows.
+        fresh_dirs.append(work / f"fleet-fresh-{len(fresh_dirs)}")
+        fresh_dirs[-1].mkdir()
+        return [run_once([multus_gen(), "render", "-c", str(spec), "--out-dir", str(fresh_dirs[-1])])]
 
     first = measure_fn(
         f"multus-gen render -c fleet.yaml ({clusters} clusters), empty folder", fresh, max(3, repeat // 5)
     )
+    fresh_dirs[-1].rename(out_base)
     again = measure(
         "multus-gen render, unchanged folder",
         [multus_gen(), "render", "-c", str(spec), "--out-dir", str(out_base)],

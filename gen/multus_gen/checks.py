@@ -46,6 +46,7 @@ from .errors import InputError, UsageError
 from .knowledge import charts, helm_controller, k3s, rke2
 from .loaders import Document, JsonPath, check_expansion, describe_yaml_error, json_path, parse_documents, record_lines
 from .options import IPAMS
+from .record import record
 from .values import UserValues, compose, get_path, merge
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ DISTROS = ("k3s", "rke2")
 # Findings
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One finding: ``file::json_path`` (document and line when known), severity, message and fix."""
 
@@ -111,7 +112,7 @@ def file_problem(file: str, message: str, fix: str | None = None, severity: Seve
 # The cluster the files are checked against
 
 
-@dataclass(frozen=True)
+@record
 class CniDirs:
     conf_dir: str
     bin_dir: str
@@ -131,12 +132,12 @@ CHART_DEFAULTS: dict[str, str] = {
 _DIR_KEYS = frozenset(CHART_DEFAULTS)
 
 
-@dataclass(frozen=True)
+@record
 class Cluster:
     """What the files are checked against: distribution, K3s version and data dir."""
 
     distro: str = "k3s"
-    k3s_version: k3s.K3sVersion = field(default_factory=lambda: k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION))
+    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
     data_dir: str = k3s.DEFAULT_DATA_DIR
 
     @property
@@ -271,7 +272,7 @@ def parse_text(text: str, *, where: str, as_json: bool = False) -> list[Document
 # Sources and classification
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One parsed file: its name as shown in findings and its documents."""
 
@@ -1557,7 +1558,7 @@ def _check_crd_companions(run: _Run) -> None:
                     )
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """Findings, and which files held documents of ours (file -> kinds, in order)."""
 

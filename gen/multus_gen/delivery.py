@@ -11,7 +11,6 @@ rewrite (and so re-apply) an unchanged file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -20,6 +19,7 @@ from .generate import chart_file_stem, helmchart_text
 from .knowledge import k3s, rke2
 from .options import GenOptions, check_dns1123_label
 from .plan import Notice
+from .record import record
 from .render import Manifest
 
 #: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).
@@ -98,7 +98,7 @@ def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Notice, ...]]:
     return manifest(opts, manifest_file_name(opts))
 
 
-@dataclass(frozen=True)
+@record
 class SpecDelivery:
     manifests: list[Manifest]
     notices: tuple[Notice, ...]

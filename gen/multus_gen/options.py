@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
 from .knowledge import charts, k3s, rke2
+from .record import record
 from .values import UserValues
 
 IPAMS = ("host-local", "whereabouts", "dhcp")
@@ -142,7 +142,7 @@ def normalize_ipams(ipams: tuple[str, ...] | list[str], *, where: str = "--ipam"
     return chosen or ("host-local",)
 
 
-@dataclass(frozen=True)
+@record
 class GenOptions:
     """Inputs of every command that generates the Multus chart installation.
 
@@ -154,12 +154,12 @@ class GenOptions:
 
     ipams: tuple[str, ...] = ("host-local",)
     distro: str = "k3s"
-    k3s_version: k3s.K3sVersion = field(default_factory=lambda: k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION))
+    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
     data_dir: str = k3s.DEFAULT_DATA_DIR
     chart_version: str = charts.DEFAULT_CHART_VERSION
     name: str = "multus"
     namespace: str = "kube-system"
-    user: UserValues = field(default_factory=UserValues)
+    user: UserValues = UserValues()
     failure_policy: str = DEFAULT_FAILURE_POLICY
     bootstrap: bool = True
     allow_unknown_chart_version: bool = False

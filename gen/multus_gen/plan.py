@@ -5,17 +5,16 @@ Pure: reads only the shipped overlays and the user's value files named in the op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .knowledge import charts, helm_controller, k3s, rke2
 from .options import GenOptions
+from .record import record
 from .values import UserValues, Values, apply_user_values, compose, get_path, prune_equal
 
 WARNING = "warning"
 NOTE = "note"
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     """A message for stderr. ``warning``: something that will not fail now but may not do what the user
     wants; ``note``: a step the user must take outside multus-gen."""
@@ -29,7 +28,7 @@ class Notice:
         return " ".join(text.split())
 
 
-@dataclass(frozen=True)
+@record
 class ChartPlan:
     """Everything the manifest builders need, resolved."""
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
 from .knowledge import charts
+from .record import record
 
 if TYPE_CHECKING:
     from . import checks
@@ -27,7 +28,7 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 Progress = Callable[[int], AbstractContextManager[Callable[[int], Any] | None]]
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     path: Path
     display: str

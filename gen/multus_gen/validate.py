@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -24,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ValidationError
 from .loaders import JsonPath, json_path
+from .record import record
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 
-@dataclass(frozen=True)
+@record
 class SchemaError:
     path: JsonPath
     message: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 
 from .errors import InputError
 from .loaders import json_path, load_mapping_file
+from .record import record
 
 Values = dict[str, Any]
 
@@ -85,7 +85,7 @@ def merge(base: Values, over: Mapping[str, Any]) -> Values:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class UserValues:
     """The user's value sources, in the order given on the command line.
 

@@ -38,6 +38,7 @@ ALLOWED_OURS = {
     "multus_gen.options",
     "multus_gen.overlays",
     "multus_gen.plan",
+    "multus_gen.record",
     "multus_gen.render",
     "multus_gen.schemas",
     "multus_gen.validate",

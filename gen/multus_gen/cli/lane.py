@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from ..record import record
 
 #: Set to ``off`` to send every command line through Typer.
 SWITCH = "MULTUS_GEN_LANE"
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     """What to run: ``actions.<action>(**kwargs)``."""
 

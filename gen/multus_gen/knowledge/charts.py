@@ -7,8 +7,9 @@ version; the rest of multus-gen never compares chart versions itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
+
+from ..record import record
 
 CHART_REPO = "https://rke2-charts.rancher.io"
 CHART_NAME = "rke2-multus"
@@ -173,7 +174,7 @@ SUPPORTED = "supported"
 BROKEN = "broken"
 
 
-@dataclass(frozen=True)
+@record
 class Gate:
     """One row of a gate table: a version range (inclusive; None is open) and what holds in it."""
 
@@ -292,7 +293,7 @@ def _gate(table: tuple[Gate, ...], version: str) -> Gate:
     raise LookupError(version)  # the tables are closed ranges covering everything
 
 
-@dataclass(frozen=True)
+@record
 class ChartFacts:
     """What multus-gen knows about one rke2-multus version."""
 
@@ -302,7 +303,7 @@ class ChartFacts:
     layout: Gate
     crds: Gate
     crd_chart_version: str | None
-    overlays: tuple[str, ...] = field(default=())
+    overlays: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:

@@ -6,8 +6,9 @@ Every path moves with ``--data-dir`` (default ``/var/lib/rancher/k3s``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import total_ordering
+
+from ..record import record
 
 DEFAULT_DATA_DIR = "/var/lib/rancher/k3s"
 #: A current K3s release; used when the user gives no --k3s-version.
@@ -50,7 +51,7 @@ _VERSION_RE = re.compile(
 
 
 @total_ordering
-@dataclass(frozen=True)
+@record
 class K3sVersion:
     """A K3s release such as ``v1.30.5+k3s1`` (the ``+k3sN`` suffix is optional on input)."""
 
@@ -101,7 +102,7 @@ def has_stable_cni_bin(version: K3sVersion) -> bool:
     return version >= K3sVersion(version.major, version.minor, since)
 
 
-@dataclass(frozen=True)
+@record
 class K3sPaths:
     """Host paths on a K3s node for one data dir and K3s version."""
 

@@ -30,11 +30,11 @@ Decisions (the reasons are in the README section on formats):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..knowledge import charts
 from ..plan import ChartPlan
+from ..record import record
 from ..values import sort_keys
 from .helmchart import TARGET_NAMESPACE, crd_chart_name
 
@@ -53,7 +53,7 @@ REMEDIATION_RETRIES = 3
 FLUX_NAMESPACE = "flux-system"
 
 
-@dataclass(frozen=True)
+@record
 class FluxSource:
     """The Flux source the Kustomizations read the Git repository from (``flux bootstrap``'s by default)."""
 

@@ -6,17 +6,18 @@ This module imports neither GitPython nor anything heavy, so the CLI can use the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from multus_gen.errors import DeliveryError
 
+from ..record import record
+
 WriteStatus = Literal["written", "up to date", "would write"]
 CommitStatus = Literal["committed", "up to date"]
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What a folder/file write did to one target.
 
@@ -30,7 +31,7 @@ class Outcome:
     diff: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CommitOutcome:
     """What ``sinks.git.commit_manifests`` did.
 

@@ -28,14 +28,12 @@ has ``user:password@`` removed from URLs.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -44,6 +42,8 @@ from multus_gen.errors import DeliveryError
 from multus_gen.render import Manifest
 from multus_gen.sinks import CommitOutcome, clean_relative_path
 from multus_gen.sinks import folder as _folder
+
+from ..record import record, replace
 
 __all__ = ["FALLBACK_IDENTITY", "CommitOutcome", "commit_manifests", "redact_credentials"]
 
@@ -59,14 +59,14 @@ def redact_credentials(text: str) -> str:
     return _URL_CREDENTIALS.sub(r"\1", text)
 
 
-@dataclass(frozen=True)
+@record
 class _Entry:
     mode: str
     kind: str
     sha: str
 
 
-@dataclass(frozen=True)
+@record
 class _Item:
     path: str
     data: bytes
@@ -605,7 +605,7 @@ def _fetch(g: _Git, remote: str, ref: str) -> str:
     return g.out("rev-parse", "--verify", "FETCH_HEAD^{commit}")
 
 
-@dataclass(frozen=True)
+@record
 class _Pushing:
     remote: str
     checked_out: bool
@@ -620,7 +620,7 @@ def _push_and_finish(g: _Git, outcome: CommitOutcome, ref: str, items: Sequence[
     kept = f"the local commit {outcome.sha[:12]} on {branch} is kept" if outcome.sha else "nothing was committed"
     result, detail = _push(g, remote, ref)
     if result == "ok":
-        return dataclasses.replace(outcome, pushed=True)
+        return replace(outcome, pushed=True)
     if result == "error":
         raise DeliveryError(
             f"push of {branch} to {redact_credentials(remote)} failed: {detail}; {kept}",

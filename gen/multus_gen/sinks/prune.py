@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from multus_gen.errors import DeliveryError
 from multus_gen.render import HEADER_PREFIX
+
+from ..record import record
 
 #: The first line of every file ``render`` writes contains this (after the version).
 RENDER_MARK = ": multus-gen render."
@@ -28,7 +29,7 @@ _FIRST_LINE_BYTES = 512
 PruneStatus = Literal["stale", "removed"]
 
 
-@dataclass(frozen=True)
+@record
 class Stale:
     """A generated file that the current spec no longer produces: ``path`` relative to the top folder."""
 
