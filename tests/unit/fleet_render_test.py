@@ -96,3 +96,15 @@ def test_network_built_for_one_cluster_is_still_checked_against_the_next(tmp_pat
             seen.append(cluster.name)
     assert seen == ["a", "b", "c", "d", "e"]
     assert exc.value.where is not None and "$.networks[0].ipam.range" in exc.value.where
+
+
+def test_spec_clusters_share_equal_options_and_only_those(tmp_path: Path) -> None:
+    text = FLEET + "  - name: g\n    chart: {values: {a: 1}}\n  - name: h\n    chart: {name: other}\n"
+    by = {c.name: c for c in load(tmp_path, text).clusters}
+    assert by["a"].networks[1] is by["e"].networks[1]
+    assert by["a"].networks[0].options.k3s_paths != by["b"].networks[0].options.k3s_paths
+    assert by["c"].networks[1].options.mode == "passthru"
+    assert by["a"].networks[1].options.mode is None
+    assert by["b"].gen.data_dir == "/srv/k3s" and by["a"].gen.data_dir == "/var/lib/rancher/k3s"
+    assert by["g"].gen.user.inline == ({"a": 1},) and by["a"].gen.user.inline == ()
+    assert by["h"].gen.name == "other" and by["a"].gen.name == "multus"
