@@ -258,7 +258,8 @@ def _networks(spec: Spec, cluster: ClusterSpec, memo: RenderCache) -> _Networks:
         built: BuiltNetwork = memo.get(("network", options), lambda: build_network(options))
         return built
 
-    built = build_networks(spec, replace(cluster, name=None), build)  # warnings without the cluster prefix: shared
+    cidr_windows = memo.get(("cidr-windows",), dict)
+    built = build_networks(spec, replace(cluster, name=None), build, cidr_windows)  # warnings unprefixed: shared
     options = tuple(n.options for n in cluster.networks)
     for opts, doc in zip(options, built.docs, strict=True):
         memo.get(("network-valid", opts), partial(_validate_nad, doc))

@@ -113,16 +113,20 @@ def _check_cluster_cidrs(
 
 
 def build_networks(
-    spec: Spec, cluster: ClusterSpec, build: Callable[[NadOptions], BuiltNetwork] = build_network
+    spec: Spec,
+    cluster: ClusterSpec,
+    build: Callable[[NadOptions], BuiltNetwork] = build_network,
+    cidr_windows: dict[str, Window] | None = None,
 ) -> BuiltNetworks:
     """Every NAD of ``cluster``, checked one by one and against each other; InputError points into the spec.
 
-    ``build`` makes each network's NAD (a memo of :func:`build_network` lets a fleet build a network once).
+    ``build`` makes each network's NAD (a memo of :func:`build_network` lets a fleet build a network once);
+    ``cidr_windows`` holds the pod and service CIDRs parsed so far (a fleet's clusters share them).
     """
     docs: list[dict[str, Any]] = []
     warnings: list[Finding] = []
     seen: list[tuple[str, dict[str, Any], Sequence[Window]]] = []
-    cidr_windows: dict[str, Window] = {}
+    cidr_windows = {} if cidr_windows is None else cidr_windows
     for network in cluster.networks:
         try:
             built = build(network.options)
