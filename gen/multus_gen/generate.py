@@ -20,7 +20,9 @@ so ``kubectl kustomize <cluster>`` builds it. Nothing top-level: one kustomizati
 merge the same-named objects of different clusters.
 
 A fleet renders identical chart inputs once: plans, validated documents and their YAML text are memoized per
-``render_spec`` call (:class:`RenderCache`), keyed by the options and networks that produce them.
+``render_spec`` call (:class:`RenderCache`), keyed by the options and networks that produce them. Each network's
+NAD (built, checked, validated, serialized) is memoized on its own options, so clusters that differ in one
+network share the others; the checks across a cluster's networks run for every cluster.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import json
 import posixpath
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -237,16 +240,30 @@ def kustomization(resources: Sequence[str]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Networks:
     docs: list[dict[str, Any]]
+    #: the options each document was built from (the memo key of its text)
+    options: tuple[NadOptions, ...]
     warnings: tuple[Finding, ...]
 
 
-def _networks(spec: Spec, cluster: ClusterSpec) -> _Networks:
-    from .networks import build_networks
+def _validate_nad(doc: dict[str, Any]) -> None:
+    validate_doc(doc, where=f"NAD {doc['metadata']['name']}")
 
-    built = build_networks(spec, replace(cluster, name=None))  # warnings without the cluster prefix: shared
-    for doc in built.docs:
-        validate_doc(doc, where=f"NAD {doc['metadata']['name']}")
-    return _Networks(built.docs, built.warnings)
+
+def _networks(spec: Spec, cluster: ClusterSpec, memo: RenderCache) -> _Networks:
+    """The cluster's NADs: each distinct network built and validated once per run, the checks across networks
+    done for every cluster."""
+    from .networks import BuiltNetwork, build_network, build_networks
+
+    def build(options: NadOptions) -> BuiltNetwork:
+        built: BuiltNetwork = memo.get(("network", options), lambda: build_network(options))
+        return built
+
+    cidr_windows = memo.get(("cidr-windows",), dict)
+    built = build_networks(spec, replace(cluster, name=None), build, cidr_windows)  # warnings unprefixed: shared
+    options = tuple(n.options for n in cluster.networks)
+    for opts, doc in zip(options, built.docs, strict=True):
+        memo.get(("network-valid", opts), partial(_validate_nad, doc))
+    return _Networks(built.docs, options, built.warnings)
 
 
 def chart_file_stem(name: str, fmt: str) -> str:
@@ -277,7 +294,7 @@ def render_cluster(
 
     plan, install = memo.get(("install", okey, fmt), make_install)
     nkey = ("networks", tuple(n.options for n in cluster.networks), cluster.cluster_cidrs, cluster.service_cidrs)
-    nets: _Networks = memo.get(nkey, lambda: _networks(spec, cluster))
+    nets: _Networks = memo.get(nkey, lambda: _networks(spec, cluster, memo))
 
     inputs = [("spec", str(spec.path))] + ([("cluster", cluster.name)] if cluster.name else [])
     keep = ("distro", "format", "ipam", "k3s-version", "data-dir", "chart-version")
@@ -288,6 +305,12 @@ def render_cluster(
         body: str = memo.get(("text", key), lambda: documents(docs() if callable(docs) else docs))
         return head + body
 
+    def networks_text() -> str:
+        """The NADs' file: each NAD serialized once per run (a stream is its documents' texts, joined)."""
+        argocd = fmt == "argocd"
+        pairs = zip(nets.options, nets.docs, strict=True)
+        return head + "".join(memo.get(("nad-text", o, argocd), partial(_nad_text, d, argocd)) for o, d in pairs)
+
     name = opts.name
     files: list[Manifest] = []
     has_networks = bool(nets.docs)
@@ -296,8 +319,7 @@ def render_cluster(
         net_stem = name.removeprefix("rke2-") if fmt == "helmchartconfig" else name
         files.append(Manifest(f"{prefix}{stem}.yaml", text(("install", okey, fmt), install.docs)))
         if has_networks:
-            nad_docs = nets.docs if fmt != "argocd" else [gitops.argocd_nad(d) for d in nets.docs]
-            files.append(Manifest(f"{prefix}{net_stem}-networks.yaml", text((nkey, fmt), nad_docs)))
+            files.append(Manifest(f"{prefix}{net_stem}-networks.yaml", networks_text()))
         if spec.fleet:
             resources = [m.path.rsplit("/", 1)[-1] for m in files]
             files.append(
@@ -313,7 +335,7 @@ def render_cluster(
                 where="--gitops-path",
                 fix="pass --gitops-path (relative to the repository root) or set gitops.path in the spec",
             )
-        files += _flux_files(spec, plan, install, nets, nkey, prefix, gitops_path, text)
+        files += _flux_files(spec, plan, install, networks_text() if has_networks else None, prefix, gitops_path, text)
     else:  # fleet
         for bundle, doc in install.bundles:
             files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [doc])))
@@ -321,9 +343,14 @@ def render_cluster(
             bundle = f"{name}-networks"
             fleet_doc = memo.get(("networks-bundle", okey), lambda: _fleet_networks(plan, bundle))
             files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [fleet_doc])))
-            files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", text((nkey, fmt), nets.docs)))
+            files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", networks_text()))
     notices = plan.notices + tuple(Notice(w.message, f"{prefix}{w.path}") for w in nets.warnings)
     return RenderedCluster(cluster.name, files, notices, fmt)
+
+
+def _nad_text(doc: dict[str, Any], argocd: bool) -> str:
+    """One NAD as a YAML stream without header (Argo CD: with its sync wave)."""
+    return documents([gitops.argocd_nad(doc) if argocd else doc])
 
 
 def _fleet_networks(plan: ChartPlan, bundle: str) -> dict[str, Any]:
@@ -366,15 +393,15 @@ def _flux_files(
     spec: Spec,
     plan: ChartPlan,
     install: Install,
-    nets: _Networks,
-    nkey: Hashable,
+    networks_text: str | None,
     prefix: str,
     gitops_path: str,
     text: Any,
 ) -> list[Manifest]:
+    """The Flux files of one cluster; ``networks_text``: its NADs' file (None: it has no networks)."""
     name = plan.opts.name
     networks = f"{name}-networks"
-    has_networks = bool(nets.docs)
+    has_networks = networks_text is not None
 
     def listing(folder: str, file: str) -> Manifest:
         return Manifest(f"{prefix}{folder}{KUSTOMIZATION_FILE}", text(("kustomization", file), [kustomization([file])]))
@@ -388,9 +415,9 @@ def _flux_files(
         listing(f"{name}/", f"{name}.yaml"),
         Manifest(f"{prefix}{name}/{name}.yaml", text(("install", options_key(plan.opts), "flux"), install.docs)),
     ]
-    if has_networks:
+    if networks_text is not None:
         files.append(listing(f"{networks}/", f"{networks}.yaml"))
-        files.append(Manifest(f"{prefix}{networks}/{networks}.yaml", text((nkey, "flux"), nets.docs)))
+        files.append(Manifest(f"{prefix}{networks}/{networks}.yaml", networks_text))
     return files
 
 

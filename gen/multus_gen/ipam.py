@@ -184,7 +184,8 @@ def _parse_cidr(text: str, *, sloppy: bool = False) -> tuple[IPAddress, IPNetwor
         raise ValueError(f"{text!r} is not a CIDR: {addr_text!r} is not an IP address") from None
     if not plen_text.isascii() or not plen_text.isdigit() or int(plen_text) > ip.max_prefixlen:
         raise ValueError(f"{text!r} has an invalid prefix length")
-    net = ipaddress.ip_network(f"{ip}/{int(plen_text)}", strict=False)
+    # from the parsed address's integer: the same network as parsing f"{ip}/{prefix}", without a second parse
+    net = (IPv4Network if ip.version == 4 else IPv6Network)((int(ip), int(plen_text)), strict=False)
     return ip, net, sloppy_seen
 
 

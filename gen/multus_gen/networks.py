@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
 from .ipam import Finding
-from .manifests.nad import build_nad
+from .manifests.nad import NadOptions, build_nad
 from .spec import ClusterSpec, Spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -74,37 +74,69 @@ def windows(ipam: dict[str, Any]) -> list[Window]:
 
 
 @dataclass(frozen=True)
+class BuiltNetwork:
+    """One network's NAD, its warnings (paths into the NAD) and its parsed IPAM block and address windows:
+    everything of it that depends on its own options only."""
+
+    doc: dict[str, Any]
+    warnings: tuple[Finding, ...]
+    ipam: dict[str, Any]
+    windows: tuple[Window, ...]
+
+
+def build_network(options: NadOptions) -> BuiltNetwork:
+    """The NAD of ``options``, checked (InputError names the CLI flag); a pure function of ``options``."""
+    result = build_nad(options)
+    ipam = json.loads(result.doc["spec"]["config"])["ipam"]
+    return BuiltNetwork(result.doc, result.warnings, ipam, tuple(windows(ipam)))
+
+
+@dataclass(frozen=True)
 class BuiltNetworks:
     docs: list[dict[str, Any]]
     warnings: tuple[Finding, ...]
 
 
-def _check_cluster_cidrs(name: str, wins: Sequence[Window], cidrs: Iterable[str], what: str) -> str | None:
+def _check_cluster_cidrs(
+    name: str, wins: Sequence[Window], cidrs: Sequence[str], what: str, parsed: dict[str, Window]
+) -> str | None:
+    """The overlap of ``wins`` with one of ``cidrs``, if any (``parsed``: the CIDRs' windows parsed so far)."""
     for cidr in cidrs:
-        net = ipaddress.ip_network(cidr, strict=False)
-        cw = Window(net.network_address, net.broadcast_address, cidr)
+        cw = parsed.get(cidr)
+        if cw is None:
+            net = ipaddress.ip_network(cidr, strict=False)
+            cw = parsed[cidr] = Window(net.network_address, net.broadcast_address, cidr)
         for w in wins:
             if w.overlaps(cw):
                 return f"network {name!r} range {w.text} overlaps the cluster's {what} {cidr}"
     return None
 
 
-def build_networks(spec: Spec, cluster: ClusterSpec) -> BuiltNetworks:
-    """Every NAD of ``cluster``, checked one by one and against each other; InputError points into the spec."""
+def build_networks(
+    spec: Spec,
+    cluster: ClusterSpec,
+    build: Callable[[NadOptions], BuiltNetwork] = build_network,
+    cidr_windows: dict[str, Window] | None = None,
+) -> BuiltNetworks:
+    """Every NAD of ``cluster``, checked one by one and against each other; InputError points into the spec.
+
+    ``build`` makes each network's NAD (a memo of :func:`build_network` lets a fleet build a network once);
+    ``cidr_windows`` holds the pod and service CIDRs parsed so far (a fleet's clusters share them).
+    """
     docs: list[dict[str, Any]] = []
     warnings: list[Finding] = []
-    seen: list[tuple[str, dict[str, Any], list[Window]]] = []
+    seen: list[tuple[str, dict[str, Any], Sequence[Window]]] = []
+    cidr_windows = {} if cidr_windows is None else cidr_windows
     for network in cluster.networks:
         try:
-            result = build_nad(network.options)
+            built = build(network.options)
         except InputError as exc:
             raise spec.network_error(network, exc) from None
-        ipam = json.loads(result.doc["spec"]["config"])["ipam"]
-        wins = windows(ipam)
+        ipam, wins = built.ipam, built.windows
         name = network.options.name
         at = network.sources.get("ipam.range") or network.sources.get("ipam.ranges") or network.sources[""]
         for what, cidrs in (("pod CIDR", cluster.cluster_cidrs), ("service CIDR", cluster.service_cidrs)):
-            problem = _check_cluster_cidrs(name, wins, cidrs, what)
+            problem = _check_cluster_cidrs(name, wins, cidrs, what, cidr_windows)
             if problem:
                 raise spec.error(at, problem, fix="pick a range outside the cluster's own networks")
         for other_name, other_ipam, other_wins in seen:
@@ -123,7 +155,7 @@ def build_networks(spec: Spec, cluster: ClusterSpec) -> BuiltNetworks:
                             "to share a CIDR on purpose)",
                         )
         seen.append((name, ipam, wins))
-        docs.append(result.doc)
+        docs.append(built.doc)
         prefix = f"{cluster.name}/" if cluster.name else ""
-        warnings += [Finding(f"{prefix}{name}: {w.path}", w.message, w.severity, w.fix) for w in result.warnings]
+        warnings += [Finding(f"{prefix}{name}: {w.path}", w.message, w.severity, w.fix) for w in built.warnings]
     return BuiltNetworks(docs, tuple(warnings))

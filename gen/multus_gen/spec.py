@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .ipam import IpamInputs
 from .knowledge import k3s
+from .knowledge.k3s import K3sPaths
 from .loaders import Document, JsonPath, json_path, load_mapping_file
 from .manifests.gitops import FluxSource
 from .manifests.nad import NadOptions
@@ -186,14 +188,43 @@ def _ipam_inputs(ipam: Mapping[str, Any]) -> IpamInputs:
     )
 
 
+class _Entry:
+    """A network as a cluster sees it: its merged fields and where each was written. A network of the spec that
+    a cluster does not override is one entry shared by all such clusters."""
+
+    def __init__(self, net: dict[str, Any], sources: dict[str, JsonPath]) -> None:
+        self.net = net
+        self.sources = sources
+        self._built: dict[K3sPaths, Network] = {}
+
+    def network(self, paths: K3sPaths) -> Network:
+        """The network on a cluster with node paths ``paths`` (built once per paths)."""
+        built = self._built.get(paths)
+        if built is None:
+            net = self.net
+            fields = {field: net[key] for key, (field, _flag) in _NETWORK_FIELDS.items() if key in net}
+            options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
+            built = self._built[paths] = Network(options, self.sources)
+        return built
+
+
+def _spec_networks(data: Mapping[str, Any]) -> dict[str, _Entry]:
+    """The spec's own ``networks`` by name, each an entry for the clusters to share."""
+    return {
+        net["name"]: _Entry(dict(net), _sources(net, ("networks", i)))
+        for i, net in enumerate(data.get("networks") or [])
+    }
+
+
 class _Member:
     """One cluster of the spec (the whole spec when it lists no clusters) with the origin of each field."""
 
-    def __init__(self, data: Mapping[str, Any], index: int | None) -> None:
+    def __init__(self, data: Mapping[str, Any], index: int | None, spec_networks: Mapping[str, _Entry]) -> None:
         self.data = data
         self.index = index
         self.entry: Mapping[str, Any] = data["clusters"][index] if index is not None else {}
         self.name: str | None = self.entry.get("name")
+        self.spec_networks = spec_networks
 
     def section(self, key: str) -> dict[str, Any]:
         merged: dict[str, Any] = merge(self.data.get(key) or {}, self.entry.get(key) or {})
@@ -206,10 +237,9 @@ class _Member:
             return (section, key)
         return (section,) if section in self.data else ()
 
-    def networks(self) -> list[tuple[dict[str, Any], dict[str, JsonPath]]]:
-        merged: dict[str, tuple[dict[str, Any], dict[str, JsonPath]]] = {}
-        for i, net in enumerate(self.data.get("networks") or []):
-            merged[net["name"]] = (dict(net), _sources(net, ("networks", i)))
+    @cached_property
+    def networks(self) -> list[_Entry]:
+        merged = dict(self.spec_networks)
         for j, override in enumerate(self.entry.get("networks") or []):
             name = override["name"]
             base: JsonPath = ("clusters", self.index or 0, "networks", j)
@@ -217,8 +247,9 @@ class _Member:
                 merged.pop(name, None)
                 continue
             fields = {k: v for k, v in override.items() if k != "remove"}
-            old, sources = merged.get(name, ({}, {"": base}))
-            merged[name] = (merge(old, fields), {**sources, **_sources(fields, base), "": sources.get("", base)})
+            old = merged.get(name)
+            net, sources = (old.net, old.sources) if old is not None else ({}, {"": base})
+            merged[name] = _Entry(merge(net, fields), {**sources, **_sources(fields, base), "": sources.get("", base)})
         return list(merged.values())
 
 
@@ -232,10 +263,15 @@ def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
     return out
 
 
-def _gen_options(spec_path: Path, doc: Document, member: _Member) -> tuple[GenOptions, str]:
+#: make_gen_options' arguments and the spec's format -> the options, the format and the node paths
+_Made = dict[tuple[Any, ...], tuple[GenOptions, str, K3sPaths]]
+
+
+def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -> tuple[GenOptions, str, K3sPaths]:
+    """The cluster's options, format and node paths; ``made`` memoizes them on identical inputs."""
     cluster = member.section("cluster")
     chart = member.section("chart")
-    ipams = {n["ipam"]["type"] for n, _ in member.networks() if isinstance(n.get("ipam"), Mapping)}
+    ipams = {e.net["ipam"]["type"] for e in member.networks if isinstance(e.net.get("ipam"), Mapping)}
     ipams = (ipams - {"static"}) | set(chart.get("ipam") or ())
     kwargs: dict[str, Any] = {"ipam": tuple(sorted(ipams)) or ("host-local",)}
     if cluster.get("distro") == "rke2" and member.index is not None:
@@ -247,20 +283,23 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member) -> tuple[GenOp
         for key, (arg, _flag) in fields.items():
             if key in values:
                 kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
-    located = Spec(spec_path, None, (), False, doc)
-    try:
-        opts = make_gen_options(**kwargs)
-        fmt = resolve_format(member.data.get("format"), opts)
-    except InputError as exc:
-        at: JsonPath = ("format",) if exc.where == "--format" else ()
-        for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
-            for key, (_arg, flag) in fields.items():
-                if flag == exc.where:
-                    at = member.source(section, key)
-        raise located.error(at, exc.message, exc.fix) from None
+    made_key = (*kwargs.items(), member.data.get("format"))
+    if made_key not in made:
+        try:
+            opts = make_gen_options(**kwargs)
+            fmt = resolve_format(member.data.get("format"), opts)
+        except InputError as exc:
+            at: JsonPath = ("format",) if exc.where == "--format" else ()
+            for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
+                for key, (_arg, flag) in fields.items():
+                    if flag == exc.where:
+                        at = member.source(section, key)
+            raise Spec(spec_path, None, (), False, doc).error(at, exc.message, exc.fix) from None
+        made[made_key] = (opts, fmt, paths_for(opts))
+    opts, fmt, paths = made[made_key]
     if chart.get("values"):
         opts = replace(opts, user=replace(opts.user, inline=(chart["values"],)))
-    return opts, fmt
+    return opts, fmt, paths
 
 
 def load_spec(path: Path) -> Spec:
@@ -281,17 +320,16 @@ def load_spec(path: Path) -> Spec:
             seen.add(item["name"])
     indexes: list[int | None] = list(range(len(data["clusters"]))) if data.get("clusters") else [None]
     clusters = []
+    spec_networks = _spec_networks(data)
+    made: _Made = {}
     for index in indexes:
-        member = _Member(data, index)
-        gen, fmt = _gen_options(path, doc, member)
-        paths = paths_for(gen)
+        member = _Member(data, index, spec_networks)
+        gen, fmt, paths = _gen_options(path, doc, member, made)
         networks = []
-        for net, sources in member.networks():
-            if "type" not in net or "ipam" not in net:
-                raise located.error(sources[""], f"network {net['name']!r} needs type and ipam")
-            fields = {field: net[key] for key, (field, _flag) in _NETWORK_FIELDS.items() if key in net}
-            options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
-            networks.append(Network(options, sources))
+        for entry in member.networks:
+            if "type" not in entry.net or "ipam" not in entry.net:
+                raise located.error(entry.sources[""], f"network {entry.net['name']!r} needs type and ipam")
+            networks.append(entry.network(paths))
         cluster = member.section("cluster")
         clusters.append(
             ClusterSpec(

@@ -894,3 +894,16 @@ def test_property_static(case: tuple[int, tuple[str, int, int, int]]) -> None:
     block = build_ipam("static", addresses=[f"{address},{_addr(version, base + hi)}"])
     assert errors(check_ipam_config(block, strict=True)) == []
     assert block["addresses"][0]["address"] == address
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.ip_addresses(v=4).map(lambda ip: (ip, 32)), st.ip_addresses(v=6).map(lambda ip: (ip, 128))), st.data()
+)
+def test_parsed_range_is_the_network_of_its_text(addr: tuple[Any, int], data: st.DataObject) -> None:
+    ip, bits = addr
+    text = f"{ip}/{data.draw(st.integers(0, bits))}"
+    model, _ = load_ipam({"type": "whereabouts", "range": text})
+    assert isinstance(model, WhereaboutsIpam) and model.range is not None
+    net, expected = model.range.range, ipaddress.ip_network(text, strict=False)
+    assert (type(net), net, str(net)) == (type(expected), expected, str(expected))
