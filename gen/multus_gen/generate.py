@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Hashable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ from .manifests import gitops
 from .manifests.helmchart import build_helmchartconfigs, build_helmcharts
 from .options import GenOptions, resolve_format
 from .plan import ChartPlan, Notice, make_plan
+from .record import record, replace
 from .render import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network modules load only when networks are built
@@ -71,20 +71,20 @@ def validate_doc(doc: dict[str, Any], where: str | None = None) -> None:
     require_valid(name, doc, where=where or f"{doc['kind']} {doc['metadata'].get('name', '')}".strip())
 
 
-@dataclass(frozen=True)
+@record
 class Generated:
     docs: list[dict[str, Any]]
     notices: tuple[Notice, ...]
     plan: ChartPlan
 
 
-@dataclass(frozen=True)
+@record
 class Install:
     """The chart installation in one format: documents for one YAML stream, or (fleet) bundles."""
 
     format: str
     docs: list[dict[str, Any]]
-    bundles: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    bundles: list[tuple[str, dict[str, Any]]]
 
 
 def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]:
@@ -136,7 +136,7 @@ def build_install(plan: ChartPlan, fmt: str) -> Install:
     docs = builders[fmt](plan)
     for doc in docs:
         validate_doc(doc)
-    return Install(fmt, docs)
+    return Install(fmt, docs, [])
 
 
 def generate_install(opts: GenOptions, fmt: str | None = None) -> tuple[ChartPlan, Install]:
@@ -193,7 +193,7 @@ def values_text(opts: GenOptions) -> tuple[str, tuple[Notice, ...]]:
 # -- spec files --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class RenderedCluster:
     """One cluster of a spec, ready for a sink: its files and what to tell the user."""
 
@@ -237,7 +237,7 @@ def kustomization(resources: Sequence[str]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@record
 class _Networks:
     docs: list[dict[str, Any]]
     #: the options each document was built from (the memo key of its text)

@@ -63,12 +63,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from multus_gen.errors import InputError
 from multus_gen.knowledge.k3s import K3sPaths
+
+from .record import record
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network
@@ -86,7 +87,7 @@ SINGLE_IP_CNI_VERSIONS: frozenset[str] = frozenset({"0.1.0", "0.2.0"})
 # Findings
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One problem in a config: where it is (a JSON path or a flag), what is wrong, how bad, the fix."""
 
@@ -219,7 +220,7 @@ def _overlap(a: tuple[IPAddress, IPAddress], b: tuple[IPAddress, IPAddress]) -> 
 # Models
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     """A route in an IPAM block: ``{"dst": CIDR, "gw": IP}`` (gw optional)."""
 
@@ -233,7 +234,7 @@ class Route:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class HostLocalRange:
     """One host-local range: a subnet and an optional window and gateway."""
 
@@ -283,7 +284,7 @@ class HostLocalRange:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class HostLocalIpam:
     """host-local: a list of range sets (one address per set), routes and an optional dataDir."""
 
@@ -309,7 +310,7 @@ class HostLocalIpam:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class WhereaboutsRange:
     """One whereabouts range: a CIDR, an optional window and exclusions (CIDRs; an IP is a /32 or /128)."""
 
@@ -358,7 +359,7 @@ class WhereaboutsRange:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class WhereaboutsIpam:
     """whereabouts: a top-level range and/or ipRanges, one gateway for all, and the K3s file paths."""
 
@@ -403,7 +404,7 @@ class WhereaboutsIpam:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class DhcpIpam:
     """dhcp: the daemon (run by the chart's ``<release>-dhcp`` DaemonSet) does the work."""
 
@@ -421,7 +422,7 @@ class DhcpIpam:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class StaticAddress:
     address: IPInterface
     gateway: IPAddress | None = None
@@ -433,7 +434,7 @@ class StaticAddress:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class StaticIpam:
     """static: fixed addresses (every pod attached to the NAD gets the same ones) and routes."""
 
@@ -1300,7 +1301,7 @@ def _one_or_many(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
-@dataclass(frozen=True)
+@record
 class IpamInputs:
     """What the user asked for, as strings (one field per CLI flag; see :func:`build_ipam`)."""
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
 from .ipam import Finding
 from .manifests.nad import NadOptions, build_nad
+from .record import record
 from .spec import ClusterSpec, Spec
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-@dataclass(frozen=True)
+@record
 class Window:
     """An address window of a network: first..last inclusive."""
 
@@ -73,7 +73,7 @@ def windows(ipam: dict[str, Any]) -> list[Window]:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class BuiltNetwork:
     """One network's NAD, its warnings (paths into the NAD) and its parsed IPAM block and address windows:
     everything of it that depends on its own options only."""
@@ -91,7 +91,7 @@ def build_network(options: NadOptions) -> BuiltNetwork:
     return BuiltNetwork(result.doc, result.warnings, ipam, tuple(windows(ipam)))
 
 
-@dataclass(frozen=True)
+@record
 class BuiltNetworks:
     docs: list[dict[str, Any]]
     warnings: tuple[Finding, ...]

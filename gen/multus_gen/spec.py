@@ -18,7 +18,6 @@ Flux source that reads the repository (default: GitRepository flux-system in flu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from .manifests.gitops import FluxSource
 from .manifests.nad import NadOptions
 from .options import FORMATS, GenOptions, make_gen_options, normalize_gitops_path, resolve_format
 from .plan import paths_for
+from .record import record, replace
 from .validate import schema_errors
 from .values import merge
 
@@ -94,7 +94,7 @@ _IPAM_FLAGS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Network:
     """One network of one cluster: the NAD options and where each field was written in the spec."""
 
@@ -102,7 +102,7 @@ class Network:
     sources: Mapping[str, JsonPath]  # spec key ("master", "ipam.range", ...) -> path; "" is the entry
 
 
-@dataclass(frozen=True)
+@record
 class ClusterSpec:
     """One cluster's resolved inputs."""
 
@@ -115,7 +115,7 @@ class ClusterSpec:
     format: str = "helmchart"
 
 
-@dataclass(frozen=True)
+@record
 class Spec:
     path: Path
     #: ``format`` as the spec gives it (None: each cluster's distribution default)
@@ -125,7 +125,7 @@ class Spec:
     doc: Document
     #: ``gitops.path``, normalized (None when the spec does not say)
     gitops_path: str | None = None
-    flux_source: FluxSource = field(default_factory=FluxSource)
+    flux_source: FluxSource = FluxSource()
 
     def where(self, at: JsonPath) -> str:
         line = self.doc.line_of(at)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from multus_gen.options import (
     resolve_format,
 )
 from multus_gen.plan import NOTE, Notice, make_plan, paths_for
+from multus_gen.record import replace
 from multus_gen.render import documents, header
 from multus_gen.sinks.prune import find_stale, prune, written_by_render
 from multus_gen.validate import schema_errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from typing import Any
 
@@ -21,6 +20,7 @@ from multus_gen.manifests.nad import (
     check_cni_config,
     check_nad,
 )
+from multus_gen.record import replace
 
 K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
 HOSTLOCAL = IpamInputs("host-local", ranges=("10.10.0.0/24",), range_start=("10.10.0.10",), range_end=("10.10.0.50",))
@@ -140,7 +140,7 @@ def test_determinism() -> None:
     o = opts(ipam=IpamInputs("whereabouts", ranges=("fd00:20::/120", "10.20.0.0/24"), excludes=("10.20.0.0/28",)))
     texts = {json.dumps(build_nad(o).doc, sort_keys=False) for _ in range(3)}
     assert len(texts) == 1
-    same = dataclasses.replace(o, ipam=dataclasses.replace(o.ipam))
+    same = replace(o, ipam=replace(o.ipam))
     assert json.dumps(build_nad(same).doc) == texts.pop()
 
 

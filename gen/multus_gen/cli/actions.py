@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
         return EXIT_INVALID
     except Exception as exc:
         if os.environ.get("MULTUS_GEN_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         error(
             "internal error",

@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from multus_gen.errors import InputError
@@ -56,6 +55,8 @@ from multus_gen.ipam import (
     raise_first_error,
 )
 from multus_gen.knowledge.k3s import K3sPaths
+
+from ..record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
@@ -132,7 +133,7 @@ def is_ifname(text: str) -> bool:
     return bool(_IFNAME.match(text)) and text not in (".", "..")
 
 
-@dataclass(frozen=True)
+@record
 class NadOptions:
     """Everything ``multus-gen nad`` needs (one field per flag; see the module docstring)."""
 
@@ -156,7 +157,7 @@ class NadOptions:
     cni_version: str = DEFAULT_CNI_VERSION
 
 
-@dataclass(frozen=True)
+@record
 class NadResult:
     """The NAD document and the warnings about it (paths into ``doc``)."""
 
