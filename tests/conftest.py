@@ -1,14 +1,15 @@
 """Shared test fixtures.
 
-``shared`` is the one way tests reach ../shared (FACTS, upstream fixtures): it honours
-``MULTUS_GEN_SHARED`` and defaults to ``../shared`` next to the checkout. ``require_real`` turns a
-missing real part (helm engine, CNI plugins, root, kubectl, ../shared) into a skip with a clear reason,
-or into a failure when ``MULTUS_GEN_REQUIRE_REAL=1`` (as CI sets it).
+``own_cache`` keeps the run's multus-gen cache out of ~/.cache. ``shared`` is the one way tests reach
+../shared (FACTS, upstream fixtures): it honours ``MULTUS_GEN_SHARED`` and defaults to ``../shared`` next to
+the checkout. ``require_real`` turns a missing real part (helm engine, CNI plugins, root, kubectl, ../shared)
+into a skip with a clear reason, or into a failure when ``MULTUS_GEN_REQUIRE_REAL=1`` (as CI sets it).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +32,17 @@ def missing_real_part(reason: str) -> NoReturn:
 def shared_dir() -> Path:
     env = os.environ.get("MULTUS_GEN_SHARED")
     return Path(env).resolve() if env else (CHECKOUT.parent / "shared").resolve()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole run keeps multus-gen's cache (verdicts, remembered renders) in a folder of its own, not in
+    the user's ~/.cache; subprocesses inherit it. Tests about the cache set their own."""
+    folder = tmp_path_factory.mktemp("multus-gen-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MULTUS_GEN_CACHE_DIR", str(folder))
+        patch.delenv("MULTUS_GEN_CACHE", raising=False)
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ are the class's own annotations, in order (no inheritance).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -42,32 +41,33 @@ def record(cls: type[T]) -> type[T]:
             raise TypeError(f"{cls.__name__}: field {name!r} without a default follows one with a default")
         else:
             params.append(name)
-    body = "".join(f"    _set(self, {name!r}, {name})\n" for name in names)
-    source = f"def __init__(self, {', '.join(params)}):\n{body}" if params else "def __init__(self):\n    pass\n"
+    # One compiled snippet for the three hot methods (what dataclasses compiles as six): memo keys hash
+    # records many times in a fleet, so they must be as fast as generated code, not loops over names.
+    mine = "(" + "".join(f"self.{name}, " for name in names) + ")"
+    theirs = "(" + "".join(f"other.{name}, " for name in names) + ")"
+    sets = "".join(f"    _set(self, {name!r}, {name})\n" for name in names) or "    pass\n"
+    source = (
+        f"def __init__(self, {', '.join(params)}):\n{sets}"
+        "def __eq__(self, other):\n"
+        "    if other.__class__ is not self.__class__:\n"
+        "        return NotImplemented\n"
+        f"    return {mine} == {theirs}\n"
+        "def __hash__(self):\n"
+        f"    return hash({mine})\n"
+    )
     scope: dict[str, Any] = {"_defaults": defaults, "_set": object.__setattr__}
-    exec(source, scope)
-    init: Callable[..., None] = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-
-    def values(self: Any) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in names)
-
-    def __eq__(self: Any, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return bool(values(self) == values(other))
-
-    def __hash__(self: Any) -> int:
-        return hash(values(self))
+    exec(source, scope)  # built from the class's own field names, which are identifiers
+    for method in ("__init__", "__eq__", "__hash__"):
+        scope[method].__qualname__ = f"{cls.__qualname__}.{method}"
 
     def __repr__(self: Any) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{cls.__qualname__}({fields})"
 
     methods: dict[str, object] = {
-        "__init__": init,
-        "__eq__": __eq__,
-        "__hash__": __hash__,
+        "__init__": scope["__init__"],
+        "__eq__": scope["__eq__"],
+        "__hash__": scope["__hash__"],
         "__setattr__": _frozen_setattr,
         "__delattr__": _frozen_delattr,
         "__match_args__": names,
@@ -75,8 +75,8 @@ def record(cls: type[T]) -> type[T]:
     }
     if "__repr__" not in cls.__dict__:
         methods["__repr__"] = __repr__
-    for name, method in methods.items():
-        setattr(cls, name, method)
+    for attribute, value in methods.items():
+        setattr(cls, attribute, value)
     return cls
 
 

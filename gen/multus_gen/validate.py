@@ -4,8 +4,8 @@ jsonschema is imported here only, and only when something is validated.
 
 Verdict cache: validation is a pure function of (schema, document), so a document that passed once need not
 be checked again. After a pass, an empty marker named by the SHA-256 of the schema text, the multus-gen
-version and the document's canonical JSON is written under ``$MULTUS_GEN_CACHE_DIR`` (default
-``$XDG_CACHE_HOME/multus-gen`` or ``~/.cache/multus-gen``); a later run that produces the same document finds
+version and the document's canonical JSON is written under the cache folder (``multus_gen.memo``,
+``valid/``); a later run that produces the same document finds
 the marker and skips loading jsonschema (about 100 ms of a single run). Only passes are cached; failures are
 always computed. ``MULTUS_GEN_CACHE=off`` disables it; an unwritable cache is ignored.
 """
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ValidationError
 from .loaders import JsonPath, json_path
+from .memo import cache_root
 from .record import record
 
 if TYPE_CHECKING:
@@ -56,13 +57,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 def cache_dir() -> Path | None:
     """Where verdicts are kept, or None when the cache is off."""
-    if os.environ.get("MULTUS_GEN_CACHE", "").lower() in ("off", "0", "no", "false"):
-        return None
-    base = os.environ.get("MULTUS_GEN_CACHE_DIR")
-    if base:
-        return Path(base) / "valid"
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "multus-gen" / "valid"
+    root = cache_root()
+    return None if root is None else root / "valid"
 
 
 @cache

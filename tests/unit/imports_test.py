@@ -35,6 +35,7 @@ ALLOWED_OURS = {
     "multus_gen.manifests",
     "multus_gen.manifests.gitops",
     "multus_gen.manifests.helmchart",
+    "multus_gen.memo",
     "multus_gen.options",
     "multus_gen.overlays",
     "multus_gen.plan",

@@ -84,3 +84,12 @@ def test_records_keep_their_own_methods() -> None:
     assert a < b and b >= a and not a >= b and a == K3sVersion(1, 30, 5, None, 1)
     assert str(a) == "v1.30.5+k3s1"
     assert K3sVersion.parse("v1.30.5-rc1+k3s1") < a  # a pre-release sorts before its release
+
+
+def test_a_record_without_fields() -> None:
+    @record
+    class Empty:
+        pass
+
+    assert Empty() == Empty() and hash(Empty()) == hash(Empty())
+    assert repr(Empty()).endswith("Empty()")

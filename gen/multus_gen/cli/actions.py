@@ -330,45 +330,83 @@ def nad(
 
 
 def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool) -> int:
+    if prune and out_dir is None:
+        raise UsageError("--prune needs --out-dir", where="--prune")
+    if out_dir is None:
+        return _render_to_stdout(config, gitops_path)
+    from .. import memo
+    from ..plan import Notice
+    from ..sinks.folder import tree_lock, verify_manifests
+
+    key = memo.render_key(config, out_dir, gitops_path)
+    remembered = memo.recall(key) if key is not None else None
+    if remembered is not None and out_dir.is_dir():  # rendered before by this build: is the tree as left?
+        with tree_lock(out_dir):
+            outcomes = verify_manifests(out_dir, remembered.files)
+            if outcomes is not None:
+                print_notices(Notice(text, where, level) for level, where, text in remembered.notices)
+                for outcome in outcomes:
+                    info(f"{outcome.path}: {outcome.status}")
+                _report_stale(out_dir, {rel for rel, _ in remembered.files}, prune)
+                return EXIT_OK
+    _render_to_folder(config, out_dir, gitops_path, prune, key)
+    return EXIT_OK
+
+
+def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
     from ..generate import fleet_notices, render_spec
     from ..options import gitops_path_for
     from ..spec import load_spec
 
-    if prune and out_dir is None:
-        raise UsageError("--prune needs --out-dir", where="--prune")
     spec = load_spec(config)
-    path = gitops_path_for(gitops_path, spec.gitops_path, None if out_dir is None else str(out_dir))
-    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
+    rendered = list(render_spec(spec, gitops_path=gitops_path_for(gitops_path, spec.gitops_path, None)))
     print_notices(fleet_notices(rendered))
-    if out_dir is None:
-        flat = ("helmchart", "helmchartconfig", "argocd")
-        single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
-        for cluster in rendered:
-            for i, manifest in enumerate(cluster.manifests):
-                text = manifest.content
-                if single and i > 0:  # one stream: drop the repeated header of the second file
-                    text = text[text.index("---\n") :]
-                if not single:
-                    sys.stdout.write(f"# path: {manifest.path}\n")
-                sys.stdout.write(text)
-        return EXIT_OK
+    flat = ("helmchart", "helmchartconfig", "argocd")
+    single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
+    for cluster in rendered:
+        for i, manifest in enumerate(cluster.manifests):
+            text = manifest.content
+            if single and i > 0:  # one stream: drop the repeated header of the second file
+                text = text[text.index("---\n") :]
+            if not single:
+                sys.stdout.write(f"# path: {manifest.path}\n")
+            sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None) -> None:
+    from .. import memo
+    from ..generate import fleet_notices, render_spec
+    from ..options import gitops_path_for
     from ..sinks import clean_relative_path
     from ..sinks.folder import tree_lock, write_manifests
-    from ..sinks.prune import find_stale
-    from ..sinks.prune import prune as prune_files
+    from ..spec import load_spec
 
-    written: set[str] = set()
+    spec = load_spec(config)
+    path = gitops_path_for(gitops_path, spec.gitops_path, str(out_dir))
+    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
+    notices = fleet_notices(rendered)
+    print_notices(notices)
+    written: dict[str, str] = {}  # relative path -> SHA-256 of the content
     with tree_lock(out_dir):  # one lock for the whole tree, not one per cluster
         for cluster in rendered:
             for outcome in write_manifests(out_dir, cluster.manifests, fsync=False, mode=0o644, locked=True):
                 info(f"{outcome.path}: {outcome.status}")
-            written.update(clean_relative_path(m.path) for m in cluster.manifests)
-        for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
-            if stale.status == "removed":
-                info(f"{out_dir / stale.path}: removed (no longer in the spec)")
-            else:
-                info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
-    return EXIT_OK
+            written.update((clean_relative_path(m.path), memo.digest(m.content)) for m in cluster.manifests)
+        _report_stale(out_dir, set(written), prune)
+    if key is not None:
+        memo.remember(key, list(written.items()), [(n.level, n.where, n.message) for n in notices])
+
+
+def _report_stale(out_dir: Path, written: set[str], prune: bool) -> None:
+    from ..sinks.prune import find_stale
+    from ..sinks.prune import prune as prune_files
+
+    for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
+        if stale.status == "removed":
+            info(f"{out_dir / stale.path}: removed (no longer in the spec)")
+        else:
+            info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
 
 
 # -- check ------------------------------------------------------------------------------------------------

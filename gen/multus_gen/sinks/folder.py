@@ -29,6 +29,7 @@ import contextlib
 import difflib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import secrets
@@ -135,6 +136,30 @@ def tree_lock(directory: Path, *, lock_timeout: float = _DEFAULT_LOCK_TIMEOUT) -
     _check_folder(directory, fix=_folder_fix(directory))
     with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout):
         yield
+
+
+def verify_manifests(directory: Path, expected: Sequence[tuple[str, str]]) -> list[Outcome] | None:
+    """ "up to date" for every (relative path, SHA-256 hex) in ``expected`` when each target holds exactly
+    those bytes and passes the checks of a write (no symlink, ``.skip`` marker or leftovers of a killed
+    writer); None as soon as one does not, or a check fails (the caller then writes as usual, which reports
+    the failure in its own order). Reads only; call it holding ``tree_lock``."""
+    directory = Path(directory)
+    outcomes = []
+    try:
+        for raw, digest in expected:
+            rel = clean_relative_path(raw)
+            _check_parents(directory, rel, create=False)
+            target = directory / rel
+            _check_target(target, rel, check_skip=True)
+            current = _read_current(target, rel)
+            if current is None or hashlib.sha256(current).hexdigest() != digest:
+                return None
+            if _leftovers(target.parent, target.name):
+                return None
+            outcomes.append(Outcome(target, "up to date"))
+    except DeliveryError:
+        return None
+    return outcomes
 
 
 def _folder_fix(directory: Path) -> str:
