@@ -139,6 +139,8 @@ def describe_yaml_error(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("exceeded maximum nesting depth"):  # PyYAML >= 6.0.4's own limit
+            problem = "nested too deeply"  # the words multus-gen uses when Python's recursion limit stops it
         if mark is not None:
             return f"not valid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
         return f"not valid YAML: {problem}"
