@@ -11,7 +11,8 @@ What it understands (everything else is "not ours" and is skipped):
 * ``NetworkAttachmentDefinition``: :func:`multus_gen.manifests.nad.check_nad` with the K3s paths, plus the
   chart prerequisites of its IPAM (whereabouts, dhcp daemon) when a Multus install is among the documents.
 * Flux ``HelmRelease``, Argo CD ``Application`` and Rancher Fleet ``fleet.yaml`` that install rke2-multus
-  (FACTS 9): chart name, version and values are extracted and get the same value checks.
+  (FACTS 9): chart name, version and values are extracted and get the same value checks. A HelmRelease's
+  ``spec.chartRef`` is followed to the OCIRepository or Flux ``HelmChart`` it names (among the documents).
 * multus-gen spec files are recognised here (:func:`is_spec`); :func:`spec_problems` runs the generator's
   own pipeline on them (the one function here that reads a file: ``load_spec`` takes a path).
 
@@ -289,6 +290,9 @@ HELMCHART = "HelmChart"
 HELMCHARTCONFIG = "HelmChartConfig"
 NAD = "NetworkAttachmentDefinition"
 HELMRELEASE = "HelmRelease"
+#: Flux sources a HelmRelease's ``spec.chartRef`` can name (source.toolkit.fluxcd.io).
+FLUX_SOURCE = "Flux source"
+_FLUX_SOURCE_KINDS = ("OCIRepository", "HelmChart")
 APPLICATION = "Application"
 FLEET = "fleet.yaml"
 SPEC = "spec"
@@ -323,6 +327,8 @@ def kind_of(data: object, file_name: str = "") -> str | None:
             return NAD
         if group == "helm.toolkit.fluxcd.io" and kind == HELMRELEASE:
             return HELMRELEASE
+        if group == "source.toolkit.fluxcd.io" and kind in _FLUX_SOURCE_KINDS:
+            return FLUX_SOURCE
         if group == "argoproj.io" and kind == APPLICATION:
             return APPLICATION
         return None
@@ -486,6 +492,8 @@ class _Install:
     values: dict[str, Any] = field(default_factory=dict)
     configs: list[tuple[Source, Document]] = field(default_factory=list)
     partial: bool = False  # only overrides are in sight (a HelmChartConfig without its HelmChart)
+    #: The version is in another document (a Flux source named by chartRef): that document and the field's name.
+    version_in: tuple[Source, Document, str] | None = None
 
     def origin(self, keys: Sequence[str]) -> tuple[Source, Document, JsonPath]:
         """Where the value at ``keys`` was set (the highest layer that has it), or its nearest parent."""
@@ -513,6 +521,8 @@ class _Run:
         self.configs: list[tuple[Source, Document]] = []
         self.nads: list[tuple[Source, Document]] = []
         self.ours: dict[str, list[str]] = {}
+        self.releases: list[tuple[Source, Document]] = []
+        self.flux_sources: dict[tuple[str, str, str], tuple[Source, Document]] = {}
 
     def mark(self, src: Source, kind: str) -> None:
         self.ours.setdefault(src.file, []).append(kind)
@@ -1151,6 +1161,9 @@ def _read_helmrelease(run: _Run, src: Source, doc: Document) -> None:
     spec = data.get("spec")
     if not isinstance(spec, dict):
         return
+    if isinstance(spec.get("chartRef"), dict):
+        _read_chart_ref(run, src, doc, spec)
+        return
     chart_spec = get_path(spec, "chart", "spec")
     chart, _ = _chart_ref(chart_spec.get("chart") if isinstance(chart_spec, dict) else None)
     if chart is None:
@@ -1167,6 +1180,85 @@ def _read_helmrelease(run: _Run, src: Source, doc: Document) -> None:
         ("spec", "chart", "spec", "version") if "version" in chart_spec else ("spec", "chart", "spec"),
         ("spec",),
         name=get_path(data, "metadata", "name"),
+    )
+    layer = run.mapping(src, doc, ("spec", "values"), spec.get("values"), "HelmRelease spec.values")
+    if layer is not None:
+        inst.layers.append(layer)
+    if spec.get("valuesFrom"):
+        run.unchecked(src, doc, ("spec", "valuesFrom"), "values come from ConfigMaps/Secrets (valuesFrom)")
+    run.installs.append(inst)
+
+
+def _read_chart_ref(run: _Run, src: Source, doc: Document, spec: dict[str, Any]) -> None:
+    """A HelmRelease whose chart comes from a Flux source (``spec.chartRef``: an OCIRepository or a HelmChart).
+
+    The chart and its version are read from the source document when it is among the checked files (or their
+    neighbours); a HelmRelease that names a multus source not in sight is reported, its values unchecked.
+    """
+    ref = spec["chartRef"]
+    meta = doc.data.get("metadata")
+    namespace = (meta.get("namespace") if isinstance(meta, dict) else None) or "default"
+    kind, name = str(ref.get("kind")), str(ref.get("name"))
+    ref_namespace = str(ref.get("namespace") or namespace)
+    found = run.flux_sources.get((kind, ref_namespace, name))
+    if found is None:
+        release = get_path(doc.data, "metadata", "name")
+        if "multus" in f"{name} {release}":
+            run.mark(src, HELMRELEASE)
+            run.out.add(
+                src,
+                doc,
+                ("spec", "chartRef"),
+                "warning",
+                f"chartRef names {kind} {ref_namespace}/{name}, which is not among the checked files: its chart, "
+                "version and the values for them are not checked",
+                "validate the file that defines the source too",
+            )
+        return
+    source_src, source_doc = found
+    source_spec = source_doc.data.get("spec")
+    source_spec = source_spec if isinstance(source_spec, dict) else {}
+    where = f"{kind} {ref_namespace}/{name}"
+    if kind == "OCIRepository":
+        chart, _ = _chart_ref(source_spec.get("url"))
+        ref_field = source_spec.get("ref")
+        pin: dict[str, Any] = ref_field if isinstance(ref_field, dict) else {}
+        if chart is not None and pin.get("digest") and not pin.get("tag") and not pin.get("semver"):
+            run.mark(src, HELMRELEASE)
+            run.mark(source_src, FLUX_SOURCE)
+            run.out.add(
+                source_src,
+                source_doc,
+                ("spec", "ref", "digest"),
+                "warning",
+                f"{chart} is pinned by digest only: multus-gen cannot tell its version, so the values are not checked",
+                f"pin the tag too (spec.ref.tag: {_default_for(chart)}), the version the digest stands for",
+            )
+            return
+        key = "tag" if pin.get("tag") is not None else "semver" if pin.get("semver") is not None else None
+        version = pin.get(key) if key else None
+        version_at: JsonPath = ("spec", "ref", key) if key else ("spec",)
+        field_name = f"{where} spec.ref.tag"
+    else:  # a Flux HelmChart source
+        chart, _ = _chart_ref(source_spec.get("chart"))
+        version = source_spec.get("version")  # Flux's default is "*": the newest
+        version_at = ("spec", "version") if "version" in source_spec else ("spec",)
+        field_name = f"{where} spec.version"
+    if chart is None:
+        return
+    run.mark(src, HELMRELEASE)
+    run.mark(source_src, FLUX_SOURCE)
+    inst = _Install(
+        src,
+        doc,
+        HELMRELEASE,
+        chart,
+        ("spec", "chartRef"),
+        version,
+        version_at,
+        ("spec",),
+        name=get_path(doc.data, "metadata", "name"),
+        version_in=(source_src, source_doc, field_name),
     )
     layer = run.mapping(src, doc, ("spec", "values"), spec.get("values"), "HelmRelease spec.values")
     if layer is not None:
@@ -1405,8 +1497,11 @@ def _check_install(run: _Run, inst: _Install) -> None:
         }[inst.kind]
         if inst.kind == HELMCHART and inst.version_at == ("spec", "chart"):
             field_name = "the chart URL"
+        version_src, version_doc = inst.src, inst.doc
+        if inst.version_in is not None:
+            version_src, version_doc, field_name = inst.version_in
         inst.facts = _version_check(
-            run, inst.src, inst.doc, inst.version_at, inst.chart, inst.version, field_name=field_name
+            run, version_src, version_doc, inst.version_at, inst.chart, inst.version, field_name=field_name
         )
         if inst.kind == HELMCHART and inst.chart == charts.CHART_NAME and run.cluster.distro == "rke2":
             run.out.add(
@@ -1595,13 +1690,20 @@ def check_sources(
                 run.mark(src, NAD)
                 run.nads.append((src, doc))
             elif kind == HELMRELEASE:
-                _read_helmrelease(run, src, doc)
+                run.releases.append((src, doc))  # read once every Flux source is known (chartRef)
+            elif kind == FLUX_SOURCE:
+                meta = doc.data.get("metadata")
+                meta = meta if isinstance(meta, dict) else {}
+                key = (str(doc.data["kind"]), str(meta.get("namespace") or "default"), str(meta.get("name")))
+                run.flux_sources.setdefault(key, (src, doc))
             elif kind == APPLICATION:
                 _read_application(run, src, doc)
             elif kind == FLEET:
                 _read_fleet(run, src, doc)
             elif kind == SPEC:
                 run.mark(src, SPEC)
+    for src, doc in run.releases:
+        _read_helmrelease(run, src, doc)
     for src in values_files:
         for doc in src.docs:
             _read_values_file(run, src, doc, chart_version)

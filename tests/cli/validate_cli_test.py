@@ -479,6 +479,99 @@ def test_flux_helmrelease(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert result.at("$.spec.valuesFrom", "warning")
 
 
+def oci_source(name: str, chart: str, ref: dict[str, str], namespace: str = "flux-system") -> dict[str, Any]:
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1beta2",
+        "kind": "OCIRepository",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"interval": "1h", "url": f"oci://registry.example/charts/{chart}", "ref": ref},
+    }
+
+
+def chart_ref_release(name: str, source: str, values: dict[str, Any] | None = None, **ref: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"interval": "10m", "chartRef": {"kind": "OCIRepository", "name": source, **ref}}
+    if values is not None:
+        spec["values"] = values
+    return {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": "kube-system"},
+        "spec": spec,
+    }
+
+
+def test_flux_chart_ref_reads_the_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A HelmRelease with spec.chartRef: chart and version come from the OCIRepository (or Flux HelmChart) it
+    names, also from a neighbouring file; the values are checked for that version."""
+    good = [
+        oci_source("rke2-multus-crd", "rke2-multus-crd", {"tag": "4.3.017"}),
+        chart_ref_release("multus-crd", "rke2-multus-crd", namespace="flux-system"),
+        chart_ref_release("multus", "rke2-multus", good_values(), namespace="flux-system"),
+    ]
+    sources = write(tmp_path, "sources.yaml", [oci_source("rke2-multus", "rke2-multus", {"tag": "v4.3.017"})])
+    releases = write(tmp_path, "releases.yaml", good)
+    result = validate(capsys, releases)  # the rke2-multus source is only beside the named file
+    assert result.code == 0 and not result.findings(), result.findings()
+    assert str(sources) not in result.report["files"]
+
+    wrong = [
+        oci_source("rke2-multus", "rke2-multus", {"tag": "v4.3.017"}),
+        chart_ref_release("multus", "rke2-multus", good_values(bin_dir="/opt/cni/bin"), namespace="flux-system"),
+    ]
+    result = validate(capsys, write(tmp_path / "wrong", "all.yaml", wrong))
+    (bin_dir,) = result.at("$.spec.values.config.cni_conf.binDir", "error")
+    assert bin_dir["document"] == 2
+    (companion,) = result.at("$.spec.chartRef", "error")  # 4.3.017 ships no CRDs, and no CRD chart in sight
+    assert "rke2-multus-crd" in companion["message"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "path", "severity", "words"),
+    [
+        ({"semver": ">=4.3.0"}, "$.spec.ref.semver", "error", "range"),
+        ({"tag": "v4.2.201"}, "$.spec.ref.tag", "error", "v4.2.201 is broken"),
+        ({"tag": "v9.9.9"}, "$.spec.ref.tag", "warning", "newer than every version"),
+        ({"digest": "sha256:" + "0" * 64}, "$.spec.ref.digest", "warning", "digest"),
+    ],
+)
+def test_flux_chart_ref_pins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ref: dict[str, str], path: str, severity: str, words: str
+) -> None:
+    docs = [
+        oci_source("rke2-multus", "rke2-multus", ref),
+        chart_ref_release("multus", "rke2-multus", good_values(), namespace="flux-system"),
+    ]
+    result = validate(capsys, write(tmp_path, "flux.yaml", docs))
+    found = result.at(path, severity)
+    assert found and found[0]["document"] == 1 and words in found[0]["message"], result.findings()
+
+
+def test_flux_chart_ref_out_of_sight(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The source is in another namespace than the one the release looks in (chartRef.namespace defaults to the
+    # release's own), so it is not the one named.
+    docs = [oci_source("rke2-multus", "rke2-multus", {"tag": "v4.3.017"}), chart_ref_release("multus", "rke2-multus")]
+    result = validate(capsys, write(tmp_path, "flux.yaml", docs))
+    (warning,) = result.at("$.spec.chartRef", "warning")
+    assert "kube-system/rke2-multus" in warning["message"] and result.code == 0
+    other = [chart_ref_release("podinfo", "podinfo", {"replicaCount": 2})]
+    assert validate(capsys, write(tmp_path / "other", "p.yaml", other)).report["files"] == []  # not ours
+
+
+def test_flux_helmchart_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "HelmChart",
+        "metadata": {"name": "rke2-multus", "namespace": "kube-system"},
+        "spec": {"chart": "rke2-multus", "sourceRef": {"kind": "HelmRepository", "name": "rke2-charts"}},
+    }
+    release = chart_ref_release("multus", "rke2-multus", good_values())
+    release["spec"]["chartRef"]["kind"] = "HelmChart"
+    result = validate(capsys, write(tmp_path, "flux.yaml", [source, release]))
+    (unpinned,) = result.at("$.spec", "error")
+    assert unpinned["document"] == 1 and "not pinned" in unpinned["message"]
+    assert "HelmChart kube-system/rke2-multus spec.version" in unpinned["message"]
+
+
 def test_argocd_application(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = {
         "apiVersion": "argoproj.io/v1alpha1",
