@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from multus_gen.cli import app
+from multus_gen.cli import app, lane, run
 
 FILES = Path(__file__).parent / "files"
 UPDATE = os.environ.get("MULTUS_GEN_UPDATE_GOLDEN") == "1"
@@ -81,6 +81,14 @@ def test_golden(name: str, argv: list[str]) -> None:
             pytest.fail(f"{golden} is missing; create it with MULTUS_GEN_UPDATE_GOLDEN=1 and review it")
         golden.write_text(result.stdout, encoding="utf-8")
     assert result.stdout == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "argv"), VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_golden_through_the_fast_lane(name: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The console script's usual path (no click, no typer) prints the same bytes as Typer."""
+    assert lane.parse(argv) is not None
+    assert run(list(argv)) == 0
+    assert capsys.readouterr().out == (FILES / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def test_no_stale_golden_files() -> None:

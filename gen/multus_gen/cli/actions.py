@@ -21,23 +21,6 @@ from ..knowledge import charts
 from ..options import GenOptions, make_gen_options
 from .output import echo, emit, error, info, is_terminal, print_notices, style
 
-#: The shared generation flags (``helmchart``, ``values``, ``install``, ``commit``), as keyword names.
-GEN_KEYS = (
-    "distro",
-    "ipam",
-    "k3s_version",
-    "data_dir",
-    "chart_version",
-    "allow_unknown_chart_version",
-    "name",
-    "namespace",
-    "failure_policy",
-    "bootstrap",
-    "values_files",
-    "set_values",
-    "set_string_values",
-)
-
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
     """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback)."""
