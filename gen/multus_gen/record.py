@@ -10,9 +10,18 @@ are the class's own annotations, in order (no inheritance).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, dataclass_transform
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # Python 3.10: type checkers run on 3.11+ (pyproject), the marker itself does nothing at run time
+
+    def dataclass_transform(**_: Any) -> Callable[[T], T]:
+        return lambda decorated: decorated
 
 
 class FrozenInstanceError(AttributeError):
