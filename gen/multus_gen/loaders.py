@@ -195,22 +195,50 @@ if _CSafeLoader is not None:
 
 
 def libyaml_safe(text: str) -> bool:
-    """True when ``text`` cannot nest deeper than LIBYAML_MAX_DEPTH (a cheap, conservative bound).
+    """True when ``text`` does not nest deeper than LIBYAML_MAX_DEPTH.
 
-    Flow collections need a ``[``/``{`` each; block collections need more indentation at least every other
-    level, or a ``-``/``?``/``:`` indicator on the same line.
+    First a cheap, conservative bound: flow collections need a ``[``/``{`` each; block collections need more
+    indentation at least every other level, or a ``-``/``?``/``:`` indicator on the same line. A large flow
+    style spec (thousands of ``{``) fails that bound however shallow it is; then the depth is measured
+    exactly on libyaml's event stream, which is safe at any depth (libyaml's parser keeps its states on the
+    heap; only the composer recurses).
     """
     if _CSafeLoader is None:
         return False
     bound = text.count("[") + text.count("{")
-    if bound > LIBYAML_MAX_DEPTH:
-        return False
     block = 0
     for line in text.splitlines():
         body = line.lstrip(" ")
         depth = 2 * (len(line) - len(body)) + body.count("- ") + body.count("? ") + body.count(": ") + 2
         block = max(block, depth)
-    return bound + block <= LIBYAML_MAX_DEPTH
+    if bound + block <= LIBYAML_MAX_DEPTH:
+        return True
+    return _event_depth(text) <= LIBYAML_MAX_DEPTH
+
+
+def _event_depth(text: str) -> float:
+    """The deepest collection nesting in ``text``, from libyaml's events (infinite if it does not parse: the
+    pure-Python parser then reports the error in its own words)."""
+    loader = _CSafeLoader(text)
+    depth = deepest = 0
+    opening = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, opening):
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > LIBYAML_MAX_DEPTH:
+                        break
+            elif isinstance(event, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        return float("inf")
+    finally:
+        loader.dispose()
+    return deepest
 
 
 def parse_documents(text: str, *, where: str) -> list[Document]:
