@@ -421,12 +421,26 @@ def _flux_files(
     return files
 
 
-def render_spec(spec: Spec, *, gitops_path: str | None = ".") -> Iterator[RenderedCluster]:
+def render_spec(
+    spec: Spec, *, gitops_path: str | None = ".", cache: RenderCache | None = None
+) -> Iterator[RenderedCluster]:
     """Each cluster of the spec in order, one at a time (a fleet is streamed, not held in memory); identical
-    chart inputs and networks across clusters are built and serialized once."""
-    cache = RenderCache()
+    chart inputs and networks across clusters are built and serialized once (per ``cache``)."""
+    memo = cache if cache is not None else RenderCache()
     for cluster in spec.clusters:
-        yield render_cluster(spec, cluster, gitops_path=gitops_path, cache=cache)
+        yield render_cluster(spec, cluster, gitops_path=gitops_path, cache=memo)
+
+
+def render_checked(
+    spec: Spec, *, gitops_path: str | None = "."
+) -> tuple[list[RenderedCluster], Iterator[RenderedCluster]]:
+    """``(summaries, clusters)``: every cluster is rendered and checked first -- ``summaries`` keep each one's
+    name, format and notices, not its files -- then ``clusters`` yields them again, files and all, one at a
+    time from this run's memo. A sink writing from ``clusters`` thus writes nothing when any cluster is wrong,
+    and never holds the whole fleet's files."""
+    cache = RenderCache()
+    summaries = [replace(c, manifests=[]) for c in render_spec(spec, gitops_path=gitops_path, cache=cache)]
+    return summaries, render_spec(spec, gitops_path=gitops_path, cache=cache)
 
 
 def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> list[Notice]:

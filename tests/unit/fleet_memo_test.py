@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from multus_gen.errors import InputError
-from multus_gen.generate import RenderCache, RenderedCluster, render_cluster, render_spec
+from multus_gen.generate import RenderCache, RenderedCluster, render_checked, render_cluster, render_spec
 from multus_gen.spec import Spec, load_spec
 
 FLEET = """\
@@ -108,3 +108,19 @@ def test_spec_clusters_share_equal_options_and_only_those(tmp_path: Path) -> Non
     assert by["b"].gen.data_dir == "/srv/k3s" and by["a"].gen.data_dir == "/var/lib/rancher/k3s"
     assert by["g"].gen.user.inline == ({"a": 1},) and by["a"].gen.user.inline == ()
     assert by["h"].gen.name == "other" and by["a"].gen.name == "multus"
+
+
+def test_render_checked_checks_every_cluster_before_yielding_one(tmp_path: Path) -> None:
+    spec = load(tmp_path)
+    summaries, clusters = render_checked(spec)
+    assert [s.name for s in summaries] == ["a", "b", "c", "d", "e"] and all(not s.manifests for s in summaries)
+    again = list(clusters)  # the files, one cluster at a time, as render_spec makes them
+    assert again == list(render_spec(spec))
+    assert [c.notices for c in again] == [s.notices for s in summaries]
+    broken = FLEET.replace(
+        "  - name: e\n",
+        "  - name: e\n    networks:\n      - {name: lan, ipam: {type: host-local, ranges: [10.42.0.0/24]}}\n",
+    )
+    broken_spec = load(tmp_path, broken, "broken.yaml")
+    with pytest.raises(InputError, match="pod CIDR"):
+        render_checked(broken_spec)  # the last cluster is wrong: raised before a sink gets any cluster

@@ -337,15 +337,15 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
 
 
 def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
-    from ..generate import fleet_notices, render_spec
+    from ..generate import fleet_notices, render_checked
     from ..options import gitops_path_for
     from ..spec import load_spec
 
     spec = load_spec(config)
-    rendered = list(render_spec(spec, gitops_path=gitops_path_for(gitops_path, spec.gitops_path, None)))
-    print_notices(fleet_notices(rendered))
+    summaries, rendered = render_checked(spec, gitops_path=gitops_path_for(gitops_path, spec.gitops_path, None))
+    print_notices(fleet_notices(summaries))
     flat = ("helmchart", "helmchartconfig", "argocd")
-    single = len(rendered) == 1 and not spec.fleet and rendered[0].format in flat
+    single = len(summaries) == 1 and not spec.fleet and summaries[0].format in flat
     for cluster in rendered:
         for i, manifest in enumerate(cluster.manifests):
             text = manifest.content
@@ -359,7 +359,7 @@ def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
 
 def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None) -> None:
     from .. import memo
-    from ..generate import fleet_notices, render_spec
+    from ..generate import fleet_notices, render_checked
     from ..options import gitops_path_for
     from ..sinks import clean_relative_path
     from ..sinks.folder import tree_lock, write_manifests
@@ -367,8 +367,8 @@ def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prun
 
     spec = load_spec(config)
     path = gitops_path_for(gitops_path, spec.gitops_path, str(out_dir))
-    rendered = list(render_spec(spec, gitops_path=path))  # everything is checked before the first file is written
-    notices = fleet_notices(rendered)
+    summaries, rendered = render_checked(spec, gitops_path=path)  # all checked before the first file is written
+    notices = fleet_notices(summaries)
     print_notices(notices)
     written: dict[str, str] = {}  # relative path -> SHA-256 of the content
     with tree_lock(out_dir):  # one lock for the whole tree, not one per cluster
