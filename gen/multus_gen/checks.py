@@ -1181,6 +1181,12 @@ def _read_helmrelease(run: _Run, src: Source, doc: Document) -> None:
         ("spec",),
         name=get_path(data, "metadata", "name"),
     )
+    _add_release(run, inst, spec)
+
+
+def _add_release(run: _Run, inst: _Install, spec: dict[str, Any]) -> None:
+    """A HelmRelease's install with its values (``spec.values``; ``valuesFrom`` cannot be seen)."""
+    src, doc = inst.src, inst.doc
     layer = run.mapping(src, doc, ("spec", "values"), spec.get("values"), "HelmRelease spec.values")
     if layer is not None:
         inst.layers.append(layer)
@@ -1260,12 +1266,7 @@ def _read_chart_ref(run: _Run, src: Source, doc: Document, spec: dict[str, Any])
         name=get_path(doc.data, "metadata", "name"),
         version_in=(source_src, source_doc, field_name),
     )
-    layer = run.mapping(src, doc, ("spec", "values"), spec.get("values"), "HelmRelease spec.values")
-    if layer is not None:
-        inst.layers.append(layer)
-    if spec.get("valuesFrom"):
-        run.unchecked(src, doc, ("spec", "valuesFrom"), "values come from ConfigMaps/Secrets (valuesFrom)")
-    run.installs.append(inst)
+    _add_release(run, inst, spec)
 
 
 def _read_application(run: _Run, src: Source, doc: Document) -> None:
