@@ -827,14 +827,6 @@ def _crd_version_check(run: _Run, src: Source, doc: Document, at: JsonPath, text
 # Chart values
 
 
-def _first_stable(version: k3s.K3sVersion) -> str:
-    patch = k3s.STABLE_CNI_BIN_SINCE.get((version.major, version.minor))
-    if patch is not None:
-        return f"v{version.major}.{version.minor}.{patch}+k3s1"
-    major, minor = k3s.STABLE_CNI_BIN_ALL_FROM
-    return f"v{major}.{minor}.0+k3s1"
-
-
 def _data_dir_hint(actual: str, expected: str, cluster: Cluster) -> str | None:
     """If ``actual`` is the right path for another K3s data dir, the --data-dir to pass."""
     if cluster.distro != "k3s":
@@ -861,7 +853,7 @@ def _bin_dir_reason(actual: str | None, cluster: Cluster) -> str:
         since = (
             ""
             if (version.major, version.minor) >= k3s.STABLE_CNI_BIN_ALL_FROM
-            else f" (since {_first_stable(version)})"
+            else f" (since {k3s.first_stable_cni_bin_release(version)})"
         )
         return (
             f"K3s {version} keeps CNI plugins in {cni.bin_dir}{since}; containerd does not look in "
@@ -869,8 +861,8 @@ def _bin_dir_reason(actual: str | None, cluster: Cluster) -> str:
         )
     if cluster.distro == "k3s" and actual == cni.stable_bin_dir and not cni.bin_dir_stable:
         return (
-            f"K3s {version} has no data/cni yet (it arrives with {_first_stable(version)}): its CNI plugins "
-            f"are in {cni.bin_dir}"
+            f"K3s {version} has no data/cni yet (it arrives with {k3s.first_stable_cni_bin_release(version)}): "
+            f"its CNI plugins are in {cni.bin_dir}"
         )
     return f"{cluster.describe()} keeps CNI plugins in {cni.bin_dir}"
 
@@ -991,8 +983,8 @@ class _ValueChecker:
                     "warning",
                     f"{key} is right for K3s {self.cluster.k3s_version}, but K3s re-points data/current/bin on every "
                     "upgrade: the plugins Multus installed there disappear with the next K3s version",
-                    f"after upgrading K3s to {_first_stable(self.cluster.k3s_version)} or later, set {key} to "
-                    f"{self.cluster.cni.stable_bin_dir}",
+                    f"after upgrading K3s to {k3s.first_stable_cni_bin_release(self.cluster.k3s_version)} or later, "
+                    f"set {key} to {self.cluster.cni.stable_bin_dir}",
                 )
             return
         what = f"{key} is not set" if raw is None else f"{key} is {raw!r}"

@@ -129,19 +129,11 @@ def _version_notices(opts: GenOptions, facts: charts.ChartFacts) -> list[Notice]
             Notice(
                 f"K3s {opts.k3s_version} keeps CNI plugins in data/current/bin, which K3s re-points on every "
                 "upgrade: after upgrading K3s, regenerate with the new --k3s-version and re-apply "
-                f"(K3s {_first_stable(opts.k3s_version)} and later use the stable data/cni)",
+                f"(K3s {k3s.first_stable_cni_bin_release(opts.k3s_version)} and later use the stable data/cni)",
                 "--k3s-version",
             )
         )
     return out
-
-
-def _first_stable(version: k3s.K3sVersion) -> str:
-    patch = k3s.STABLE_CNI_BIN_SINCE.get((version.major, version.minor))
-    if patch is not None:
-        return f"v{version.major}.{version.minor}.{patch}+k3s1"
-    major, minor = k3s.STABLE_CNI_BIN_ALL_FROM
-    return f"v{major}.{minor}.0+k3s1"
 
 
 def _effective(values: Values, *keys: str) -> object:

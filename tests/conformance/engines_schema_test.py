@@ -8,7 +8,6 @@ the Flux HelmRelease rules are listed here and every document our schema accepts
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -209,21 +208,7 @@ KEYS = st.one_of(
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     name = draw(st.sampled_from(sorted(SCHEMAS)))
-    doc = copy.deepcopy(draw(st.sampled_from(bases()[name])))
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(hr.json_paths(doc)))
-        parent: Any = doc
-        for key in path[:-1]:
-            parent = parent[key]
-        target = parent[path[-1]] if path else doc
-        op = draw(st.sampled_from(["drop", "retype", "add"] if path else ["add"]))
-        if op == "add" and isinstance(target, dict):
-            target[draw(KEYS)] = draw(VALUES)
-        elif op == "drop" and isinstance(parent, dict):
-            del parent[path[-1]]
-        elif path:
-            parent[path[-1]] = draw(VALUES)
-    return name, doc
+    return name, hr.mutate(draw(st.sampled_from(bases()[name])), draw, KEYS, VALUES)
 
 
 @settings(max_examples=500, deadline=None)

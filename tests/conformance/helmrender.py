@@ -363,6 +363,28 @@ def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
     return out
 
 
+def mutate(doc: dict[str, Any], draw: Any, keys: Any, values: Any) -> dict[str, Any]:
+    """A copy of ``doc`` with one to three random changes (``draw``: hypothesis's): a field dropped, retyped
+    (a value from ``values``) or added (a key from ``keys``)."""
+    from hypothesis import strategies as st
+
+    doc = copy.deepcopy(doc)
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        path = draw(st.sampled_from(json_paths(doc)))
+        parent: Any = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        target = parent[path[-1]] if path else doc
+        op = draw(st.sampled_from(["drop", "retype", "add"] if path else ["add"]))
+        if op == "add" and isinstance(target, dict):
+            target[draw(keys)] = draw(values)
+        elif op == "drop" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif path:
+            parent[path[-1]] = draw(values)
+    return doc
+
+
 def set_path(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of ``doc`` with dotted ``path`` set to ``value`` (missing maps created)."""
     out = copy.deepcopy(doc)

@@ -72,3 +72,16 @@ def test_version_order_and_str() -> None:
 def test_default_version_is_parseable_and_current() -> None:
     version = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
     assert k3s.has_stable_cni_bin(version)
+
+
+@pytest.mark.parametrize(
+    ("version", "first"),
+    [
+        ("v1.30.5+k3s1", "v1.30.6+k3s1"),  # the patch release of the gate (FACTS 2)
+        ("v1.28.14+k3s1", "v1.28.15+k3s1"),
+        ("v1.27.9+k3s1", "v1.32.0+k3s1"),  # a minor without the fix: the first minor that has it from the start
+    ],
+)
+def test_first_stable_cni_bin_release(version: str, first: str) -> None:
+    assert k3s.first_stable_cni_bin_release(k3s.K3sVersion.parse(version)) == first
+    assert k3s.has_stable_cni_bin(k3s.K3sVersion.parse(first))

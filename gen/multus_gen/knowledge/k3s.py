@@ -102,6 +102,16 @@ def has_stable_cni_bin(version: K3sVersion) -> bool:
     return version >= K3sVersion(version.major, version.minor, since)
 
 
+def first_stable_cni_bin_release(version: K3sVersion) -> str:
+    """The first K3s release of ``version``'s minor with the stable ``data/cni`` (or of the first minor that
+    has it from its start), for messages such as "upgrade to v1.30.6+k3s1 or later"."""
+    patch = STABLE_CNI_BIN_SINCE.get((version.major, version.minor))
+    if patch is not None:
+        return f"v{version.major}.{version.minor}.{patch}+k3s1"
+    major, minor = STABLE_CNI_BIN_ALL_FROM
+    return f"v{major}.{minor}.0+k3s1"
+
+
 @record
 class K3sPaths:
     """Host paths on a K3s node for one data dir and K3s version."""
