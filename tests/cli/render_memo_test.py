@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen import memo
+from multus_gen import cache as memo
 from multus_gen.cli import run
 from multus_gen.sinks.folder import TEMP_SUFFIX
 
@@ -94,7 +94,7 @@ def no_spec_loading(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the spec was loaded")
 
-    monkeypatch.setattr("multus_gen.spec.load_spec", refuse)
+    monkeypatch.setattr("multus_gen.model.spec.load_spec", refuse)
 
 
 def test_an_unchanged_tree_is_recalled_without_loading_the_spec(scene: Scene) -> None:

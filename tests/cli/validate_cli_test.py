@@ -1,7 +1,7 @@
 """`multus-gen validate`: kinds it understands, the rules, output formats, exit codes and the pre-commit hook.
 
 Expectations come from FACTS.md (paths per K3s version, chart version gates, helm-controller precedence),
-written here independently of multus_gen.checks; findings are matched by JSON path and severity.
+written here independently of multus_gen.check.rules; findings are matched by JSON path and severity.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import helmrender as hr
 import pytest
 
 from multus_gen.errors import InputError
-from multus_gen.options import resolve_chart_version
+from multus_gen.model.options import resolve_chart_version
 
 pytest_plugins = ["conformance_plugin"]
 

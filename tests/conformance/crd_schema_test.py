@@ -3,7 +3,7 @@
 * every HelmChart multus-gen emits validates against helm-controller's HelmChart CRD (tests/crdschema.py);
 * the converter is honest for the CRDs in the fixtures (int-or-string, preserve-unknown-fields, nullable,
   list-map keys, null pruning/defaulting as the API server does it);
-* our own schema (``multus_gen.validate``) never accepts what upstream rejects: on hand-written documents and
+* our own schema (``multus_gen.check.schemas``) never accepts what upstream rejects: on hand-written documents and
   on hypothesis mutations of generated ones (our-accept => upstream-accept).
 """
 
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from crdschema import cel_rules, crd_errors, crd_json_schema, crd_validator
+from multus_gen.check.schemas import schema_errors
 from multus_gen.knowledge import charts
-from multus_gen.validate import schema_errors
 
 pytest_plugins = ["conformance_plugin"]
 
@@ -398,11 +398,11 @@ def test_mutations_our_accept_implies_upstream_accept(shared: Path, doc: dict[st
 
 def test_generated_nads_validate_against_the_nad_crd(crds: Path) -> None:
     try:
-        from multus_gen.ipam import IpamInputs
         from multus_gen.knowledge.k3s import K3sVersion, paths
-        from multus_gen.manifests.nad import NadOptions, build_nad
+        from multus_gen.networks.ipam import IpamInputs
+        from multus_gen.networks.nad import NadOptions, build_nad
     except ImportError as exc:
-        pytest.skip(f"NAD builder not wired yet: multus_gen.manifests.nad.build_nad is missing ({exc})")
+        pytest.skip(f"NAD builder not wired yet: multus_gen.networks.nad.build_nad is missing ({exc})")
     k3s = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.32.0+k3s1"))
     ipams = {
         "host-local": IpamInputs("host-local", ranges=("10.10.0.0/24",)),

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crdschema import cel_rules, crd_errors
-from multus_gen.validate import schema_errors
+from multus_gen.check.schemas import schema_errors
 
 pytest_plugins = ["conformance_plugin"]
 

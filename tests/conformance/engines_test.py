@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from crdschema import crd_errors
+from multus_gen.check.schemas import schema_errors
 from multus_gen.knowledge import charts, rke2
-from multus_gen.validate import schema_errors
 
 pytest_plugins = ["conformance_plugin"]
 

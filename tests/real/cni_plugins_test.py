@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from multus_gen.ipam import HostLocalIpam, IpamInputs, load_ipam
-from multus_gen.manifests.nad import NadOptions, build_nad
+from multus_gen.networks.ipam import HostLocalIpam, IpamInputs, load_ipam
+from multus_gen.networks.nad import NadOptions, build_nad
 
 pytestmark = pytest.mark.real
 

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen.render import Manifest
 from multus_gen.sinks.folder import TEMP_SUFFIX, write_manifests
+from multus_gen.yamlio.serialize import Manifest
 
 RUNS = 40
 
 CHILD = """
 import sys
 from pathlib import Path
-from multus_gen.render import Manifest
+from multus_gen.yamlio.serialize import Manifest
 from multus_gen.sinks.folder import write_manifests
 folder, a, b = Path(sys.argv[1]), Path(sys.argv[2]).read_text(), Path(sys.argv[3]).read_text()
 sys.stdout.write("ready\\n")

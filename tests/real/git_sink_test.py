@@ -14,8 +14,8 @@ import pytest
 
 from conftest import GIT_SETUP_ENV, isolate_git
 from multus_gen.errors import DeliveryError
-from multus_gen.render import Manifest
 from multus_gen.sinks.git import FALLBACK_IDENTITY, commit_manifests, redact_credentials
+from multus_gen.yamlio.serialize import Manifest
 
 OURS = "clusters/prod/multus.yaml"
 SETUP_ENV = GIT_SETUP_ENV

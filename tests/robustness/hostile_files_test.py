@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen.checks import FAST_PATH_MAX_INDICATORS
+from multus_gen.check.rules import FAST_PATH_MAX_INDICATORS
 from multus_gen.cli import run
 
 RSS_LIMIT_KB = 300 * 1024

@@ -9,7 +9,7 @@ import pytest
 
 from multus_gen.errors import InputError
 from multus_gen.knowledge import charts
-from multus_gen.options import resolve_chart_version
+from multus_gen.model.options import resolve_chart_version
 
 
 @pytest.mark.parametrize(

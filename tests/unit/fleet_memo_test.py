@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from multus_gen.build.pipeline import RenderCache, RenderedCluster, render_checked, render_cluster, render_spec
 from multus_gen.errors import InputError
-from multus_gen.generate import RenderCache, RenderedCluster, render_checked, render_cluster, render_spec
-from multus_gen.spec import Spec, load_spec
+from multus_gen.model.spec import Spec, load_spec
 
 FLEET = """\
 cluster: {k3sVersion: v1.33.5+k3s1}

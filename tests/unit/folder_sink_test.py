@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from multus_gen.errors import DeliveryError
-from multus_gen.render import Manifest
 from multus_gen.sinks import Outcome
 from multus_gen.sinks.folder import TEMP_SUFFIX, lock_file_name, write_file, write_manifests
+from multus_gen.yamlio.serialize import Manifest
 
 
 def temps(folder: Path) -> list[str]:
@@ -310,7 +310,7 @@ def test_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from multus_gen.render import Manifest
+from multus_gen.yamlio.serialize import Manifest
 from multus_gen.sinks.folder import write_manifests
 folder, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for i in range(rounds):

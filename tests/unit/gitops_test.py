@@ -8,24 +8,24 @@ from typing import Any
 
 import pytest
 
+from multus_gen.build import gitops
+from multus_gen.build.helmchart import build_helmchartconfigs
+from multus_gen.build.pipeline import RenderedCluster, fleet_notices, flux_path, generate_install
+from multus_gen.build.plan import NOTE, Notice, make_plan, paths_for
+from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import DeliveryError, InputError
-from multus_gen.generate import RenderedCluster, fleet_notices, flux_path, generate_install
 from multus_gen.knowledge import rke2
-from multus_gen.manifests import gitops
-from multus_gen.manifests.helmchart import build_helmchartconfigs
-from multus_gen.options import (
+from multus_gen.model.options import (
     GenOptions,
     gitops_path_for,
     make_gen_options,
     normalize_gitops_path,
     resolve_format,
 )
-from multus_gen.plan import NOTE, Notice, make_plan, paths_for
-from multus_gen.record import replace
-from multus_gen.render import documents, header
+from multus_gen.model.record import replace
 from multus_gen.sinks.prune import find_stale, prune, written_by_render
-from multus_gen.validate import schema_errors
-from multus_gen.values import prune_equal
+from multus_gen.values.compose import prune_equal
+from multus_gen.yamlio.serialize import documents, header
 
 K3S_DIRS = ("/var/lib/rancher/k3s", "/agent/etc/cni", "/data/cni", "/data/current")
 

@@ -25,25 +25,29 @@ ALLOWED_OURS = {
     "multus_gen.cli.lane",
     "multus_gen.cli.output",
     "multus_gen.errors",
-    "multus_gen.generate",
+    "multus_gen.build.pipeline",
     "multus_gen.knowledge",
     "multus_gen.knowledge.charts",
     "multus_gen.knowledge.helm_controller",
     "multus_gen.knowledge.k3s",
     "multus_gen.knowledge.rke2",
-    "multus_gen.loaders",
-    "multus_gen.manifests",
-    "multus_gen.manifests.gitops",
-    "multus_gen.manifests.helmchart",
-    "multus_gen.memo",
-    "multus_gen.options",
-    "multus_gen.overlays",
-    "multus_gen.plan",
-    "multus_gen.record",
-    "multus_gen.render",
-    "multus_gen.schemas",
-    "multus_gen.validate",
+    "multus_gen.yamlio.reader",
+    "multus_gen.build",
+    "multus_gen.check",
+    "multus_gen.model",
     "multus_gen.values",
+    "multus_gen.yamlio",
+    "multus_gen.build.gitops",
+    "multus_gen.build.helmchart",
+    "multus_gen.cache",
+    "multus_gen.model.options",
+    "multus_gen.overlays",
+    "multus_gen.build.plan",
+    "multus_gen.model.record",
+    "multus_gen.yamlio.serialize",
+    "multus_gen.schemas",
+    "multus_gen.check.schemas",
+    "multus_gen.values.compose",
 }
 #: Third-party packages a `helmchart` run may load (jsonschema and its dependencies only on a cold cache):
 #: a plain command line takes the fast lane, so not even click or typer.
@@ -109,7 +113,7 @@ def test_helmchart_loads_only_what_it_needs(tmp_path: Path) -> None:
 
 def test_typer_parses_what_the_lane_does_not(tmp_path: Path) -> None:
     code, modules = probe(tmp_path, "helmchart", "--ipam", "nope")
-    assert code == 2 and "typer" in modules and "multus_gen.generate" not in modules  # usage error: click's words
+    assert code == 2 and "typer" in modules and "multus_gen.build.pipeline" not in modules  # usage error: click's words
     code, modules = probe(tmp_path, "helmchart", "--ipam", "dhcp")
     assert code == 0 and "typer" not in modules and "click" not in modules
     code, modules = probe(tmp_path, "helmchart", "--help")

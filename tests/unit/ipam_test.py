@@ -1,4 +1,4 @@
-"""IPAM builders and checker (multus_gen.ipam): table tests, determinism, properties."""
+"""IPAM builders and checker (multus_gen.networks.ipam): table tests, determinism, properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from multus_gen.errors import InputError
-from multus_gen.ipam import (
+from multus_gen.knowledge.k3s import K3sVersion, paths
+from multus_gen.networks.ipam import (
     Finding,
     HostLocalIpam,
     IpamInputs,
@@ -22,7 +23,6 @@ from multus_gen.ipam import (
     ipam_families,
     load_ipam,
 )
-from multus_gen.knowledge.k3s import K3sVersion, paths
 
 K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
 K3S_OTHER = paths("/srv/k3s", K3sVersion.parse("v1.33.5+k3s1"))

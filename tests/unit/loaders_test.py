@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from multus_gen.loaders import LIBYAML_MAX_DEPTH, _event_depth, libyaml_safe, parse_documents
+from multus_gen.yamlio.reader import LIBYAML_MAX_DEPTH, _event_depth, libyaml_safe, parse_documents
 
 pytestmark = pytest.mark.skipif(not libyaml_safe("a: 1\n"), reason="PyYAML was built without libyaml")
 

@@ -1,4 +1,4 @@
-"""NetworkAttachmentDefinition builder and checker (multus_gen.manifests.nad)."""
+"""NetworkAttachmentDefinition builder and checker (multus_gen.networks.nad)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from multus_gen.errors import InputError
-from multus_gen.ipam import Finding, IpamInputs
 from multus_gen.knowledge.k3s import K3sVersion, paths
-from multus_gen.manifests.nad import (
+from multus_gen.model.record import replace
+from multus_gen.networks.ipam import Finding, IpamInputs
+from multus_gen.networks.nad import (
     NODE_ANNOTATION,
     NadOptions,
     build_nad,
     check_cni_config,
     check_nad,
 )
-from multus_gen.record import replace
 
 K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
 HOSTLOCAL = IpamInputs("host-local", ranges=("10.10.0.0/24",), range_start=("10.10.0.10",), range_end=("10.10.0.50",))

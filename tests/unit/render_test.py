@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from multus_gen.render import documents, dump_values, dump_yaml, header
+from multus_gen.yamlio.serialize import documents, dump_values, dump_yaml, header
 
 HAZARDS = [
     "yes",

@@ -1,4 +1,4 @@
-"""Tests for multus_gen.strvals: helm's --set / --set-string grammar.
+"""Tests for multus_gen.values.strvals: helm's --set / --set-string grammar.
 
 The table tests are written from helm's grammar (pkg/strvals, FACTS 10); the property tests check
 escaping round-trips and, differentially, that we agree with the real helm parser (helm_python).
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from multus_gen.errors import InputError
-from multus_gen.strvals import MAX_INDEX, parse_set
+from multus_gen.values.strvals import MAX_INDEX, parse_set
 
 
 def _canon(value: Any) -> str:

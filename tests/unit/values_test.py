@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from multus_gen.values import load_overlay, merge, overlay_names, sort_keys
+from multus_gen.values.compose import load_overlay, merge, overlay_names, sort_keys
 
 PARAMS = {"conf_dir": "/c", "bin_dir": "/b", "multus_kubeconfig": "/c/k", "data_dir": "/d"}
 

@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 
 from conftest import shared_dir
-from multus_gen.ipam import Finding, HostLocalIpam, WhereaboutsIpam, check_ipam_config, load_ipam
-from multus_gen.manifests.nad import check_cni_config, check_nad
+from multus_gen.networks.ipam import Finding, HostLocalIpam, WhereaboutsIpam, check_ipam_config, load_ipam
+from multus_gen.networks.nad import check_cni_config, check_nad
 
 FILES = ("hostlocal", "whereabouts")
 CNI_VERSIONS_FOR_PLACEHOLDER = ("0.2.0", "0.3.1", "0.4.0", "1.0.0")

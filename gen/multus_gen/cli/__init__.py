@@ -25,7 +25,7 @@ COMMANDS = {
 
 def __getattr__(name: str) -> Any:
     if name == "app":  # the full Typer app (tests, docs); a run builds only what it needs
-        from .typer_app import get_app
+        from multus_gen.cli.typer_app import get_app
 
         return get_app()
     raise AttributeError(name)
@@ -34,12 +34,12 @@ def __getattr__(name: str) -> Any:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; nothing escapes as a traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from . import actions, lane
+    from multus_gen.cli import actions, lane
 
     def dispatch() -> int:
         call = lane.parse(args) if lane.enabled() else None
         if call is None:
-            from .typer_app import run_typer
+            from multus_gen.cli.typer_app import run_typer
 
             return run_typer(args)
         return actions.invoke(getattr(actions, call.action), call.kwargs)

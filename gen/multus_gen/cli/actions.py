@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
-from ..knowledge import charts
-from ..options import GenOptions, make_gen_options
-from .output import echo, emit, error, info, is_terminal, print_notices, style
+from multus_gen.cli.output import echo, emit, error, info, is_terminal, print_notices, style
+from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
+from multus_gen.knowledge import charts
+from multus_gen.model.options import GenOptions, make_gen_options
 
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
@@ -73,7 +73,7 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
 
 
 def helmchart(*, output: Path | None, output_format: str | None, **gen: Any) -> int:
-    from ..generate import helmchart_text
+    from multus_gen.build.pipeline import helmchart_text
 
     text, notices = helmchart_text(gen_options(gen), fmt=output_format)
     print_notices(notices)
@@ -82,7 +82,7 @@ def helmchart(*, output: Path | None, output_format: str | None, **gen: Any) -> 
 
 
 def values(*, output: Path | None, **gen: Any) -> int:
-    from ..generate import values_text
+    from multus_gen.build.pipeline import values_text
 
     text, notices = values_text(gen_options(gen))
     print_notices(notices)
@@ -161,8 +161,8 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
 
 
 def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, **gen: Any) -> int:
-    from .. import delivery
-    from ..sinks.folder import write_manifests
+    from multus_gen.build import delivery
+    from multus_gen.sinks.folder import write_manifests
 
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
@@ -194,8 +194,8 @@ def commit(
     config: Path | None,
     **gen: Any,
 ) -> int:
-    from .. import delivery
-    from ..sinks import git as git_sink  # GitPython: imported by this command only
+    from multus_gen.build import delivery
+    from multus_gen.sinks import git as git_sink  # GitPython: imported by this command only
 
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
@@ -268,10 +268,10 @@ def nad(
     data_dir: str | None,
     output: Path | None,
 ) -> int:
-    from ..generate import nad_text
-    from ..ipam import IpamInputs
-    from ..manifests.nad import NadOptions
-    from ..plan import paths_for
+    from multus_gen.build.pipeline import nad_text
+    from multus_gen.build.plan import paths_for
+    from multus_gen.networks.ipam import IpamInputs
+    from multus_gen.networks.nad import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
     opts = NadOptions(
@@ -317,9 +317,9 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
         raise UsageError("--prune needs --out-dir", where="--prune")
     if out_dir is None:
         return _render_to_stdout(config, gitops_path)
-    from .. import memo
-    from ..plan import Notice
-    from ..sinks.folder import tree_lock, verify_manifests
+    from multus_gen import cache as memo
+    from multus_gen.build.plan import Notice
+    from multus_gen.sinks.folder import tree_lock, verify_manifests
 
     key = memo.render_key(config, out_dir, gitops_path)
     remembered = memo.recall(key) if key is not None else None
@@ -337,9 +337,9 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
 
 
 def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
-    from ..generate import fleet_notices, render_checked
-    from ..options import gitops_path_for
-    from ..spec import load_spec
+    from multus_gen.build.pipeline import fleet_notices, render_checked
+    from multus_gen.model.options import gitops_path_for
+    from multus_gen.model.spec import load_spec
 
     spec = load_spec(config)
     summaries, rendered = render_checked(spec, gitops_path=gitops_path_for(gitops_path, spec.gitops_path, None))
@@ -358,12 +358,12 @@ def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
 
 
 def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None) -> None:
-    from .. import memo
-    from ..generate import fleet_notices, render_checked
-    from ..options import gitops_path_for
-    from ..sinks import clean_relative_path
-    from ..sinks.folder import tree_lock, write_manifests
-    from ..spec import load_spec
+    from multus_gen import cache as memo
+    from multus_gen.build.pipeline import fleet_notices, render_checked
+    from multus_gen.model.options import gitops_path_for
+    from multus_gen.model.spec import load_spec
+    from multus_gen.sinks import clean_relative_path
+    from multus_gen.sinks.folder import tree_lock, write_manifests
 
     spec = load_spec(config)
     path = gitops_path_for(gitops_path, spec.gitops_path, str(out_dir))
@@ -382,8 +382,8 @@ def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prun
 
 
 def _report_stale(out_dir: Path, written: set[str], prune: bool) -> None:
-    from ..sinks.prune import find_stale
-    from ..sinks.prune import prune as prune_files
+    from multus_gen.sinks.prune import find_stale
+    from multus_gen.sinks.prune import prune as prune_files
 
     for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
         if stale.status == "removed":
@@ -406,7 +406,7 @@ def validate(
     output_format: str,
     strict: bool,
 ) -> int:
-    from ..scan import validate_paths
+    from multus_gen.check.walk import validate_paths
 
     report = validate_paths(
         list(paths or ()),

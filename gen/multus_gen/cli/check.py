@@ -1,6 +1,6 @@
 """The validate command: check files and folders of manifests (HelmChart, NAD, Flux, Argo CD, Fleet, spec files).
 
-Walking and reading are in ``multus_gen.scan``, every rule in ``multus_gen.checks``.
+Walking and reading are in ``multus_gen.check.walk``, every rule in ``multus_gen.check.rules``.
 """
 
 from enum import Enum
@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from ..knowledge import charts, k3s
-from . import actions
-from .common import Distro, runs
+from multus_gen.cli import actions
+from multus_gen.cli.common import Distro, runs
+from multus_gen.knowledge import charts, k3s
 
 
 class Format(str, Enum):

@@ -12,9 +12,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..knowledge import charts, k3s
-from ..options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE
-from . import actions
+from multus_gen.cli import actions
+from multus_gen.knowledge import charts, k3s
+from multus_gen.model.options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE
 
 
 class Ipam(str, Enum):

@@ -1,7 +1,7 @@
 """Commands that deliver the HelmChart manifest: install (K3s manifests folder) and commit (GitOps repo).
 
 The file content is exactly what ``multus-gen helmchart`` prints for the same options (see
-``multus_gen.delivery``). ``multus_gen.sinks.git`` (GitPython) is imported by ``actions.commit`` only.
+``multus_gen.build.delivery``). ``multus_gen.sinks.git`` (GitPython) is imported by ``actions.commit`` only.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from . import actions
-from .common import runs
+from multus_gen.cli import actions
+from multus_gen.cli.common import runs
 
 DELIVERY_PANEL = "Delivery"
 

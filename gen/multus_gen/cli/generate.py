@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from . import actions
-from .common import OutputOpt, runs
+from multus_gen.cli import actions
+from multus_gen.cli.common import OutputOpt, runs
 
 
 class Format(str, Enum):

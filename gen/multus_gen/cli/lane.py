@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..record import record
+from multus_gen.model.record import record
 
 #: Set to ``off`` to send every command line through Typer.
 SWITCH = "MULTUS_GEN_LANE"

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..knowledge import k3s
-from . import actions
-from .common import Distro, OutputOpt, runs
+from multus_gen.cli import actions
+from multus_gen.cli.common import Distro, OutputOpt, runs
+from multus_gen.knowledge import k3s
 
 
 class PluginType(str, Enum):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ..plan import NOTE, Notice
+from multus_gen.build.plan import NOTE, Notice
 
 _CODES = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
 
@@ -66,7 +66,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..sinks.folder import write_file
+    from multus_gen.sinks.folder import write_file
 
     outcome = write_file(output, text, mode=0o644)
     info(f"{outcome.path}: {outcome.status}")

@@ -9,10 +9,10 @@ from typing import Any
 import click
 import typer
 
-from ..errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from . import COMMANDS
-from .common import plain
-from .output import error
+from multus_gen.cli import COMMANDS
+from multus_gen.cli.common import plain
+from multus_gen.cli.output import error
+from multus_gen.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 _SETTINGS: dict[str, Any] = {
     "name": "multus-gen",

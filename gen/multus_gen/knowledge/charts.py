@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ..record import record
+from multus_gen.model.record import record
 
 CHART_REPO = "https://rke2-charts.rancher.io"
 CHART_NAME = "rke2-multus"

@@ -7,7 +7,7 @@ HelmChartConfig of the same name that carries only what differs from what RKE2 a
 
 from __future__ import annotations
 
-from .k3s import K3sPaths
+from multus_gen.knowledge.k3s import K3sPaths
 
 DATA_DIR = "/var/lib/rancher/rke2"
 #: RKE2 keeps CNI configs and plugins in the standard dirs whatever its data dir (FACTS.md 2).

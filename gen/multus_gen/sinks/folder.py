@@ -39,8 +39,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from multus_gen.errors import DeliveryError
-from multus_gen.render import Manifest
 from multus_gen.sinks import Outcome, clean_relative_path
+from multus_gen.yamlio.serialize import Manifest
 
 TEMP_SUFFIX = ".multus-gen.tmp"
 """Every temporary file of ours is ``.<target name>.<16 lowercase hex>`` followed by this suffix."""

@@ -39,11 +39,10 @@ from pathlib import Path
 import git
 
 from multus_gen.errors import DeliveryError
-from multus_gen.render import Manifest
+from multus_gen.model.record import record, replace
 from multus_gen.sinks import CommitOutcome, clean_relative_path
 from multus_gen.sinks import folder as _folder
-
-from ..record import record, replace
+from multus_gen.yamlio.serialize import Manifest
 
 __all__ = ["FALLBACK_IDENTITY", "CommitOutcome", "commit_manifests", "redact_credentials"]
 

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from multus_gen.errors import DeliveryError
-from multus_gen.render import HEADER_PREFIX
-
-from ..record import record
+from multus_gen.model.record import record
+from multus_gen.yamlio.serialize import HEADER_PREFIX
 
 #: The first line of every file ``render`` writes contains this (after the version).
 RENDER_MARK = ": multus-gen render."

@@ -9,10 +9,10 @@ import posixpath
 import re
 from pathlib import Path
 
-from .errors import InputError
-from .knowledge import charts, k3s, rke2
-from .record import record
-from .values import UserValues
+from multus_gen.errors import InputError
+from multus_gen.knowledge import charts, k3s, rke2
+from multus_gen.model.record import record
+from multus_gen.values.compose import UserValues
 
 IPAMS = ("host-local", "whereabouts", "dhcp")
 DISTROS = ("k3s", "rke2")

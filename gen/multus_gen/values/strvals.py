@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from multus_gen.errors import InputError
 
 __all__ = ["MAX_INDEX", "MAX_NESTED_NAME_LEVEL", "parse_set"]
 

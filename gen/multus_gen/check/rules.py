@@ -8,7 +8,7 @@ What it understands (everything else is "not ours" and is skipped):
   values < HelmChart ``set``) against the cluster: CNI conf/bin dir and kubeconfig for the K3s version and
   data dir, ``multusAutoconfigDir`` per chart version gate, the rke2-whereabouts dirs, the companion CRD
   chart, ``failurePolicy``.
-* ``NetworkAttachmentDefinition``: :func:`multus_gen.manifests.nad.check_nad` with the K3s paths, plus the
+* ``NetworkAttachmentDefinition``: :func:`multus_gen.networks.nad.check_nad` with the K3s paths, plus the
   chart prerequisites of its IPAM (whereabouts, dhcp daemon) when a Multus install is among the documents.
 * Flux ``HelmRelease``, Argo CD ``Application`` and Rancher Fleet ``fleet.yaml`` that install rke2-multus
   (FACTS 9): chart name, version and values are extracted and get the same value checks. A HelmRelease's
@@ -24,7 +24,7 @@ Severity: ``error`` -- the installation breaks or does something other than it s
 now but is fragile (legacy bin dir that moves on upgrade, ``failurePolicy: reinstall``, per-node host-local
 state, fields an older helm-controller drops).
 
-Parsing (:func:`parse_text`) keeps every guarantee of :mod:`multus_gen.loaders` (size limit and regular
+Parsing (:func:`parse_text`) keeps every guarantee of :mod:`multus_gen.yamlio.reader` (size limit and regular
 files are the reader's job; alias bombs, recursive anchors, duplicate keys, depth here) and uses libyaml
 when it is safe: libyaml's composer recurses in C without a depth limit (a few ten thousand nested ``[``
 crash the interpreter), so the C path is taken only when the text holds few enough collection indicators
@@ -43,12 +43,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from .errors import InputError, UsageError
-from .knowledge import charts, helm_controller, k3s, rke2
-from .loaders import Document, JsonPath, check_expansion, describe_yaml_error, json_path, parse_documents, record_lines
-from .options import IPAMS
-from .record import record
-from .values import UserValues, compose, get_path, merge
+from multus_gen.errors import InputError, UsageError
+from multus_gen.knowledge import charts, helm_controller, k3s, rke2
+from multus_gen.model.options import IPAMS
+from multus_gen.model.record import record
+from multus_gen.values.compose import UserValues, compose, get_path, merge
+from multus_gen.yamlio.reader import (
+    Document,
+    JsonPath,
+    check_expansion,
+    describe_yaml_error,
+    json_path,
+    parse_documents,
+    record_lines,
+)
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -175,7 +183,7 @@ class Cluster:
 
 def make_cluster(distro: str = "k3s", k3s_version: str | None = None, data_dir: str | None = None) -> Cluster:
     """Check the command line's cluster options; a bad value is a usage error naming the flag."""
-    from .options import check_data_dir, parse_k3s_version
+    from multus_gen.model.options import check_data_dir, parse_k3s_version
 
     if distro not in DISTROS:
         raise UsageError(f"unknown distribution {distro!r}", where="--distro", fix="use k3s or rke2")
@@ -198,7 +206,7 @@ FAST_PATH_MAX_INDICATORS = 2000
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 
 if _CSafeLoader is not None:
-    from .loaders import FastLoader as _FastLoader
+    from multus_gen.yamlio.reader import FastLoader as _FastLoader
 
 
 def fast_path_applies(text: str) -> bool:
@@ -566,7 +574,7 @@ class _Run:
         return _Layer(src, doc, at, data)
 
     def keys_ok(self, src: Source, doc: Document, at: JsonPath, data: dict[Any, Any]) -> bool:
-        from .values import _check_keys
+        from multus_gen.values.compose import _check_keys
 
         try:
             _check_keys(data, "values")
@@ -576,7 +584,7 @@ class _Run:
         return True
 
     def set_entry(self, inst: _Install, at: JsonPath, expr: str, as_string: bool) -> None:
-        from .strvals import parse_set
+        from multus_gen.values.strvals import parse_set
 
         try:
             single = parse_set(expr, string_values=as_string, into={}, flag="set")
@@ -751,7 +759,7 @@ def _version_check(
     if chart == charts.CRD_CHART_NAME:
         _crd_version_check(run, src, doc, at, text)
         return None
-    from .options import resolve_chart_version
+    from multus_gen.model.options import resolve_chart_version
 
     try:
         resolve_chart_version(text, allow_unknown=True, where=field_name, distro=run.cluster.distro)
@@ -1001,7 +1009,7 @@ class _ValueChecker:
         self.add(keys, "error", f"{what}; {reason}", fix)
 
     def schema(self) -> None:
-        from .validate import schema_errors
+        from multus_gen.check.schemas import schema_errors
 
         for err in schema_errors("rke2-multus-values", self.inst.values):
             keys = tuple(str(p) for p in err.path)
@@ -1408,7 +1416,7 @@ def _read_values_file(run: _Run, src: Source, doc: Document, chart_version: str)
 
 
 def _merge_values(run: _Run, inst: _Install) -> None:
-    from .strvals import parse_set
+    from multus_gen.values.strvals import parse_set
 
     values: dict[str, Any] = {}
     for layer in inst.layers:
@@ -1537,7 +1545,7 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _check_nads(run: _Run) -> None:
-    from .manifests.nad import check_nad
+    from multus_gen.networks.nad import check_nad
 
     k3s_paths = run.cluster.k3s_paths
     multus = [i for i in run.installs if i.chart == charts.CHART_NAME]
@@ -1739,8 +1747,8 @@ def _spec_problem(
 
 def spec_problems(path: Path, display: str) -> list[Problem]:
     """Load a multus-gen spec file and run the render pipeline; its errors and warnings as findings."""
-    from .generate import render_spec
-    from .spec import load_spec
+    from multus_gen.build.pipeline import render_spec
+    from multus_gen.model.spec import load_spec
 
     file = str(path)
     out: list[Problem] = []

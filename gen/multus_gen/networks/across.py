@@ -12,11 +12,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import InputError
-from .ipam import Finding
-from .manifests.nad import NadOptions, build_nad
-from .record import record
-from .spec import ClusterSpec, Spec
+from multus_gen.errors import InputError
+from multus_gen.model.record import record
+from multus_gen.model.spec import ClusterSpec, Spec
+from multus_gen.networks.ipam import Finding
+from multus_gen.networks.nad import NadOptions, build_nad
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import __version__
-from .errors import InputError
-from .generate import chart_file_stem, helmchart_text
-from .knowledge import k3s, rke2
-from .options import GenOptions, check_dns1123_label
-from .plan import Notice
-from .record import record
-from .render import Manifest
+from multus_gen import __version__
+from multus_gen.errors import InputError
+from multus_gen.build.pipeline import chart_file_stem, helmchart_text
+from multus_gen.knowledge import k3s, rke2
+from multus_gen.model.options import GenOptions, check_dns1123_label
+from multus_gen.build.plan import Notice
+from multus_gen.model.record import record
+from multus_gen.yamlio.serialize import Manifest
 
 #: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).
 MANIFEST_SUFFIX = ".yaml"
@@ -113,8 +113,8 @@ def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> Spe
     NAD applied before its CRD exists cannot hold back the HelmChart. ``single``: refuse fleets (``install``
     writes one server's folder).
     """
-    from .generate import render_spec
-    from .spec import load_spec
+    from multus_gen.build.pipeline import render_spec
+    from multus_gen.model.spec import load_spec
 
     spec = load_spec(config)
     if single and spec.fleet:

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
-from .loaders import json_path, load_mapping_file
-from .record import record
+from multus_gen.errors import InputError
+from multus_gen.model.record import record
+from multus_gen.yamlio.reader import json_path, load_mapping_file
 
 Values = dict[str, Any]
 
@@ -137,7 +137,7 @@ def apply_user_values(base: Values, user: UserValues) -> Values:
         _check_keys(doc.data, where)
         values = merge(values, doc.data)
     if user.set or user.set_string:
-        from .strvals import parse_set  # only runs that use --set pay for the parser
+        from multus_gen.values.strvals import parse_set  # only runs that use --set pay for the parser
     for expr in user.set:
         values = parse_set(expr, into=values, flag="--set")
         _check_keys(values, "--set")

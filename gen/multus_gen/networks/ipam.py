@@ -68,8 +68,7 @@ from typing import Any, ClassVar, Literal, TypeAlias
 
 from multus_gen.errors import InputError
 from multus_gen.knowledge.k3s import K3sPaths
-
-from .record import record
+from multus_gen.model.record import record
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network

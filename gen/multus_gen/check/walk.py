@@ -1,6 +1,6 @@
 """What ``multus-gen validate`` reads: files and folders walked, loaded and checked into one report.
 
-Reading and walking happen here; every rule is in ``multus_gen.checks``.
+Reading and walking happen here; every rule is in ``multus_gen.check.rules``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, UsageError
-from .knowledge import charts
-from .record import record
+from multus_gen.errors import InputError, UsageError
+from multus_gen.knowledge import charts
+from multus_gen.model.record import record
 
 if TYPE_CHECKING:
-    from . import checks
-
+    from multus_gen.check import rules as checks
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -110,8 +109,8 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Ca
 
 
 def load_quietly(cand: Candidate) -> checks.Source | None:
-    from . import checks
-    from .loaders import read_text
+    from multus_gen.check import rules as checks
+    from multus_gen.yamlio.reader import read_text
 
     try:
         text = read_text(cand.path, where=cand.display)
@@ -147,7 +146,7 @@ class Report:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        from . import __version__
+        from multus_gen import __version__
 
         return {
             "multus_gen": __version__,
@@ -183,7 +182,7 @@ def validate_paths(
     progress: Progress = _no_progress,
 ) -> Report:
     """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for one cluster."""
-    from . import checks
+    from multus_gen.check import rules as checks
 
     if not paths and not values_files:
         raise UsageError("nothing to check", where="PATH", fix="name files or folders, or pass --values-file")
@@ -196,7 +195,7 @@ def validate_paths(
     failed: list[str] = []
 
     def load(cand: Candidate) -> checks.Source | None:
-        from .loaders import read_text
+        from multus_gen.yamlio.reader import read_text
 
         try:
             text = read_text(cand.path, where=cand.display)

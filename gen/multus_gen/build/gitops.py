@@ -1,6 +1,6 @@
 """GitOps engine objects for the chart installation: Flux, Argo CD and Rancher Fleet (FACTS.md 9).
 
-Pure builders returning plain dicts with a fixed key order, fed by a :class:`~multus_gen.plan.ChartPlan`: the
+Pure builders returning plain dicts with a fixed key order, fed by a :class:`~multus_gen.build.plan.ChartPlan`: the
 chart values are the plan's merged values (the same ones the K3s HelmChart carries as ``valuesContent``),
 handed to each engine as a structured object (keys sorted). For rke2-multus >= v4.3.009 every engine gets a
 second release ``<name>-crd`` of rke2-multus-crd, ordered before rke2-multus.
@@ -32,11 +32,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..knowledge import charts
-from ..plan import ChartPlan
-from ..record import record
-from ..values import sort_keys
-from .helmchart import TARGET_NAMESPACE, crd_chart_name
+from multus_gen.knowledge import charts
+from multus_gen.build.plan import ChartPlan
+from multus_gen.model.record import record
+from multus_gen.values.compose import sort_keys
+from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
 
 # -- Flux -------------------------------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ Pure: reads only the shipped overlays and the user's value files named in the op
 
 from __future__ import annotations
 
-from .knowledge import charts, helm_controller, k3s, rke2
-from .options import GenOptions
-from .record import record
-from .values import UserValues, Values, apply_user_values, compose, get_path, prune_equal
+from multus_gen.knowledge import charts, helm_controller, k3s, rke2
+from multus_gen.model.options import GenOptions
+from multus_gen.model.record import record
+from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, prune_equal
 
 WARNING = "warning"
 NOTE = "note"

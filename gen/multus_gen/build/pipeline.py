@@ -33,22 +33,22 @@ from collections.abc import Hashable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .errors import InputError
-from .knowledge import charts
-from .manifests import gitops
-from .manifests.helmchart import build_helmchartconfigs, build_helmcharts
-from .options import GenOptions, resolve_format
-from .plan import ChartPlan, Notice, make_plan
-from .record import record, replace
-from .render import Manifest, documents, dump_values, header
+from multus_gen import __version__
+from multus_gen.errors import InputError
+from multus_gen.knowledge import charts
+from multus_gen.build import gitops
+from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
+from multus_gen.model.options import GenOptions, resolve_format
+from multus_gen.build.plan import ChartPlan, Notice, make_plan
+from multus_gen.model.record import record, replace
+from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network modules load only when networks are built
-    from .ipam import Finding
-    from .manifests.nad import NadOptions
-    from .spec import ClusterSpec, Spec
-from .validate import require_valid
-from .values import sort_keys
+    from multus_gen.networks.ipam import Finding
+    from multus_gen.networks.nad import NadOptions
+    from multus_gen.model.spec import ClusterSpec, Spec
+from multus_gen.check.schemas import require_valid
+from multus_gen.values.compose import sort_keys
 
 #: Our schema (schemas/<name>.schema.json) for every kind of document multus-gen emits.
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -252,7 +252,7 @@ def _validate_nad(doc: dict[str, Any]) -> None:
 def _networks(spec: Spec, cluster: ClusterSpec, memo: RenderCache) -> _Networks:
     """The cluster's NADs: each distinct network built and validated once per run, the checks across networks
     done for every cluster."""
-    from .networks import BuiltNetwork, build_network, build_networks
+    from multus_gen.networks.across import BuiltNetwork, build_network, build_networks
 
     def build(options: NadOptions) -> BuiltNetwork:
         built: BuiltNetwork = memo.get(("network", options), lambda: build_network(options))
@@ -469,7 +469,7 @@ def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> lis
 
 def nad_text(opts: NadOptions) -> tuple[str, tuple[Notice, ...]]:
     """One NetworkAttachmentDefinition, validated, as YAML text with the header."""
-    from .manifests.nad import build_nad
+    from multus_gen.networks.nad import build_nad
 
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")

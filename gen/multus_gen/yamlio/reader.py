@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from multus_gen.errors import InputError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000

@@ -3,7 +3,7 @@
 ``$MULTUS_GEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/multus-gen`` or ``~/.cache/multus-gen``;
 ``MULTUS_GEN_CACHE=off`` turns all of it off, and a cache that cannot be read or written is ignored.
 
-* ``valid/``: schema verdicts (``multus_gen.validate``).
+* ``valid/``: schema verdicts (``multus_gen.check.schemas``).
 * ``render/``: remembered renders. ``render --out-dir`` is a pure function of multus-gen's own code and
   data, the spec file's path and bytes, and the flags; the spec names no other file. After a successful
   render, the SHA-256 of every file it produced and its messages are recorded under a key made of all of
@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .record import record
+from multus_gen.model.record import record
 
 #: Bump when the layout of a remembered render changes.
 _RENDER_FORMAT = "1"

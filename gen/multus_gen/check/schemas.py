@@ -4,7 +4,7 @@ jsonschema is imported here only, and only when something is validated.
 
 Verdict cache: validation is a pure function of (schema, document), so a document that passed once need not
 be checked again. After a pass, an empty marker named by the SHA-256 of the schema text, the multus-gen
-version and the document's canonical JSON is written under the cache folder (``multus_gen.memo``,
+version and the document's canonical JSON is written under the cache folder (``multus_gen.cache``,
 ``valid/``); a later run that produces the same document finds
 the marker and skips loading jsonschema (about 100 ms of a single run). Only passes are cached; failures are
 always computed. ``MULTUS_GEN_CACHE=off`` disables it; an unwritable cache is ignored.
@@ -20,11 +20,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .errors import ValidationError
-from .loaders import JsonPath, json_path
-from .memo import cache_root
-from .record import record
+from multus_gen import __version__
+from multus_gen.cache import cache_root
+from multus_gen.errors import ValidationError
+from multus_gen.model.record import record
+from multus_gen.yamlio.reader import JsonPath, json_path
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator

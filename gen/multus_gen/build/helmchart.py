@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..knowledge import charts
-from ..plan import ChartPlan
-from ..render import dump_values
-from ..values import sort_keys
+from multus_gen.knowledge import charts
+from multus_gen.build.plan import ChartPlan
+from multus_gen.yamlio.serialize import dump_values
+from multus_gen.values.compose import sort_keys
 
 API_VERSION = "helm.cattle.io/v1"
 #: The chart deploys its DaemonSets here, wherever the HelmChart object itself lives.

@@ -1,11 +1,11 @@
 """NetworkAttachmentDefinition (``k8s.cni.cncf.io/v1``) builder and checker (FACTS 4, 7, 8).
 
 ``build_nad(opts)`` returns a :class:`NadResult`: ``doc`` (the NAD as a plain dict) and ``warnings``
-(:class:`~multus_gen.ipam.Finding` objects whose paths point into ``doc``, e.g.
+(:class:`~multus_gen.networks.ipam.Finding` objects whose paths point into ``doc``, e.g.
 ``$.spec.config.ipam``). Every problem with the inputs raises :class:`~multus_gen.errors.InputError`
 whose ``where`` is the CLI flag: ``--name --namespace --type --master --mode --mtu --bridge --is-gateway
 --ip-masq --vlan --device --hwaddr --kernelpath --pci-bus-id --node --cni-version`` plus the IPAM flags of
-:mod:`multus_gen.ipam`.
+:mod:`multus_gen.networks.ipam`.
 
 ``spec.config`` is compact JSON (``separators=(",", ":")``) with keys in a fixed order: ``cniVersion,
 name, type``, the plugin keys (macvlan/ipvlan: ``master, mode, mtu``; bridge: ``bridge, isGateway, ipMasq,
@@ -45,7 +45,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from multus_gen.errors import InputError
-from multus_gen.ipam import (
+from multus_gen.knowledge.k3s import K3sPaths
+from multus_gen.model.record import record
+from multus_gen.networks.ipam import (
     Collector,
     Finding,
     IpamInputs,
@@ -54,9 +56,6 @@ from multus_gen.ipam import (
     load_ipam,
     raise_first_error,
 )
-from multus_gen.knowledge.k3s import K3sPaths
-
-from ..record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"

@@ -1,1 +1,0 @@
-"""Pure builders: plain dicts for every kind of document multus-gen emits."""

@@ -1,0 +1,2 @@
+"""Networks: IPAM models and CIDR rules, flags/spec fields -> CNI config, NAD documents, checks across
+networks."""

@@ -1,0 +1,1 @@
+"""YAML in and out: the one bounded, safe reader and the one serializer."""
