@@ -1,6 +1,6 @@
 """The one error hierarchy of multus-gen and the exit codes it maps to.
 
-Exit codes (the CLI maps errors to them in exactly one place, ``cli.run``):
+Exit codes (the CLI maps errors to them in exactly one place, ``cli.actions.invoke``):
 
 * 0 -- success
 * 1 -- invalid input, failed validation, or a delivery that was refused
@@ -10,6 +10,8 @@ Exit codes (the CLI maps errors to them in exactly one place, ``cli.run``):
 
 from __future__ import annotations
 
+from multus_gen.findings import ERROR, Finding, Location
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -17,26 +19,49 @@ EXIT_BUG = 3
 
 
 class MultusGenError(Exception):
-    """Base class: a failure the user can fix. Rendered as one line on stderr.
+    """Base class: a failure the user can fix, carrying one :class:`~multus_gen.findings.Finding`.
 
-    ``where`` names the flag, file or JSON path the problem is in (``--set``,
-    ``values.yaml::$.config.cni_conf.binDir``); ``fix`` says what to do about it.
+    ``where`` names the flag (``--set``) or a label (``chart values``) the problem is in; ``at`` is a
+    structured location (file, JSON path, line) instead; ``fix`` says what to do; ``rule`` is the id of the
+    rule that refused (``--allow RULE`` overrides it where the rule allows that). Rendered as one line.
     """
 
     exit_code = EXIT_INVALID
 
-    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        fix: str | None = None,
+        at: Location | None = None,
+        rule: str | None = None,
+    ) -> None:
         super().__init__(message)
-        self.message = message
-        self.where = where
-        self.fix = fix
+        if at is None:
+            at = Location(flag=where) if where is not None and where.startswith("-") else Location(label=where)
+        self.finding = Finding(ERROR, message, fix, at, rule)
+
+    @classmethod
+    def of(cls, finding: Finding) -> MultusGenError:
+        """The error that reports ``finding``."""
+        return cls(finding.message, fix=finding.fix, at=finding.at, rule=finding.rule)
+
+    @property
+    def message(self) -> str:
+        return self.finding.message
+
+    @property
+    def fix(self) -> str | None:
+        return self.finding.fix
+
+    @property
+    def where(self) -> str | None:
+        """The location as shown (formatted once, by :meth:`Location.text`)."""
+        return self.finding.at.text() or None
 
     def one_line(self) -> str:
-        text = f"{self.where}: {self.message}" if self.where else self.message
-        if self.fix:
-            text = f"{text} ({self.fix})"
-        # Never more than one line, whatever the message carried.
-        return " ".join(text.split())
+        return self.finding.one_line()
 
 
 class UsageError(MultusGenError):

@@ -25,6 +25,7 @@ ALLOWED_OURS = {
     "multus_gen.cli.lane",
     "multus_gen.cli.output",
     "multus_gen.errors",
+    "multus_gen.findings",
     "multus_gen.build.pipeline",
     "multus_gen.knowledge",
     "multus_gen.knowledge.charts",

@@ -26,6 +26,7 @@ from multus_gen.build.gitops import FluxSource
 from multus_gen.build.plan import paths_for
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError
+from multus_gen.findings import Location
 from multus_gen.knowledge import k3s
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.options import FORMATS, GenOptions, make_gen_options, normalize_gitops_path, resolve_format
@@ -33,7 +34,7 @@ from multus_gen.model.record import record, replace
 from multus_gen.networks.ipam import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.values.compose import merge
-from multus_gen.yamlio.reader import Document, JsonPath, json_path, load_mapping_file
+from multus_gen.yamlio.reader import Document, JsonPath, load_mapping_file
 
 __all__ = ["FORMATS", "ClusterSpec", "Network", "Spec", "load_spec"]
 
@@ -127,16 +128,15 @@ class Spec:
     gitops_path: str | None = None
     flux_source: FluxSource = FluxSource()
 
-    def where(self, at: JsonPath) -> str:
-        line = self.doc.line_of(at)
-        return f"{self.path}::{json_path(at)}" + (f" (line {line})" if line is not None else "")
+    def location(self, at: JsonPath) -> Location:
+        return Location(file=str(self.path), path=at, line=self.doc.line_of(at))
 
     def error(self, at: JsonPath, message: str, fix: str | None = None) -> InputError:
-        return InputError(message, where=self.where(at), fix=fix)
+        return InputError(message, at=self.location(at), fix=fix)
 
     def network_error(self, network: Network, exc: InputError) -> InputError:
         """Re-point an InputError from the NAD builder (which names CLI flags) at the spec."""
-        key = _key_for_flag(exc.where)
+        key = _key_for_flag(exc.finding.at.flag)
         at = network.sources.get(key, network.sources[""]) if key else network.sources[""]
         return self.error(at, exc.message, exc.fix)
 
@@ -289,10 +289,10 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
             opts = make_gen_options(**kwargs)
             fmt = resolve_format(member.data.get("format"), opts)
         except InputError as exc:
-            at: JsonPath = ("format",) if exc.where == "--format" else ()
+            at: JsonPath = ("format",) if exc.finding.at.flag == "--format" else ()
             for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
                 for key, (_arg, flag) in fields.items():
-                    if flag == exc.where:
+                    if flag == exc.finding.at.flag:
                         at = member.source(section, key)
             raise Spec(spec_path, None, (), False, doc).error(at, exc.message, exc.fix) from None
         made[made_key] = (opts, fmt, paths_for(opts))
