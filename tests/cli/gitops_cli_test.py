@@ -426,4 +426,5 @@ def test_fleet_warnings_are_said_once_naming_the_clusters(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "data/current/bin" in line]
     assert len(warnings) == 1
-    assert "c0, c1, c2 (+7 more): --k3s-version" in warnings[0]
+    assert "c0, c1, c2 (+7 more): HelmChart multus::$.spec.valuesContent.config.cni_conf.binDir" in warnings[0]
+    assert warnings[0].endswith("[cni-bin-dir-legacy]")

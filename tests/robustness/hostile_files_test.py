@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen.check.rules import FAST_PATH_MAX_INDICATORS
 from multus_gen.cli import run
+from multus_gen.yamlio.reader import LIBYAML_MAX_DEPTH
 
 RSS_LIMIT_KB = 300 * 1024
 MARKER = "apiVersion: helm.cattle.io/v1\nkind: HelmChart\n"  # the file claims to be ours: validate must say why not
@@ -50,7 +50,7 @@ CONTENT: dict[str, tuple[bytes | str, tuple[str, ...]]] = {
     "bad-utf8.yaml": (MARKER.encode() + b"x: \xff\xfe\n", ("UTF-8",)),
     "deep-flow.yaml": (MARKER + "x: " + "[" * 100_000 + "]" * 100_000 + "\n", ("nested too deeply",)),
     "deep-flow-c.yaml": (
-        MARKER + "x: " + "[" * (FAST_PATH_MAX_INDICATORS - 10) + "]" * (FAST_PATH_MAX_INDICATORS - 10) + "\n",
+        MARKER + "x: " + "[" * (LIBYAML_MAX_DEPTH - 10) + "]" * (LIBYAML_MAX_DEPTH - 10) + "\n",
         ("nested too deeply",),
     ),
     "deep-block.yaml": (deep_block(1000), ("nested too deeply",)),
