@@ -93,6 +93,7 @@ def _versions(archives: list[hr.Archive]) -> list[str]:
 # Every document against its CRD (or, without one, our schema)
 
 
+@pytest.mark.slow  # every archive x IPAM x format: ~2 s; test_rendered_folders_validate stays fast
 def test_every_format_validates_against_the_upstream_crds(archives: list[hr.Archive], crds: Path) -> None:
     count = 0
     for version in _versions(archives):

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+from helpers import CHECKOUT
+
+pytestmark = pytest.mark.slow  # builds a wheel and a fresh venv: ~10 s
 
 
 @pytest.fixture(scope="module")

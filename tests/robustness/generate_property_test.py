@@ -26,13 +26,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crdschema import crd_errors
+from helpers import examples
 from multus_gen.check.schemas import schema_errors
 from multus_gen.cli import run
 from multus_gen.knowledge import charts
 from multus_gen.values.compose import sort_keys
 from multus_gen.yamlio.serialize import HEADER_PREFIX, documents, dump_values
 
-EXAMPLES = {"helmchart": 300, "values": 200, "nad": 300, "formats": 200}
+EXAMPLES = {"helmchart": examples(300), "values": examples(200), "nad": examples(300), "formats": examples(200)}
 RAN: dict[str, int] = dict.fromkeys(EXAMPLES, 0)
 OUTCOMES: dict[str, dict[int, int]] = {k: {} for k in EXAMPLES}
 

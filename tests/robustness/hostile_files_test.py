@@ -179,6 +179,7 @@ def in_subprocess(argv: list[str], *, unprivileged: bool = False) -> dict[str, o
     return result
 
 
+@pytest.mark.slow  # one subprocess each
 @pytest.mark.parametrize("command", ["helmchart -f", "render -c", "validate"])
 @pytest.mark.parametrize("name", ["fifo.yaml", "unreadable.yaml"])
 def test_fifo_and_unreadable_in_a_subprocess(hostile: Path, command: str, name: str) -> None:
@@ -199,6 +200,7 @@ def test_fifo_and_unreadable_in_a_subprocess(hostile: Path, command: str, name: 
     assert isinstance(result["rss_kb"], int) and result["rss_kb"] < RSS_LIMIT_KB
 
 
+@pytest.mark.slow  # one subprocess each, with big inputs
 @pytest.mark.parametrize(
     "argv",
     [

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from multus_gen.errors import InputError
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.model.record import replace
@@ -394,7 +395,7 @@ def test_check_cni_config_versions() -> None:
     ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     name=st.from_regex(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", fullmatch=True),
     ptype=st.sampled_from(["macvlan", "ipvlan", "bridge"]),
