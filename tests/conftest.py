@@ -64,6 +64,12 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def crds(shared: Path) -> Path:
+    """The upstream CRDs in ../shared/fixtures/crds (HelmChart, NAD, Flux, Argo CD ...)."""
+    return shared / "fixtures" / "crds"
+
+
+@pytest.fixture(scope="session")
 def require_real():  # type: ignore[no-untyped-def]
     """Call ``require_real("why")`` to skip/fail for a missing real part."""
     return missing_real_part

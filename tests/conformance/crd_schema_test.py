@@ -30,11 +30,6 @@ HELMCHARTCONFIG_CRD = "helm.cattle.io_helmchartconfigs.yaml"
 NAD_CRD = "k8s.cni.cncf.io_network-attachment-definitions.yaml"
 
 
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
-
-
 def upstream(crds: Path, doc: Any, name: str = HELMCHART_CRD) -> list[str]:
     """The API server's verdict (nulls pruned/defaulted first, as it does); [] = accepted."""
     return crd_errors(crds / name, doc, as_apiserver=True)

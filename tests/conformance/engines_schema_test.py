@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import helmrender as hr
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,11 +29,6 @@ SCHEMAS = {
     "argocd-application": ("argoproj.io_applications.yaml", "Application"),
 }
 SCHEMA_OF_KIND = {kind: name for name, (_crd, kind) in SCHEMAS.items()}
-
-
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
 
 
 _BASES: dict[str, list[dict[str, Any]]] = {}

@@ -63,11 +63,6 @@ VARIANTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
-
-
 def fmt_docs(gen: hr.Generated) -> list[dict[str, Any]]:
     assert gen.exit_code == 0, gen.describe()
     return gen.docs

@@ -12,30 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_SETUP_ENV, isolate_git
+from conftest import isolate_git
+from helpers import git
 from multus_gen.errors import DeliveryError
 from multus_gen.sinks.git import FALLBACK_IDENTITY, commit_manifests, redact_credentials
 from multus_gen.yamlio.serialize import Manifest
 
 OURS = "clusters/prod/multus.yaml"
-SETUP_ENV = GIT_SETUP_ENV
 
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
     return isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n")
-
-
-def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **SETUP_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def set_identity(config: Path) -> None:

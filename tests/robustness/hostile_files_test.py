@@ -11,9 +11,7 @@ asserts on time.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
 import json
 import os
 import shutil
@@ -26,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import capture
 from multus_gen.check.rules import FAST_PATH_MAX_INDICATORS
-from multus_gen.cli import run
 
 RSS_LIMIT_KB = 300 * 1024
 MARKER = "apiVersion: helm.cattle.io/v1\nkind: HelmChart\n"  # the file claims to be ours: validate must say why not
@@ -93,13 +91,6 @@ EXPECT: dict[str, tuple[str, ...]] = {
     "unreadable.yaml": ("Permission denied",),
 }
 IN_PROCESS = sorted(set(EXPECT) - {"fifo.yaml", "unreadable.yaml"})  # these two only in a subprocess
-
-
-def capture(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def assert_one_line_refusal(code: int, out: str, err: str, words: tuple[str, ...]) -> None:

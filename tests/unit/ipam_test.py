@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import examples
+from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.networks.ipam import (
@@ -25,7 +25,7 @@ from multus_gen.networks.ipam import (
     load_ipam,
 )
 
-K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
+K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
 K3S_OTHER = paths("/srv/k3s", K3sVersion.parse("v1.33.5+k3s1"))
 WB_TAIL = {
     "configuration_path": K3S.whereabouts_conf,
