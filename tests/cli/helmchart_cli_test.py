@@ -8,33 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from crdschema import crd_errors
-from multus_gen.cli import app, run
-
-runner = CliRunner()
-
-
-def invoke(*argv: str) -> Any:
-    result = runner.invoke(app, list(argv))
-    return result
-
-
-def docs_of(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d is not None]
-
-
-def values_of(doc: dict[str, Any]) -> dict[str, Any]:
-    return yaml.safe_load(doc["spec"]["valuesContent"])
-
-
-K3S_DATA = "/var/lib/rancher/k3s"
-CONF = f"{K3S_DATA}/agent/etc/cni/net.d"
+from helpers import K3S_CONF, K3S_DATA, docs_of, invoke, values_of
+from multus_gen.cli import run
 
 
 @pytest.mark.parametrize("ipam", ["host-local", "whereabouts", "dhcp"])
@@ -56,10 +36,10 @@ def test_helmchart_per_ipam(ipam: str) -> None:
     values = values_of(multus)
     cni = values["config"]["cni_conf"]
     assert cni == {
-        "confDir": CONF,
+        "confDir": K3S_CONF,
         "binDir": f"{K3S_DATA}/data/cni",
-        "kubeconfig": f"{CONF}/multus.d/multus.kubeconfig",
-        "multusAutoconfigDir": CONF,
+        "kubeconfig": f"{K3S_CONF}/multus.d/multus.kubeconfig",
+        "multusAutoconfigDir": K3S_CONF,
     }
     assert ("rke2-whereabouts" in values) is (ipam == "whereabouts")
     assert ("manifests" in values) is (ipam == "dhcp")
@@ -67,7 +47,7 @@ def test_helmchart_per_ipam(ipam: str) -> None:
         assert values["rke2-whereabouts"] == {
             "enabled": True,
             "fullnameOverride": "whereabouts",
-            "cniConf": {"confDir": CONF, "binDir": f"{K3S_DATA}/data/cni"},
+            "cniConf": {"confDir": K3S_CONF, "binDir": f"{K3S_DATA}/data/cni"},
         }
         assert values_of(crd) == {"rke2-whereabouts": {"enabled": True}}
     else:
@@ -94,7 +74,7 @@ MATRIX = [
 
 @pytest.mark.parametrize(("k3s", "data_dir", "bin_dir"), MATRIX)
 @pytest.mark.parametrize("chart", ["v4.2.106", "v4.2.202", "v4.3.017"])
-def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, shared: Path) -> None:
+def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, crds: Path) -> None:
     result = invoke(
         "helmchart",
         "--ipam",
@@ -109,7 +89,7 @@ def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, share
     assert result.exit_code == 0, result.stderr
     docs = docs_of(result.stdout)
     for doc in docs:
-        assert crd_errors(shared / "fixtures/crds/helm.cattle.io_helmcharts.yaml", doc) == []
+        assert crd_errors(crds / "helm.cattle.io_helmcharts.yaml", doc) == []
     multus = docs[-1]
     assert multus["spec"]["version"] == chart
     conf = data_dir.rstrip("/") + "/agent/etc/cni/net.d"
@@ -140,10 +120,10 @@ def test_values_command_prints_only_values() -> None:
     assert data == {
         "config": {
             "cni_conf": {
-                "confDir": CONF,
+                "confDir": K3S_CONF,
                 "binDir": f"{K3S_DATA}/data/cni",
-                "kubeconfig": f"{CONF}/multus.d/multus.kubeconfig",
-                "multusAutoconfigDir": CONF,
+                "kubeconfig": f"{K3S_CONF}/multus.d/multus.kubeconfig",
+                "multusAutoconfigDir": K3S_CONF,
             }
         },
         "manifests": {"dhcpDaemonSet": True},
@@ -179,7 +159,7 @@ def test_user_values_order_and_nulls(tmp_path: Path) -> None:
     cni = values["config"]["cni_conf"]
     assert cni["logLevel"] == "debug"  # --set beats the files
     assert cni["logFile"] == "/x.log"  # --set-string beats --set and files
-    assert cni["confDir"] == CONF  # maps merge: the generated keys stay
+    assert cni["confDir"] == K3S_CONF  # maps merge: the generated keys stay
     assert values["list"] == [9]  # lists replace
     assert values["manifests"] == {"configMap": None}  # nulls reach helm (they delete chart defaults)
     assert values["n"] == "007" and values["t"] is True and values["s"] == "true"

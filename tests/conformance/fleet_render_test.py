@@ -50,6 +50,7 @@ def render(spec: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: st
     return captured.err.splitlines()
 
 
+@pytest.mark.slow  # a fleet of a thousand clusters through the Helm engine: ~3 s
 def test_a_thousand_clusters(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
