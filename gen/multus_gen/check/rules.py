@@ -150,6 +150,8 @@ class Source:
     file: str
     docs: Sequence[Document]
     name: str = ""  # base name (``fleet.yaml`` is recognised by it)
+    #: the IPAMs the file says its networks use (multus-gen's ``# inputs:`` header: ``ipam=dhcp``)
+    ipams: tuple[str, ...] = ()
 
     @property
     def multi(self) -> bool:
@@ -1445,6 +1447,28 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
     return out
 
 
+def _check_declared_ipams(run: _Run, ipams: Sequence[str]) -> None:
+    """The IPAMs the networks will use, declared rather than seen as NADs (``--ipam`` of a generator, or the
+    ``# inputs:`` header of a file it wrote): every rke2-multus install must set what each one needs (the
+    rule of NADs' IPAM prerequisites, applied to the declaration)."""
+    params = run.cluster.params()
+    for inst in run.installs:
+        if inst.chart != charts.CHART_NAME or inst.partial:
+            continue
+        for ipam in [i for i in IPAMS if i in ipams or i in inst.src.ipams]:
+            for keys, value in _overlay_leaves([f"ipam/{ipam}"], params):
+                if value is True and get_path(inst.values, *keys) is not True:
+                    src, doc, at = inst.origin(keys)
+                    run.out.add(
+                        src,
+                        doc,
+                        at,
+                        "ipam-prerequisite",
+                        f"the networks use {ipam}, but {_dotted(keys)} is not true: nothing on the nodes serves {ipam}",
+                        f"set {_dotted(keys)}: true",
+                    )
+
+
 def _check_nads(run: _Run, *, checked: bool = False) -> None:
     k3s_paths = run.cluster.k3s_paths
     multus = [i for i in run.installs if i.chart == charts.CHART_NAME]
@@ -1590,6 +1614,7 @@ def check_sources(
     chart_version: str = charts.DEFAULT_CHART_VERSION,
     context: Iterable[Source] = (),
     checked_nads: bool = False,
+    ipams: Sequence[str] = (),
 ) -> Result:
     """Check every document of ``sources`` (and every plain values file in ``values_files``) together.
 
@@ -1634,6 +1659,7 @@ def check_sources(
         _check_install(run, inst)
     _check_crd_companions(run)
     _check_nads(run, checked=checked_nads)
+    _check_declared_ipams(run, ipams)
     problems = [p for p in _dedupe(run.out.items) if p.at.file not in quiet]
     return Result(problems, {k: v for k, v in run.ours.items() if k not in quiet})
 
@@ -1645,15 +1671,22 @@ def check_documents(
     values: dict[str, Any] | None = None,
     chart_version: str = charts.DEFAULT_CHART_VERSION,
     checked_nads: bool = False,
+    ipams: Sequence[str] = (),
 ) -> list[Finding]:
     """The rules of :func:`check_sources` on documents built in memory: ``(label, document)`` pairs, each label
     standing for the file the document goes to (``fleet.yaml`` labels end in it). ``values``: chart values
     to check as a plain values file. ``checked_nads``: the NADs were checked already, by the same rules, when
-    they were built; they take part only in the checks across documents."""
+    they were built; they take part only in the checks across documents. ``ipams``: the IPAMs the networks
+    will use, declared (``--ipam``)."""
     sources = [Source(label, [Document(doc, {}, 0)], label.rsplit("/", 1)[-1]) for label, doc in docs]
     value_sources = [Source("chart values", [Document(values, {}, 0)])] if values is not None else []
     return check_sources(
-        sources, cluster, values_files=value_sources, chart_version=chart_version, checked_nads=checked_nads
+        sources,
+        cluster,
+        values_files=value_sources,
+        chart_version=chart_version,
+        checked_nads=checked_nads,
+        ipams=ipams,
     ).problems
 
 

@@ -121,7 +121,15 @@ def load_quietly(cand: Candidate) -> checks.Source | None:
         docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
-    return checks.Source(cand.display, docs, cand.path.name)
+    return checks.Source(cand.display, docs, cand.path.name, declared_ipams(text))
+
+
+def declared_ipams(text: str) -> tuple[str, ...]:
+    """The IPAMs a file of multus-gen's says its networks use (``ipam=`` in its ``# inputs:`` header)."""
+    from multus_gen.yamlio.serialize import read_inputs
+
+    inputs = read_inputs(text)
+    return tuple(inputs["ipam"].split("+")) if inputs and "ipam" in inputs else ()
 
 
 @dataclass
@@ -218,7 +226,7 @@ def validate_paths(
             else:
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
-        return checks.Source(cand.display, docs, cand.path.name)
+        return checks.Source(cand.display, docs, cand.path.name, declared_ipams(text))
 
     with progress(len(candidates)) as update:
         for cand in candidates:
