@@ -46,7 +46,7 @@ from multus_gen.model.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network and check modules load only when used
-    from multus_gen.check.rules import Cluster
+    from multus_gen.check.cluster import Cluster
     from multus_gen.networks.ipam import Finding as NetFinding
     from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
@@ -126,7 +126,7 @@ VALUES_AT: tuple[JsonPath, ...] = (
 
 def cluster_of(opts: GenOptions) -> Cluster:
     """The cluster ``opts`` describes, as the checks see it."""
-    from multus_gen.check.rules import Cluster
+    from multus_gen.check.cluster import Cluster
 
     return Cluster(opts.distro, opts.k3s_version, opts.data_dir)
 
