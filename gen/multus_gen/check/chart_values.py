@@ -202,8 +202,8 @@ class ValueChecker:
     def schema(self) -> None:
         from multus_gen.check.schemas import schema_errors
 
-        for err in schema_errors("rke2-multus-values", self.inst.values):
-            keys = tuple(str(p) for p in err.path)
+        for err in schema_errors("rke2-multus-values", self.inst.values, rule="values-schema"):
+            keys = tuple(str(p) for p in err.at.path or ())
             src, _doc, at = self.inst.origin(keys)
             if (src.file, at) in self.reported:
                 continue

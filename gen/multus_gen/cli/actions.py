@@ -23,8 +23,14 @@ from multus_gen.model.options import GenOptions, make_gen_options
 
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
-    """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback)."""
+    """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback).
+
+    The cache folder's schema verdicts are handed to the checks here: the core computes, the CLI remembers."""
     try:
+        from multus_gen.cache import verdict_store
+        from multus_gen.check.schemas import use_verdicts
+
+        use_verdicts(verdict_store())
         return action(**kwargs)
     except MultusGenError as exc:
         error("error", exc.one_line())
