@@ -809,3 +809,9 @@ def test_a_folder_of_many_installs_is_not_one_cluster(tmp_path: Path, capsys: py
     write(tmp_path, "old.yaml", [helmchart(good_values(), version="v4.2.202")])
     result = validate(capsys, tmp_path)
     assert result.code == 0, result.findings()
+
+
+def test_a_flag_given_a_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["validate", "--strict=yes", "x.yaml"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "--strict" in err, err
