@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen.cli import run
+from helpers import capture
 
 FILES = Path(__file__).parent / "files"
 UPDATE = os.environ.get("MULTUS_GEN_UPDATE_GOLDEN") == "1"
@@ -71,10 +71,9 @@ VARIANTS.append(("rke2_values_whereabouts", ["values", "--distro", "rke2", "--ip
 
 
 @pytest.mark.parametrize(("name", "argv"), VARIANTS, ids=[v[0] for v in VARIANTS])
-def test_golden(name: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_golden(name: str, argv: list[str]) -> None:
     """Through ``run``, the console script's path: the bytes a user gets on stdout."""
-    code = run(list(argv))
-    out, err = capsys.readouterr()
+    code, out, err = capture(argv)
     assert code == 0, err
     golden = FILES / f"{name}.yaml"
     if UPDATE or not golden.exists():

@@ -45,6 +45,7 @@ VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 #     namespace: NamespaceOpt = None,
 #     failure_policy: FailurePolicyOpt = None,
 #     bootstrap: BootstrapOpt = None,
+#     allow: AllowOpt = [],
 #     values_files: ValuesFilesOpt = [],
 #     set_values: SetOpt = [],
 #     set_string_values: SetStringOpt = [],
@@ -136,6 +137,16 @@ BootstrapOpt = Annotated[
         show_default=False,
     ),
 ]
+AllowOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--allow",
+        metavar="RULE",
+        help="Accept the errors of rule RULE (the id in brackets after each finding; `multus-gen validate` "
+        "takes the same flag): they are printed as warnings and the output is written. Repeatable.",
+        rich_help_panel=GEN_PANEL,
+    ),
+]
 ValuesFilesOpt = Annotated[
     list[Path],
     typer.Option(
@@ -188,6 +199,7 @@ def gen_flags(
     namespace: str | None,
     failure_policy: FailurePolicy | None,
     bootstrap: bool | None,
+    allow: list[str],
     values_files: list[Path],
     set_values: list[str],
     set_string_values: list[str],
@@ -204,6 +216,7 @@ def gen_flags(
         "namespace": namespace,
         "failure_policy": plain(failure_policy),
         "bootstrap": bootstrap,
+        "allow": tuple(allow),
         "values_files": tuple(values_files),
         "set_values": tuple(set_values),
         "set_string_values": tuple(set_string_values),

@@ -13,6 +13,7 @@ import typer
 
 from multus_gen.cli import actions
 from multus_gen.cli.common import (
+    AllowOpt,
     AllowUnknownOpt,
     BootstrapOpt,
     ChartVersionOpt,
@@ -78,6 +79,7 @@ def install(
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
     bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
@@ -127,6 +129,7 @@ def install(
                 namespace=namespace,
                 failure_policy=failure_policy,
                 bootstrap=bootstrap,
+                allow=allow,
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
@@ -198,6 +201,7 @@ def commit(
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
     bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
@@ -240,6 +244,7 @@ def commit(
                 namespace=namespace,
                 failure_policy=failure_policy,
                 bootstrap=bootstrap,
+                allow=allow,
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,

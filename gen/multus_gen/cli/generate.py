@@ -7,6 +7,7 @@ import typer
 
 from multus_gen.cli import actions
 from multus_gen.cli.common import (
+    AllowOpt,
     AllowUnknownOpt,
     BootstrapOpt,
     ChartVersionOpt,
@@ -62,6 +63,7 @@ def helmchart(
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
     bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
@@ -103,6 +105,7 @@ def helmchart(
                 namespace=namespace,
                 failure_policy=failure_policy,
                 bootstrap=bootstrap,
+                allow=allow,
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
@@ -123,6 +126,7 @@ def values(
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
     bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
@@ -149,6 +153,7 @@ def values(
                 namespace=namespace,
                 failure_policy=failure_policy,
                 bootstrap=bootstrap,
+                allow=allow,
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
