@@ -1,9 +1,9 @@
 """What each command does, given its parsed flags as plain values (str, int, bool, Path, tuples, None).
 
-The two parsers -- Typer (``multus_gen.cli.typer_app``: help, completion, usage errors) and the fast lane
-(``multus_gen.cli.lane``) -- both end here with the same keyword arguments, named like the Typer
-parameters; neither makes a decision of its own. Functions return the exit code; errors are raised
-(``MultusGenError``) and mapped to one stderr line by ``invoke``. No click or typer in this module.
+Each Typer command (``multus_gen.cli.generate``, ``deliver``, ``networks``, ``check``) calls its function here
+through ``invoke``, with keyword arguments named like its parameters; the commands make no decision of their
+own. Functions return the exit code; errors are raised (``MultusGenError``) and mapped to one stderr line by
+``invoke``. No click or typer in this module.
 """
 
 from __future__ import annotations
