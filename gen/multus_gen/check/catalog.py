@@ -92,6 +92,11 @@ def register(rules: Iterable[Rule]) -> None:
         RULES[rule.id] = rule
 
 
+def all_rules() -> list[Rule]:
+    """Every rule: the chart install's (here) and the networks' (``multus_gen.networks``), by id."""
+    return sorted(RULES.values(), key=lambda r: r.id)
+
+
 def severity(rule: str) -> Severity:
     return RULES[rule].severity
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "nad": "networks",
     "render": "networks",
     "validate": "check",
+    "rules": "check",
 }
 
 

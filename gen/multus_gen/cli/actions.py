@@ -438,6 +438,22 @@ def validate(
     return EXIT_INVALID if failing else EXIT_OK
 
 
+def rules(*, output_format: str) -> int:
+    from multus_gen.check.catalog import all_rules
+
+    table = all_rules()
+    if output_format == "json":
+        rows = [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in table]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    width = max(len(r.id) for r in table)
+    colours = {"error": "red", "warning": "yellow", "note": "cyan"}
+    echo(style(f"{'RULE'.ljust(width)}  SEVERITY  WHAT", bold=True))
+    for r in table:
+        echo(f"{r.id.ljust(width)}  {style(r.severity.ljust(8), fg=colours[r.severity])}  {r.summary}")
+    return EXIT_OK
+
+
 #: Show a progress bar (on a terminal only) from this many files on.
 PROGRESS_FROM = 50
 

@@ -76,8 +76,10 @@ def validate(
     multusAutoconfigDir for the K3s and chart versions, the whereabouts and DHCP prerequisites, the companion
     CRD chart, failurePolicy, and every NAD's CNI and IPAM config.
 
-    Findings go to stdout as FILE::$.json.path (document, line): message (fix); a summary goes to stderr.
-    Exit codes: 0 no errors (warnings allowed unless --strict), 1 findings, 2 usage error.
+    Findings go to stdout as FILE::$.json.path (document, line): message (fix) [rule]; a summary goes to
+    stderr. The rules are the generators' own (`multus-gen rules` lists them): what validate calls an error,
+    helmchart refuses to write. Exit codes: 0 no errors (warnings allowed unless --strict), 1 findings,
+    2 usage error.
 
     \b
     Examples:
@@ -85,6 +87,7 @@ def validate(
       multus-gen validate multus.yaml --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen validate --values-file multus-values.yaml --chart-version v4.2.202
       multus-gen validate manifests/ -o json | jq '.findings[] | select(.severity == "error")'
+      multus-gen validate multus.yaml --allow cni-bin-dir
     """
     return actions.invoke(
         actions.validate,
@@ -100,3 +103,22 @@ def validate(
             "allow": plain(allow),
         },
     )
+
+
+def rules(
+    output_format: Annotated[
+        Format, typer.Option("--output", "-o", help="text (a table) or json (a list of rules).")
+    ] = Format.text,
+) -> int:
+    """List the rules behind every finding: id, severity and what it is about.
+
+    One rule has one severity wherever it runs: validate fails on an error, and the generators refuse to write
+    an output with one. `--allow RULE` (on validate and every generating command) reports a rule's errors as
+    warnings instead, for one run; multus-gen records it in the output's header.
+
+    \b
+    Examples:
+      multus-gen rules
+      multus-gen rules -o json | jq -r '.[] | select(.severity == "error") | .id'
+    """
+    return actions.invoke(actions.rules, {"output_format": output_format.value})
