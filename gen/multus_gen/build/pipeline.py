@@ -44,7 +44,7 @@ from multus_gen.model.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network modules load only when networks are built
-    from multus_gen.networks.ipam import Finding
+    from multus_gen.findings import Finding
     from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
 from multus_gen.check.schemas import require_valid
@@ -344,7 +344,7 @@ def render_cluster(
             fleet_doc = memo.get(("networks-bundle", okey), lambda: _fleet_networks(plan, bundle))
             files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [fleet_doc])))
             files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", networks_text()))
-    notices = plan.notices + tuple(Notice(w.message, f"{prefix}{w.path}") for w in nets.warnings)
+    notices = plan.notices + tuple(Notice(w.message, f"{prefix}{w.at.text()}") for w in nets.warnings)
     return RenderedCluster(cluster.name, files, notices, fmt)
 
 
@@ -474,5 +474,5 @@ def nad_text(opts: NadOptions) -> tuple[str, tuple[Notice, ...]]:
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
-    notices = tuple(Notice(w.message + (f" ({w.fix})" if w.fix else ""), w.path) for w in result.warnings)
+    notices = tuple(Notice(w.message + (f" ({w.fix})" if w.fix else ""), w.at.text()) for w in result.warnings)
     return documents([result.doc], header("nad", inputs, __version__)), notices

@@ -1552,12 +1552,12 @@ def _check_nads(run: _Run) -> None:
     params = run.cluster.params()
     for src, doc in run.nads:
         try:
-            findings = check_nad(doc.data, "$", k3s_paths=k3s_paths, strict=False)
+            findings = check_nad(doc.data, k3s_paths=k3s_paths)
         except RecursionError:
             run.out.add(src, doc, ("spec", "config"), "error", "spec.config nests too deeply to be a CNI config")
             continue
         for f in findings:
-            run.out.add(src, doc, f.path, f.severity, f.message, f.fix)
+            run.out.add(src, doc, f.at.path or (), "error" if f.is_error else "warning", f.message, f.fix)
         if not multus:
             continue
         for ipam, where in _nad_ipams(doc.data):
