@@ -16,7 +16,7 @@ from multus_gen.errors import InputError
 from multus_gen.findings import Finding
 from multus_gen.model.record import record, replace
 from multus_gen.model.spec import ClusterSpec, Spec
-from multus_gen.networks.ipam import HostLocalIpam, IPAddress, StaticIpam, WhereaboutsIpam, load_ipam
+from multus_gen.networks.ipam import HostLocalIpam, IPAddress, StaticIpam, WhereaboutsIpam, load_ipam, overlap
 from multus_gen.networks.nad import NadOptions, build_nad
 
 #: An address window first..last (inclusive) and how to name it
@@ -38,10 +38,6 @@ def windows(ipam: dict[str, Any]) -> list[Span]:
     if isinstance(model, StaticIpam):
         return [(a.address.ip, a.address.ip, str(a.address)) for a in model.addresses]
     return []
-
-
-def _overlap(a: Span, b: Span) -> bool:
-    return a[0].version == b[0].version and int(a[0]) <= int(b[1]) and int(b[0]) <= int(a[1])
 
 
 @record
@@ -78,7 +74,7 @@ def _check_cluster_cidrs(
             net = ipaddress.ip_network(cidr, strict=False)
             cw = parsed[cidr] = (net.network_address, net.broadcast_address, cidr)
         for w in wins:
-            if _overlap(w, cw):
+            if overlap(w[:2], cw[:2]):
                 return f"network {name!r} range {w[2]} overlaps the cluster's {what} {cidr}"
     return None
 
@@ -118,7 +114,7 @@ def build_networks(
                 continue
             for w in wins:
                 for o in other_wins:
-                    if _overlap(w, o):
+                    if overlap(w[:2], o[:2]):
                         raise spec.error(
                             at,
                             f"network {name!r} range {w[2]} overlaps network {other_name!r} range {o[2]}",

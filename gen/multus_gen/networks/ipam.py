@@ -219,7 +219,8 @@ def _fam(v: int) -> str:
     return f"IPv{v}"
 
 
-def _overlap(a: tuple[IPAddress, IPAddress], b: tuple[IPAddress, IPAddress]) -> bool:
+def overlap(a: tuple[IPAddress, IPAddress], b: tuple[IPAddress, IPAddress]) -> bool:
+    """Whether two windows (first, last; inclusive) share an address."""
     if a[0].version != b[0].version:
         return False
     return int(a[0]) <= int(b[1]) and int(b[0]) <= int(a[1])
@@ -563,7 +564,7 @@ def _rule_hostlocal_sets(
         for r, _at in good:
             w = r.window()
             for other in mine:
-                if _overlap(w, other):
+                if overlap(w, other):
                     out.error(
                         "ipam-range-overlap",
                         set_at(i),
@@ -575,7 +576,7 @@ def _rule_hostlocal_sets(
         windows.append(mine)
     for i in range(len(windows)):
         for k in range(i):
-            if any(_overlap(a, b) for a in windows[i] for b in windows[k]):
+            if any(overlap(a, b) for a in windows[i] for b in windows[k]):
                 out.error(
                     "ipam-range-overlap",
                     set_at(i),
@@ -709,7 +710,7 @@ def _rule_whereabouts_set(
         if not ok:
             continue
         for other, _ in seen:
-            if r.range.overlaps(other.range) and _overlap(r.window(), other.window()):
+            if r.range.overlaps(other.range) and overlap(r.window(), other.window()):
                 out.error(
                     "ipam-range-overlap",
                     at("range"),
@@ -1537,30 +1538,6 @@ _TRANSLATED: dict[str, frozenset[str]] = {
 }
 
 
-def _no_key_for(kind: str, name: str, flag: str, value: object) -> InputError:
-    """The refusal of an input that a ``kind`` config has no key for (the builder would have to drop it)."""
-    fix = None
-    if name == "dns":
-        why = "Kubernetes ignores DNS from CNI results (kubelet writes the pod's resolv.conf)"
-        fix = "set spec.dnsConfig on the pod instead"
-    elif kind == "dhcp" and isinstance(value, tuple) and any(":" in str(v) for v in value):
-        why = f"{next(v for v in value if ':' in str(v))}: DHCP is IPv4 only (the dhcp plugin has no DHCPv6 client)"
-        fix = "use whereabouts or host-local for IPv6"
-    elif kind == "dhcp":
-        why = f"dhcp takes no {flag}: addresses, gateway and routes come from the DHCP server"
-    elif kind == "static":
-        why = f"static takes no {flag}; give --address CIDR[,GW]"
-    elif name == "excludes":
-        why = "host-local has no exclude; narrow the window with --range-start/--range-end"
-    elif name in ("network_name", "enable_overlapping_ranges", "log_level"):
-        why = f"{flag} is a whereabouts setting; host-local would ignore it"
-    elif name == "addresses":
-        why = "whereabouts takes --range, not --address"
-    else:
-        why = "dataDir is a host-local setting; whereabouts keeps its pools in Kubernetes"
-    return InputError(why, where=flag, fix=fix, rule="ipam-flag-not-for-kind")
-
-
 def _attach(
     values: Sequence[IPAddress],
     nets: Sequence[IPNetwork],
@@ -1588,13 +1565,41 @@ def _attach(
     return attached
 
 
+def _ipv6(value: object) -> str | None:
+    return next((v for v in value if ":" in v), None) if isinstance(value, tuple) else None
+
+
 def _untranslatable(inputs: IpamInputs) -> InputError | None:
+    """The refusal of the first input that a config of its kind has no key for (the builder would have to
+    drop it): ``--dns`` first, then on dhcp an IPv6 value, then the rest in :data:`FLAGS` order."""
     kind = inputs.kind
-    given = [(name, flag, getattr(inputs, name)) for name, flag in FLAGS.items()]
-    given = [g for g in given if g[2] not in (None, ()) and g[0] not in _TRANSLATED[kind]]
-    if kind == "dhcp":  # an IPv6 address first: that dhcp cannot do it at all says more
-        given.sort(key=lambda g: g[0] != "dns" and not any(":" in str(v) for v in g[2] if isinstance(g[2], tuple)))
-    return _no_key_for(kind, *given[0]) if given else None
+    given = [(n, f, getattr(inputs, n)) for n, f in FLAGS.items() if n not in _TRANSLATED[kind]]
+    given = [g for g in given if g[2] not in (None, ())]
+    if not given:
+        return None
+    if kind == "dhcp":
+        given.sort(key=lambda g: g[0] != "dns" and _ipv6(g[2]) is None)
+    name, flag, value = given[0]
+    fix = None
+    if name == "dns":
+        why = "Kubernetes ignores DNS from CNI results (kubelet writes the pod's resolv.conf)"
+        fix = "set spec.dnsConfig on the pod instead"
+    elif kind == "dhcp" and _ipv6(value) is not None:
+        why = f"{_ipv6(value)}: DHCP is IPv4 only (the dhcp plugin has no DHCPv6 client)"
+        fix = "use whereabouts or host-local for IPv6"
+    elif kind == "dhcp":
+        why = f"dhcp takes no {flag}: addresses, gateway and routes come from the DHCP server"
+    elif kind == "static":
+        why = f"static takes no {flag}; give --address CIDR[,GW]"
+    elif name == "excludes":
+        why = "host-local has no exclude; narrow the window with --range-start/--range-end"
+    elif name in ("network_name", "enable_overlapping_ranges", "log_level"):
+        why = f"{flag} is a whereabouts setting; host-local would ignore it"
+    elif name == "addresses":
+        why = "whereabouts takes --range, not --address"
+    else:
+        why = "dataDir is a host-local setting; whereabouts keeps its pools in Kubernetes"
+    return InputError(why, where=flag, fix=fix, rule="ipam-flag-not-for-kind")
 
 
 def translate_ipam(inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None) -> tuple[dict[str, Any], Origins]:

@@ -72,6 +72,7 @@ MTU_MIN, MTU_MAX, MTU_MIN_IPV6 = 68, 65535, 1280
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+_LABEL_FIX = "1-63 lowercase letters, digits and '-', starting and ending alphanumeric"
 _IFNAME_FIX = "1-15 characters from letters, digits, '.', '_' and '-'"
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _PCI = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$")
@@ -526,14 +527,18 @@ def check_nad(
             out.error(
                 "nad-name-invalid",
                 (*p, "metadata", "name"),
-                f"name {raw_name!r} is not a DNS-1123 label (at most 63 characters)",
+                f"NAD name {raw_name!r} is not a DNS-1123 label",
+                fix=_LABEL_FIX,
             )
         else:
             name = raw_name
         ns = meta.get("namespace")
         if ns is not None and (not isinstance(ns, str) or not is_dns_label(ns)):
             out.error(
-                "nad-namespace-invalid", (*p, "metadata", "namespace"), f"namespace {ns!r} is not a DNS-1123 label"
+                "nad-namespace-invalid",
+                (*p, "metadata", "namespace"),
+                f"namespace {ns!r} is not a DNS-1123 label",
+                fix=_LABEL_FIX,
             )
         annotations = meta.get("annotations")
         if isinstance(annotations, dict) and NODE_ANNOTATION in annotations:
@@ -542,7 +547,8 @@ def check_nad(
                 out.error(
                     "nad-node-invalid",
                     (*p, "metadata", "annotations", NODE_ANNOTATION),
-                    f"{raw_node!r} is not a node name",
+                    f"node name {raw_node!r} is not a DNS-1123 subdomain",
+                    fix="use the node's name as kubectl get nodes shows it",
                 )
             else:
                 node = raw_node
