@@ -4,6 +4,7 @@
 ../shared (FACTS, upstream fixtures): it honours ``MULTUS_GEN_SHARED`` and defaults to ``../shared`` next to
 the checkout. ``require_real`` turns a missing real part (helm engine, CNI plugins, root, kubectl, ../shared)
 into a skip with a clear reason, or into a failure when ``MULTUS_GEN_REQUIRE_REAL=1`` (as CI sets it).
+Plain helper functions and constants the test modules share live in tests/helpers.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from typing import NoReturn
 
 import pytest
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+import helpers
+from helpers import CHECKOUT, GIT_SETUP_ENV
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``-m "not slow"`` (the inner loop) also shrinks the property tests: see ``helpers.examples``."""
+    helpers.FAST = "not slow" in (config.getoption("markexpr", "") or "")
 
 
 def real_required() -> bool:
@@ -57,18 +64,15 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def crds(shared: Path) -> Path:
+    """The upstream CRDs in ../shared/fixtures/crds (HelmChart, NAD, Flux, Argo CD ...)."""
+    return shared / "fixtures" / "crds"
+
+
+@pytest.fixture(scope="session")
 def require_real():  # type: ignore[no-untyped-def]
     """Call ``require_real("why")`` to skip/fail for a missing real part."""
     return missing_real_part
-
-
-#: Author/committer for commits the tests make themselves (set-up), distinct from what multus-gen uses.
-GIT_SETUP_ENV = {
-    "GIT_AUTHOR_NAME": "Setup",
-    "GIT_AUTHOR_EMAIL": "setup@example.org",
-    "GIT_COMMITTER_NAME": "Setup",
-    "GIT_COMMITTER_EMAIL": "setup@example.org",
-}
 
 
 def isolate_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> Path:

@@ -107,7 +107,7 @@ class Remembered:
     """A render's files (relative path, SHA-256 of the content) and messages (level, where, message)."""
 
     files: tuple[tuple[str, str], ...]
-    notices: tuple[tuple[str, str | None, str], ...]
+    notices: tuple[tuple[str, str], ...]  # (severity, the finding's one line)
 
 
 def _render_file(key: str) -> Path | None:
@@ -122,9 +122,7 @@ def recall(key: str) -> Remembered | None:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
         files = tuple((str(rel), str(digest)) for rel, digest in data["files"])
-        notices = tuple(
-            (str(level), None if where is None else str(where), str(text)) for level, where, text in data["notices"]
-        )
+        notices = tuple((str(severity), str(text)) for severity, text in data["notices"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or damaged: render
     return Remembered(files, notices)
@@ -135,7 +133,7 @@ def digest(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def remember(key: str, files: Sequence[tuple[str, str]], notices: Sequence[tuple[str, str | None, str]]) -> None:
+def remember(key: str, files: Sequence[tuple[str, str]], notices: Sequence[tuple[str, str]]) -> None:
     """Record a successful render: (relative path, ``digest``) per file and its notices (written atomically;
     a cache that cannot be written is ignored)."""
     path = _render_file(key)

@@ -53,17 +53,15 @@ class Location:
     label: str | None = None
 
     def text(self) -> str:
-        """The one formatting of a location: ``file::$.path (document 2, line 24)``, ``--set``, ``label``."""
-        parts = []
-        if self.label is not None:
-            parts.append(self.label)
+        """The one formatting of a location: ``label: file::$.path (document 2, line 24)``; a flag stands
+        for itself (``--set a.b=1``) unless a file is named (``-f`` files are named as files)."""
         if self.file is not None:
-            parts.append(f"{self.file}::{json_path(self.path or ())}")
-        elif self.path is not None:
-            parts.append(json_path(self.path))
-        if self.flag is not None and self.file is None:
-            parts.insert(0, self.flag) if not parts else parts.append(f"({self.flag})")
-        where = " ".join(parts)
+            core = f"{self.file}::{json_path(self.path or ())}"
+        elif self.flag is not None:
+            core = self.flag
+        else:
+            core = json_path(self.path) if self.path is not None else ""
+        where = f"{self.label}: {core}" if self.label and core else (self.label or core)
         details = []
         if self.document is not None:
             details.append(f"document {self.document}")
@@ -97,6 +95,11 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def where(self) -> str | None:
+        """The location as shown (formatted by :meth:`Location.text`)."""
+        return self.at.text() or None
 
     def one_line(self, *, with_rule: bool = True) -> str:
         """``where: message (fix) [rule]`` -- always one line."""

@@ -16,20 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from conftest import GIT_SETUP_ENV, isolate_git
+from conftest import isolate_git
+from helpers import git, invoke
 from multus_gen import __version__
-from multus_gen.cli import app, run
-
-runner = CliRunner()
+from multus_gen.cli import run
 
 GEN = ["--chart-version", "v4.3.017", "--k3s-version", "v1.33.5+k3s1"]
-SETUP_ENV = GIT_SETUP_ENV
-
-
-def invoke(*argv: str) -> Any:
-    return runner.invoke(app, list(argv))
 
 
 def helmchart(*argv: str) -> str:
@@ -196,13 +189,6 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) 
         monkeypatch,
         "[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane Operator\n\temail = jane@example.org\n",
     )
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env={**os.environ, **SETUP_ENV}, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -7,32 +7,13 @@ Documents are parsed, not compared as text (the goldens hold the text).
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from multus_gen.cli import app, run
-
-runner = CliRunner()
-
-K3S_CONF = "/var/lib/rancher/k3s/agent/etc/cni/net.d"
-
-
-def invoke(*argv: str) -> Any:
-    return runner.invoke(app, list(argv))
-
-
-def docs_of(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d is not None]
-
-
-def tree(top: Path) -> list[str]:
-    return sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file())
-
+from helpers import docs_of, invoke, tree, write_text
+from multus_gen.cli import run
 
 SPEC = """\
 cluster: {k3sVersion: v1.31.2+k3s1}
@@ -44,12 +25,6 @@ networks:
     master: eth1
     ipam: {type: whereabouts, range: 192.168.50.0/24}
 """
-
-
-def write_spec(tmp_path: Path, text: str, name: str = "multus.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,7 +171,7 @@ def test_nad_on_rke2_uses_rke2_whereabouts_paths() -> None:
 
 
 def test_render_rke2_spec(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "cluster: {distro: rke2, cni: cilium}\n" + SPEC.split("\n", 1)[1])
+    spec = write_text(tmp_path, "cluster: {distro: rke2, cni: cilium}\n" + SPEC.split("\n", 1)[1])
     out = tmp_path / "out"
     out.mkdir()
     result = invoke("render", "-c", str(spec), "--out-dir", str(out))
@@ -229,7 +204,7 @@ def test_render_rke2_spec(tmp_path: Path) -> None:
 def test_spec_errors_point_into_the_spec(
     tmp_path: Path, where: str, spec: str, mentions: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write_spec(tmp_path, spec)
+    path = write_text(tmp_path, spec)
     assert run(["render", "-c", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
@@ -264,7 +239,7 @@ def test_spec_errors_point_into_the_spec(
     ],
 )
 def test_render_layout_per_format(tmp_path: Path, fmt: str, files: list[str]) -> None:
-    spec = write_spec(tmp_path, f"format: {fmt}\n" + SPEC)
+    spec = write_text(tmp_path, f"format: {fmt}\n" + SPEC)
     out = tmp_path / "repo" / "clusters" / "prod"
     out.mkdir(parents=True)
     result = invoke("render", "-c", str(spec), "--out-dir", str(out), "--gitops-path", "clusters/prod")
@@ -276,7 +251,7 @@ def test_render_layout_per_format(tmp_path: Path, fmt: str, files: list[str]) ->
 
 
 def test_render_flux_ordering(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "format: flux\n" + SPEC)
+    spec = write_text(tmp_path, "format: flux\n" + SPEC)
     out = tmp_path / "out"
     out.mkdir()
     result = invoke("render", "-c", str(spec), "--out-dir", str(out), "--gitops-path", "./clusters/prod/")
@@ -301,13 +276,13 @@ def test_render_flux_ordering(tmp_path: Path) -> None:
 def test_render_flux_gitops_path_from_the_spec_or_the_relative_out_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = write_spec(tmp_path, "format: flux\ngitops: {path: infra/multus}\n" + SPEC)
+    spec = write_text(tmp_path, "format: flux\ngitops: {path: infra/multus}\n" + SPEC)
     out = tmp_path / "out"
     out.mkdir()
     assert run(["render", "-c", str(spec), "--out-dir", str(out)]) == 0
     assert docs_of((out / "multus-flux.yaml").read_text())[0]["spec"]["path"] == "./infra/multus/multus"
     # no gitops.path: a relative --out-dir is the repository path (run from the repository root)
-    plain = write_spec(tmp_path, "format: flux\n" + SPEC, "plain.yaml")
+    plain = write_text(tmp_path, "format: flux\n" + SPEC, "plain.yaml")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "clusters/edge").mkdir(parents=True)
     assert run(["render", "-c", str(plain), "--out-dir", "clusters/edge"]) == 0
@@ -321,7 +296,7 @@ def test_render_flux_gitops_path_from_the_spec_or_the_relative_out_dir(
 
 
 def test_render_argocd_nads_wait_for_the_chart(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "format: argocd\n" + SPEC)
+    spec = write_text(tmp_path, "format: argocd\n" + SPEC)
     result = invoke("render", "-c", str(spec))
     assert result.exit_code == 0, result.stderr
     docs = docs_of(result.stdout)
@@ -333,7 +308,7 @@ def test_render_argocd_nads_wait_for_the_chart(tmp_path: Path) -> None:
 
 
 def test_render_to_stdout_of_a_folder_format_names_each_file(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "format: fleet\n" + SPEC)
+    spec = write_text(tmp_path, "format: fleet\n" + SPEC)
     result = invoke("render", "-c", str(spec))
     assert result.exit_code == 0, result.stderr
     paths = [line[len("# path: ") :] for line in result.stdout.splitlines() if line.startswith("# path: ")]
@@ -365,7 +340,7 @@ clusters:
 
 
 def test_fleet_removed_clusters_are_reported_and_pruned_only_on_request(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, FLEET)
+    spec = write_text(tmp_path, FLEET)
     out = tmp_path / "clusters"
     out.mkdir()
     result = invoke("render", "-c", str(spec), "--out-dir", str(out))
@@ -383,7 +358,7 @@ def test_fleet_removed_clusters_are_reported_and_pruned_only_on_request(tmp_path
     (out / "README.md").write_text("fleet\n")
 
     # the same spec file without edge-3 and edge-4 (the header names the spec: same path, same bytes)
-    fewer = write_spec(tmp_path, FLEET.replace("  - name: edge-3\n    cluster: {distro: rke2}\n", ""))
+    fewer = write_text(tmp_path, FLEET.replace("  - name: edge-3\n    cluster: {distro: rke2}\n", ""))
     fewer.write_text(fewer.read_text().replace("  - name: edge-4\n", ""))
     result = invoke("render", "-c", str(fewer), "--out-dir", str(out))
     assert result.exit_code == 0, result.stderr
@@ -406,11 +381,11 @@ def test_fleet_removed_clusters_are_reported_and_pruned_only_on_request(tmp_path
 
 
 def test_format_change_reports_the_old_files(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, SPEC)
+    spec = write_text(tmp_path, SPEC)
     out = tmp_path / "out"
     out.mkdir()
     assert invoke("render", "-c", str(spec), "--out-dir", str(out)).exit_code == 0
-    flux = write_spec(tmp_path, "format: flux\n" + SPEC, "flux.yaml")
+    flux = write_text(tmp_path, "format: flux\n" + SPEC, "flux.yaml")
     result = invoke("render", "-c", str(flux), "--out-dir", str(out), "--gitops-path", "out", "--prune")
     assert result.exit_code == 0, result.stderr
     assert "multus.yaml: removed" in result.stderr and "multus-networks.yaml: removed" in result.stderr
@@ -418,7 +393,7 @@ def test_format_change_reports_the_old_files(tmp_path: Path) -> None:
 
 
 def test_fleet_warnings_are_said_once_naming_the_clusters(tmp_path: Path) -> None:
-    spec = write_spec(
+    spec = write_text(
         tmp_path,
         SPEC.replace("v1.31.2+k3s1", "v1.30.5+k3s1") + "clusters:\n" + "".join(f"  - name: c{i}\n" for i in range(10)),
     )
@@ -426,4 +401,5 @@ def test_fleet_warnings_are_said_once_naming_the_clusters(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "data/current/bin" in line]
     assert len(warnings) == 1
-    assert "c0, c1, c2 (+7 more): --k3s-version" in warnings[0]
+    assert "c0, c1, c2 (+7 more): HelmChart multus::$.spec.valuesContent.config.cni_conf.binDir" in warnings[0]
+    assert warnings[0].endswith("[cni-bin-dir-legacy]")

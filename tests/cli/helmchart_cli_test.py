@@ -8,33 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from crdschema import crd_errors
-from multus_gen.cli import app, run
-
-runner = CliRunner()
-
-
-def invoke(*argv: str) -> Any:
-    result = runner.invoke(app, list(argv))
-    return result
-
-
-def docs_of(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d is not None]
-
-
-def values_of(doc: dict[str, Any]) -> dict[str, Any]:
-    return yaml.safe_load(doc["spec"]["valuesContent"])
-
-
-K3S_DATA = "/var/lib/rancher/k3s"
-CONF = f"{K3S_DATA}/agent/etc/cni/net.d"
+from helpers import K3S_CONF, K3S_DATA, docs_of, invoke, values_of
+from multus_gen.cli import run
 
 
 @pytest.mark.parametrize("ipam", ["host-local", "whereabouts", "dhcp"])
@@ -56,10 +36,10 @@ def test_helmchart_per_ipam(ipam: str) -> None:
     values = values_of(multus)
     cni = values["config"]["cni_conf"]
     assert cni == {
-        "confDir": CONF,
+        "confDir": K3S_CONF,
         "binDir": f"{K3S_DATA}/data/cni",
-        "kubeconfig": f"{CONF}/multus.d/multus.kubeconfig",
-        "multusAutoconfigDir": CONF,
+        "kubeconfig": f"{K3S_CONF}/multus.d/multus.kubeconfig",
+        "multusAutoconfigDir": K3S_CONF,
     }
     assert ("rke2-whereabouts" in values) is (ipam == "whereabouts")
     assert ("manifests" in values) is (ipam == "dhcp")
@@ -67,7 +47,7 @@ def test_helmchart_per_ipam(ipam: str) -> None:
         assert values["rke2-whereabouts"] == {
             "enabled": True,
             "fullnameOverride": "whereabouts",
-            "cniConf": {"confDir": CONF, "binDir": f"{K3S_DATA}/data/cni"},
+            "cniConf": {"confDir": K3S_CONF, "binDir": f"{K3S_DATA}/data/cni"},
         }
         assert values_of(crd) == {"rke2-whereabouts": {"enabled": True}}
     else:
@@ -94,7 +74,7 @@ MATRIX = [
 
 @pytest.mark.parametrize(("k3s", "data_dir", "bin_dir"), MATRIX)
 @pytest.mark.parametrize("chart", ["v4.2.106", "v4.2.202", "v4.3.017"])
-def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, shared: Path) -> None:
+def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, crds: Path) -> None:
     result = invoke(
         "helmchart",
         "--ipam",
@@ -109,7 +89,7 @@ def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, share
     assert result.exit_code == 0, result.stderr
     docs = docs_of(result.stdout)
     for doc in docs:
-        assert crd_errors(shared / "fixtures/crds/helm.cattle.io_helmcharts.yaml", doc) == []
+        assert crd_errors(crds / "helm.cattle.io_helmcharts.yaml", doc) == []
     multus = docs[-1]
     assert multus["spec"]["version"] == chart
     conf = data_dir.rstrip("/") + "/agent/etc/cni/net.d"
@@ -124,7 +104,7 @@ def test_version_matrix(k3s: str, data_dir: str, bin_dir: str, chart: str, share
     # the CRD chart only from v4.3.009 on
     assert len(docs) == (2 if chart == "v4.3.017" else 1)
     legacy = bin_dir.endswith("current/bin")
-    assert ("re-points on every upgrade" in result.stderr) is legacy
+    assert ("re-points data/current/bin on every upgrade" in result.stderr) is legacy
 
 
 def test_determinism_across_runs() -> None:
@@ -140,10 +120,10 @@ def test_values_command_prints_only_values() -> None:
     assert data == {
         "config": {
             "cni_conf": {
-                "confDir": CONF,
+                "confDir": K3S_CONF,
                 "binDir": f"{K3S_DATA}/data/cni",
-                "kubeconfig": f"{CONF}/multus.d/multus.kubeconfig",
-                "multusAutoconfigDir": CONF,
+                "kubeconfig": f"{K3S_CONF}/multus.d/multus.kubeconfig",
+                "multusAutoconfigDir": K3S_CONF,
             }
         },
         "manifests": {"dhcpDaemonSet": True},
@@ -179,23 +159,52 @@ def test_user_values_order_and_nulls(tmp_path: Path) -> None:
     cni = values["config"]["cni_conf"]
     assert cni["logLevel"] == "debug"  # --set beats the files
     assert cni["logFile"] == "/x.log"  # --set-string beats --set and files
-    assert cni["confDir"] == CONF  # maps merge: the generated keys stay
+    assert cni["confDir"] == K3S_CONF  # maps merge: the generated keys stay
     assert values["list"] == [9]  # lists replace
     assert values["manifests"] == {"configMap": None}  # nulls reach helm (they delete chart defaults)
     assert values["n"] == "007" and values["t"] is True and values["s"] == "true"
 
 
-def test_user_override_that_breaks_k3s_warns() -> None:
-    result = invoke("helmchart", "--set", "config.cni_conf.binDir=/opt/cni/bin")
-    assert result.exit_code == 0
-    assert "warning" in result.stderr and "binDir" in result.stderr
-    assert values_of(docs_of(result.stdout)[-1])["config"]["cni_conf"]["binDir"] == "/opt/cni/bin"
+class Ran:
+    def __init__(self, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+        self.exit_code = run(argv)
+        self.stdout, self.stderr = capsys.readouterr()
 
 
-def test_old_bin_dir_on_new_k3s_warns() -> None:
-    result = invoke("helmchart", "--set", f"config.cni_conf.binDir={K3S_DATA}/data/current/bin")
-    assert result.exit_code == 0
-    assert "changes target on every K3s upgrade" in result.stderr
+def test_generator_refuses_what_validate_calls_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One rule, one severity: an override that validate calls an error is refused, unless --allow names it;
+    the allowed output then fails validate too, unless validate gets the same --allow."""
+    bad = ["helmchart", "--set", "config.cni_conf.binDir=/opt/cni/bin"]
+    result = Ran(bad, capsys)
+    assert result.exit_code == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "multus-gen: error: --set config.cni_conf.binDir=/opt/cni/bin: config.cni_conf.binDir is '/opt/cni/bin'"
+    ), line
+    assert line.endswith("[cni-bin-dir]"), line
+    allowed = Ran([*bad, "--allow", "cni-bin-dir"], capsys)
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "multus-gen: warning:" in allowed.stderr and "(allowed by --allow cni-bin-dir)" in allowed.stderr
+    assert values_of(docs_of(allowed.stdout)[-1])["config"]["cni_conf"]["binDir"] == "/opt/cni/bin"
+    out = tmp_path / "multus.yaml"
+    out.write_text(allowed.stdout)
+    checked = Ran(["validate", str(out)], capsys)
+    assert checked.exit_code == 1 and "[cni-bin-dir]" in checked.stdout
+    assert Ran(["validate", str(out), "--allow", "cni-bin-dir"], capsys).exit_code == 0
+
+
+def test_allow_takes_known_error_rules_only(capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = Ran(["helmchart", "--allow", "no-such-rule"], capsys)
+    assert unknown.exit_code == 1 and "no rule 'no-such-rule'" in unknown.stderr
+    warning_rule = Ran(["helmchart", "--allow", "failure-policy-reinstall"], capsys)
+    assert warning_rule.exit_code == 1 and "not an error" in warning_rule.stderr
+
+
+def test_old_bin_dir_on_new_k3s_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    result = Ran(["helmchart", "--set", f"config.cni_conf.binDir={K3S_DATA}/data/current/bin"], capsys)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "K3s re-points data/current/bin on every upgrade" in result.stderr
+    assert result.stderr.rstrip().endswith("[cni-bin-dir]")
 
 
 def test_output_file(tmp_path: Path) -> None:
@@ -275,7 +284,8 @@ def test_bad_values_files(tmp_path: Path, content: str, mentions: str, capsys: p
 def test_unknown_newer_chart_version_with_opt_in() -> None:
     result = invoke("helmchart", "--chart-version", "v4.3.099", "--allow-unknown-chart-version")
     assert result.exit_code == 0
-    assert "not in the index" in result.stderr
+    assert "rke2-multus v4.3.099 is newer than every version multus-gen knows" in result.stderr
+    assert "[chart-version-newer]" in result.stderr
     docs = docs_of(result.stdout)
     assert [d["spec"]["version"] for d in docs] == ["4.3.099", "v4.3.099"]
 

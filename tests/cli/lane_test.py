@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from multus_gen.cli import COMMANDS, actions, lane, run
 from multus_gen.cli.typer_app import lane_table, run_typer
 
@@ -91,7 +92,7 @@ def command_lines(draw: st.DrawFn) -> list[str]:
     return [name, *(t for group in tokens for t in group)]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=command_lines())
 def test_the_lane_agrees_with_typer(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     call = lane.parse(args)
@@ -132,7 +133,7 @@ def valid_lines(draw: st.DrawFn) -> list[str]:
     return out
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=valid_lines())
 def test_plain_lines_take_the_lane(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     call = lane.parse(args)

@@ -7,27 +7,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from typer.testing import CliRunner
 
 from crdschema import crd_errors
-from multus_gen.cli import app, run
+from helpers import docs_of, invoke
+from multus_gen.cli import run
 
 
 def nad(*argv: str) -> Any:
-    return CliRunner().invoke(app, ["nad", *argv])
+    return invoke("nad", *argv)
 
 
 def config_of(stdout: str) -> dict[str, Any]:
-    (doc,) = [d for d in yaml.safe_load_all(stdout) if d]
+    (doc,) = docs_of(stdout)
     return json.loads(doc["spec"]["config"])
 
 
-def test_whereabouts_nad_carries_k3s_paths_for_the_data_dir(shared: Path) -> None:
+def test_whereabouts_nad_carries_k3s_paths_for_the_data_dir(crds: Path) -> None:
     result = nad("storage", "--master", "eth1", "--range", "192.168.50.0/24", "--data-dir", "/srv/k3s")
     assert result.exit_code == 0, result.stderr
-    (doc,) = [d for d in yaml.safe_load_all(result.stdout) if d]
-    assert crd_errors(shared / "fixtures/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml", doc) == []
+    (doc,) = docs_of(result.stdout)
+    assert crd_errors(crds / "k8s.cni.cncf.io_network-attachment-definitions.yaml", doc) == []
     config = json.loads(doc["spec"]["config"])
     assert config["name"] == "storage" and config["type"] == "macvlan" and config["master"] == "eth1"
     assert config["ipam"]["configuration_path"] == "/srv/k3s/agent/etc/cni/net.d/whereabouts.d/whereabouts.conf"

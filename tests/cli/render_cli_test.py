@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from crdschema import crd_errors
-from multus_gen.cli import app, run
+from helpers import docs_of, invoke, write_text
+from multus_gen.cli import run
 
 SPEC = """\
 cluster:
@@ -40,20 +38,10 @@ networks:
 """
 
 
-def write(tmp_path: Path, text: str, name: str = "multus.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
-def docs(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d]
-
-
-def test_render_to_stdout(tmp_path: Path, shared: Path) -> None:
-    result = CliRunner().invoke(app, ["render", "-c", str(write(tmp_path, SPEC))])
+def test_render_to_stdout(tmp_path: Path, crds: Path) -> None:
+    result = invoke(*["render", "-c", str(write_text(tmp_path, SPEC))])
     assert result.exit_code == 0, result.stderr
-    out = docs(result.stdout)
+    out = docs_of(result.stdout)
     assert [d["kind"] for d in out] == ["HelmChart", "HelmChart", "NetworkAttachmentDefinition"] * 1 + [
         "NetworkAttachmentDefinition"
     ]
@@ -74,26 +62,26 @@ def test_render_to_stdout(tmp_path: Path, shared: Path) -> None:
     }
     assert json.loads(lan["spec"]["config"])["ipam"] == {"type": "dhcp"}
     for doc in out[:2]:
-        assert crd_errors(shared / "fixtures/crds/helm.cattle.io_helmcharts.yaml", doc) == []
+        assert crd_errors(crds / "helm.cattle.io_helmcharts.yaml", doc) == []
     for doc in out[2:]:
-        assert crd_errors(shared / "fixtures/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml", doc) == []
+        assert crd_errors(crds / "k8s.cni.cncf.io_network-attachment-definitions.yaml", doc) == []
 
 
 def test_render_out_dir_separates_charts_and_nads(tmp_path: Path) -> None:
-    spec = write(tmp_path, SPEC)
+    spec = write_text(tmp_path, SPEC)
     out = tmp_path / "out"
     out.mkdir()
-    result = CliRunner().invoke(app, ["render", "-c", str(spec), "--out-dir", str(out)])
+    result = invoke(*["render", "-c", str(spec), "--out-dir", str(out)])
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["multus-networks.yaml", "multus.yaml"]
-    assert {d["kind"] for d in docs((out / "multus.yaml").read_text())} == {"HelmChart"}
-    assert {d["kind"] for d in docs((out / "multus-networks.yaml").read_text())} == {"NetworkAttachmentDefinition"}
-    again = CliRunner().invoke(app, ["render", "-c", str(spec), "--out-dir", str(out)])
+    assert {d["kind"] for d in docs_of((out / "multus.yaml").read_text())} == {"HelmChart"}
+    assert {d["kind"] for d in docs_of((out / "multus-networks.yaml").read_text())} == {"NetworkAttachmentDefinition"}
+    again = invoke(*["render", "-c", str(spec), "--out-dir", str(out)])
     assert again.stderr.count("up to date") == 2
 
 
 def test_fleet_overrides(tmp_path: Path) -> None:
-    spec = write(
+    spec = write_text(
         tmp_path,
         SPEC
         + """\
@@ -111,17 +99,17 @@ clusters:
     )
     out = tmp_path / "clusters"
     out.mkdir()
-    result = CliRunner().invoke(app, ["render", "-c", str(spec), "--out-dir", str(out)])
+    result = invoke(*["render", "-c", str(spec), "--out-dir", str(out)])
     assert result.exit_code == 0, result.stderr
-    edge1 = docs((out / "edge-1/multus-networks.yaml").read_text())
-    edge2 = docs((out / "edge-2/multus-networks.yaml").read_text())
+    edge1 = docs_of((out / "edge-1/multus-networks.yaml").read_text())
+    edge2 = docs_of((out / "edge-2/multus-networks.yaml").read_text())
     assert [d["metadata"]["name"] for d in edge1] == ["storage", "lan"]
     assert [d["metadata"]["name"] for d in edge2] == ["storage"]
     cfg2 = json.loads(edge2[0]["spec"]["config"])
     assert cfg2["master"] == "bond0" and cfg2["ipam"]["range"] == "10.20.0.0/24"
     assert cfg2["type"] == "macvlan"  # merged over the top-level network, not replaced wholesale
     assert cfg2["ipam"]["configuration_path"].startswith("/var/lib/rancher/k3s/")
-    values2 = yaml.safe_load(docs((out / "edge-2/multus.yaml").read_text())[-1]["spec"]["valuesContent"])
+    values2 = yaml.safe_load(docs_of((out / "edge-2/multus.yaml").read_text())[-1]["spec"]["valuesContent"])
     assert values2["config"]["cni_conf"]["binDir"] == "/var/lib/rancher/k3s/data/cni"
     assert "manifests" not in values2  # edge-2 has no dhcp network any more
     kust = yaml.safe_load((out / "edge-1/kustomization.yaml").read_text())
@@ -169,7 +157,7 @@ BAD_SPECS = [
 def test_bad_specs_name_file_line_and_path(
     tmp_path: Path, text: str, path: str, line: int | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = write(tmp_path, text)
+    spec = write_text(tmp_path, text)
     out = tmp_path / "out"
     out.mkdir()
     assert run(["render", "-c", str(spec), "--out-dir", str(out)]) == 1

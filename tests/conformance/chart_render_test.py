@@ -8,6 +8,8 @@ the rendered objects against the K3s paths of FACTS.md section 2 (computed in he
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 import helmrender as hr
 import pytest
 
+from multus_gen.cli import run
 from multus_gen.errors import InputError
 from multus_gen.model.options import resolve_chart_version
 
@@ -323,11 +326,11 @@ def _render_with(helm: Any, load_chart: Callable[[hr.Archive], Any], archive: hr
     return gen, hc, hr.render(helm, load_chart(archive), hc)
 
 
-def test_override_accepted_with_warning_still_renders(
+def test_allowed_override_still_renders(
     helm: Any, load_chart: Callable[[hr.Archive], Any], multus_archive: hr.Archive
 ) -> None:
-    """User overrides reach the chart: --set logLevel renders the flag; a binDir K3s does not use warns and
-    still renders, with the hostPath the user asked for."""
+    """User overrides reach the chart: --set logLevel renders the flag; a binDir K3s does not use is refused
+    (rule cni-bin-dir) unless allowed, and then renders with the hostPath the user asked for."""
     got = _render_with(helm, load_chart, multus_archive, "--set", "config.cni_conf.logLevel=debug")
     if got is None:
         return
@@ -335,10 +338,16 @@ def test_override_accepted_with_warning_still_renders(
     ds = out.named("DaemonSet", out.release)
     assert hr.flag_args(hr.container(ds, "kube-rke2-multus"))["--multus-log-level"] == "debug"
 
-    got = _render_with(helm, load_chart, multus_archive, "--set", "config.cni_conf.binDir=/opt/cni/bin")
+    bad = ("--set", "config.cni_conf.binDir=/opt/cni/bin")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(["helmchart", "--chart-version", multus_archive.version, *bad])
+    assert (code, out.getvalue()) == (1, ""), err.getvalue()
+    assert err.getvalue().rstrip().endswith("[cni-bin-dir]"), err.getvalue()
+    got = _render_with(helm, load_chart, multus_archive, *bad, "--allow", "cni-bin-dir")
     assert got is not None
     gen, _, out = got
-    assert "warning" in gen.stderr and "binDir" in gen.stderr, gen.describe()
+    assert "warning" in gen.stderr and "allowed by --allow cni-bin-dir" in gen.stderr, gen.describe()
     ds = out.named("DaemonSet", out.release)
     volumes = {v["name"]: v for v in hr.pod_spec(ds)["volumes"]}
     assert volumes["cnibin"]["hostPath"]["path"] == "/opt/cni/bin"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from crdschema import cel_rules, crd_errors, crd_json_schema, crd_validator
+from helpers import examples
 from multus_gen.check.schemas import schema_errors
 from multus_gen.knowledge import charts
 
@@ -27,11 +28,6 @@ pytest_plugins = ["conformance_plugin"]
 HELMCHART_CRD = "helm.cattle.io_helmcharts.yaml"
 HELMCHARTCONFIG_CRD = "helm.cattle.io_helmchartconfigs.yaml"
 NAD_CRD = "k8s.cni.cncf.io_network-attachment-definitions.yaml"
-
-
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
 
 
 def upstream(crds: Path, doc: Any, name: str = HELMCHART_CRD) -> list[str]:
@@ -217,6 +213,7 @@ def test_option_variants_validate(archives: list[hr.Archive], crds: Path, tmp_pa
                 assert all(("bootstrap" in d["spec"]) is ("--no-bootstrap" not in extra) for d in docs)
 
 
+@pytest.mark.slow  # every published version: ~2 s; test_matrix_helmcharts_validate stays fast
 def test_every_supported_published_version_validates(crds: Path) -> None:
     """Beyond the archives: every published version multus-gen supports, with the most values (whereabouts)."""
     for version in charts.PUBLISHED:
@@ -382,7 +379,7 @@ def mutated_helmcharts(draw: st.DrawFn) -> dict[str, Any]:
     return hr.mutate(draw(st.sampled_from(_bases())), draw, KEYS, VALUES)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(doc=mutated_helmcharts())
 def test_mutations_our_accept_implies_upstream_accept(shared: Path, doc: dict[str, Any]) -> None:
     if ours(doc):

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import helmrender as hr
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crdschema import cel_rules, crd_errors
+from helpers import examples
 from multus_gen.check.schemas import schema_errors
 
 pytest_plugins = ["conformance_plugin"]
@@ -29,11 +29,6 @@ SCHEMAS = {
     "argocd-application": ("argoproj.io_applications.yaml", "Application"),
 }
 SCHEMA_OF_KIND = {kind: name for name, (_crd, kind) in SCHEMAS.items()}
-
-
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
 
 
 _BASES: dict[str, list[dict[str, Any]]] = {}
@@ -211,7 +206,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return name, hr.mutate(draw(st.sampled_from(bases()[name])), draw, KEYS, VALUES)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(case=mutated())
 def test_mutations_our_accept_implies_upstream_accept(shared: Path, case: tuple[str, dict[str, Any]]) -> None:
     name, doc = case

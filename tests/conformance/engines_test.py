@@ -63,11 +63,6 @@ VARIANTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-@pytest.fixture(scope="session")
-def crds(shared: Path) -> Path:
-    return shared / "fixtures" / "crds"
-
-
 def fmt_docs(gen: hr.Generated) -> list[dict[str, Any]]:
     assert gen.exit_code == 0, gen.describe()
     return gen.docs
@@ -93,6 +88,7 @@ def _versions(archives: list[hr.Archive]) -> list[str]:
 # Every document against its CRD (or, without one, our schema)
 
 
+@pytest.mark.slow  # every archive x IPAM x format: ~2 s; test_rendered_folders_validate stays fast
 def test_every_format_validates_against_the_upstream_crds(archives: list[hr.Archive], crds: Path) -> None:
     count = 0
     for version in _versions(archives):

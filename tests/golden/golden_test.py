@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from multus_gen.cli import app, lane, run
+from helpers import invoke
+from multus_gen.cli import lane, run
 
 FILES = Path(__file__).parent / "files"
 UPDATE = os.environ.get("MULTUS_GEN_UPDATE_GOLDEN") == "1"
@@ -73,7 +73,7 @@ VARIANTS.append(("rke2_values_whereabouts", ["values", "--distro", "rke2", "--ip
 
 @pytest.mark.parametrize(("name", "argv"), VARIANTS, ids=[v[0] for v in VARIANTS])
 def test_golden(name: str, argv: list[str]) -> None:
-    result = CliRunner().invoke(app, argv)
+    result = invoke(*argv)
     assert result.exit_code == 0, result.stderr
     golden = FILES / f"{name}.yaml"
     if UPDATE or not golden.exists():

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+from helpers import CHECKOUT, invoke
+
+pytestmark = pytest.mark.slow  # builds a wheel and a fresh venv: ~10 s
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +104,7 @@ def test_fresh_venv_runs_the_cli_outside_the_checkout(wheel: Path, tmp_path: Pat
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    from typer.testing import CliRunner
-
-    from multus_gen.cli import app
-
-    assert result.stdout == CliRunner().invoke(app, ["helmchart", "--ipam", "dhcp"]).stdout
+    assert result.stdout == invoke("helmchart", "--ipam", "dhcp").stdout
     bad = subprocess.run(
         [str(env_dir / "bin" / "multus-gen"), "helmchart", "--data-dir", "relative"],
         cwd=work,

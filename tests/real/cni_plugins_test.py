@@ -25,7 +25,7 @@ import pytest
 from multus_gen.networks.ipam import HostLocalIpam, IpamInputs, load_ipam
 from multus_gen.networks.nad import NadOptions, build_nad
 
-pytestmark = pytest.mark.real
+pytestmark = [pytest.mark.real, pytest.mark.slow]  # plugins run in network namespaces: ~20 s
 
 CNI_PATH = Path(os.environ.get("MULTUS_GEN_CNI_PATH", "/usr/lib/cni"))
 PID = os.getpid()

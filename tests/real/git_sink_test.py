@@ -12,30 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_SETUP_ENV, isolate_git
+from conftest import isolate_git
+from helpers import git
 from multus_gen.errors import DeliveryError
 from multus_gen.sinks.git import FALLBACK_IDENTITY, commit_manifests, redact_credentials
 from multus_gen.yamlio.serialize import Manifest
 
 OURS = "clusters/prod/multus.yaml"
-SETUP_ENV = GIT_SETUP_ENV
 
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
     return isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n")
-
-
-def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **SETUP_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def set_identity(config: Path) -> None:
@@ -295,6 +283,7 @@ def test_symlinks_escaping_the_repository_refused(remote: Path, tmp_path: Path) 
 # -- pushing ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_push(remote: Path) -> None:
     repo = clone(remote, "work")
     out = commit_manifests(repo, [Manifest(OURS, "x\n")], message="m", push=True)
@@ -304,6 +293,7 @@ def test_push(remote: Path) -> None:
     assert again.status == "up to date" and again.pushed
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_push_rebases_over_an_unrelated_remote_change(remote: Path) -> None:
     ours, theirs = clone(remote, "ours"), clone(remote, "theirs")
     (theirs / "other.txt").write_text("pushed in between\n")
@@ -328,6 +318,7 @@ def test_push_rebases_over_an_unrelated_remote_change(remote: Path) -> None:
     fsck(remote)
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_push_conflict_keeps_the_local_commit(remote: Path) -> None:
     ours, theirs = clone(remote, "ours"), clone(remote, "theirs")
     (theirs / OURS).write_text("their version\n")
@@ -345,6 +336,7 @@ def test_push_conflict_keeps_the_local_commit(remote: Path) -> None:
     fsck(ours)
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_push_when_the_remote_already_has_our_bytes(remote: Path) -> None:
     ours, theirs = clone(remote, "ours"), clone(remote, "theirs")
     (theirs / OURS).write_text("same\n")
@@ -357,6 +349,7 @@ def test_push_when_the_remote_already_has_our_bytes(remote: Path) -> None:
     assert git(ours, "status", "--porcelain") == ""
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_unpushed_commit_of_an_earlier_run_is_rebased_on_the_next_push(remote: Path) -> None:
     ours, theirs = clone(remote, "ours"), clone(remote, "theirs")
     first = commit_manifests(ours, [Manifest(OURS, "x\n")], message="m")  # committed, not pushed
@@ -369,6 +362,7 @@ def test_unpushed_commit_of_an_earlier_run_is_rebased_on_the_next_push(remote: P
     assert git(remote, "rev-parse", "main^") == head(theirs)
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_push_error_does_not_show_credentials(remote: Path) -> None:
     repo = clone(remote, "work")
     git(repo, "remote", "add", "secret", "http://deploy:s3cr3t-token@127.0.0.1:9/multus.git")
@@ -389,6 +383,7 @@ def test_redact_credentials() -> None:
     assert redact_credentials("git@github.com:x/y.git") == "git@github.com:x/y.git"
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_rebase_refused_when_the_remote_changed_a_file_the_user_is_editing(remote: Path) -> None:
     ours, theirs = clone(remote, "ours"), clone(remote, "theirs")
     (theirs / "README.md").write_text("their readme\n")
@@ -425,6 +420,7 @@ def _push_branch(theirs: Path, branch: str, name: str) -> str:
     return head(theirs)
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_branch_mode_starts_from_the_remote_tracking_branch(remote: Path) -> None:
     theirs = clone(remote, "theirs")
     their_tip = _push_branch(theirs, "gitops", "flux.yaml")
@@ -436,6 +432,7 @@ def test_branch_mode_starts_from_the_remote_tracking_branch(remote: Path) -> Non
     assert head(ours) == old and git(ours, "status", "--porcelain") == ""
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_branch_mode_rebases_a_new_branch_onto_the_remote_one(remote: Path) -> None:
     ours = clone(remote, "ours")  # cloned before gitops existed: starts gitops from HEAD
     theirs = clone(remote, "theirs")
@@ -449,6 +446,7 @@ def test_branch_mode_rebases_a_new_branch_onto_the_remote_one(remote: Path) -> N
     fsck(remote)
 
 
+@pytest.mark.slow  # pushes to (and fetches from) a bare remote
 def test_branch_mode_new_branch_whose_start_already_has_our_bytes(remote: Path) -> None:
     ours = clone(remote, "ours")
     first = commit_manifests(ours, [Manifest(OURS, "x\n")], message="m")

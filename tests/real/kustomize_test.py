@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from multus_gen.cli import app
+from helpers import docs_of, invoke
 
 SPEC = """\
 cluster: {k3sVersion: v1.31.2+k3s1}
@@ -47,7 +46,7 @@ def kubectl(require_real: Any) -> str:
 def kustomize(kubectl: str, folder: Path) -> list[dict[str, Any]]:
     proc = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, f"kubectl kustomize {folder}: {proc.stderr}"
-    return [d for d in yaml.safe_load_all(proc.stdout) if d]
+    return docs_of(proc.stdout)
 
 
 def key(doc: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -64,7 +63,7 @@ def objects_listed(folder: Path) -> list[dict[str, Any]]:
         if target.is_dir():
             out += objects_listed(target)
         else:
-            out += [d for d in yaml.safe_load_all(target.read_text()) if d]
+            out += docs_of(target.read_text())
     return out
 
 
@@ -75,7 +74,7 @@ def test_every_generated_folder_builds(kubectl: str, tmp_path: Path, fmt: str) -
     spec.write_text(text)
     out = tmp_path / "clusters"
     out.mkdir()
-    result = CliRunner().invoke(app, ["render", "-c", str(spec), "--out-dir", str(out), "--gitops-path", "clusters"])
+    result = invoke(*["render", "-c", str(spec), "--out-dir", str(out), "--gitops-path", "clusters"])
     assert result.exit_code == 0, result.stderr
     folders = sorted({p.parent for p in out.rglob("*.yaml")})
     built = 0

@@ -13,8 +13,6 @@ Never a traceback, never exit 3. Counts: see EXAMPLES (the totals are printed wi
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -26,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crdschema import crd_errors
+from helpers import capture, docs_of, examples
 from multus_gen.check.schemas import schema_errors
-from multus_gen.cli import run
 from multus_gen.knowledge import charts
 from multus_gen.values.compose import sort_keys
 from multus_gen.yamlio.serialize import HEADER_PREFIX, documents, dump_values
 
-EXAMPLES = {"helmchart": 300, "values": 200, "nad": 300, "formats": 200}
+EXAMPLES = {"helmchart": examples(300), "values": examples(200), "nad": examples(300), "formats": examples(200)}
 RAN: dict[str, int] = dict.fromkeys(EXAMPLES, 0)
 OUTCOMES: dict[str, dict[int, int]] = {k: {} for k in EXAMPLES}
 
@@ -52,13 +50,6 @@ VALUE_KEYS = [
     "a\\.b",
     "x",
 ]
-
-
-def capture(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def assert_refusal(code: int, out: str, err: str) -> None:
@@ -237,7 +228,7 @@ def test_helmchart_any_options(shared: Path, case: tuple[list[str], list[str]]) 
             assert_refusal(code, out, err)
             return
         assert "Traceback" not in err
-        docs = [d for d in yaml.safe_load_all(out) if d is not None]
+        docs = docs_of(out)
         assert docs and all(d["kind"] == "HelmChart" for d in docs)
         assert documents(docs, header_of(out)) == out  # parse -> dump: identical
         crd = shared / "fixtures/crds/helm.cattle.io_helmcharts.yaml"
@@ -315,7 +306,7 @@ def test_every_format_passes_validate(case: tuple[list[str], list[str]]) -> None
         if code != 0:
             assert_refusal(code, out, err)
             return
-        assert [d for d in yaml.safe_load_all(out) if d is not None]
+        assert docs_of(out)
         path = folder / "out.yaml"
         path.write_text(out, encoding="utf-8")
         distro = argv[argv.index("--distro") + 1]
@@ -437,7 +428,7 @@ def test_nad_any_options(shared: Path, argv: list[str]) -> None:
     if code != 0:
         assert_refusal(code, out, err)
         return
-    docs = [d for d in yaml.safe_load_all(out) if d is not None]
+    docs = docs_of(out)
     (doc,) = docs
     assert documents(docs, header_of(out)) == out
     assert schema_errors("networkattachmentdefinition", doc) == []

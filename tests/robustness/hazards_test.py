@@ -7,8 +7,6 @@ tests/unit/render_test.py checks the serializer alone (and against helm's Go YAM
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from multus_gen.cli import run
+from helpers import capture, docs_of
 
 HAZARDS = [
     "yes",
@@ -82,13 +80,6 @@ HAZARDS = [
 KEYS = ["a.b", "a/b", "kubernetes.io/os", "app.kubernetes.io/name", "on", "yes", "1", "~", "x y", "日本"]
 
 
-def capture(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 def quoted_yaml(data: Any) -> str:
     """A values file with every string double-quoted (PyYAML's plain/single-quoted output folds a raw NEL)."""
     text = yaml.safe_dump(data, allow_unicode=True, default_style='"')
@@ -107,7 +98,7 @@ def key_escape(key: str) -> str:
 
 
 def multus_values(out: str) -> dict[str, Any]:
-    docs = [d for d in yaml.safe_load_all(out) if d]
+    docs = docs_of(out)
     (multus,) = [d for d in docs if d["spec"]["chart"] == "rke2-multus"]
     values: dict[str, Any] = yaml.safe_load(multus["spec"]["valuesContent"])
     return values

@@ -11,9 +11,7 @@ asserts on time.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
 import json
 import os
 import shutil
@@ -26,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from multus_gen.check.rules import FAST_PATH_MAX_INDICATORS
-from multus_gen.cli import run
+from helpers import capture
+from multus_gen.yamlio.reader import LIBYAML_MAX_DEPTH
 
 RSS_LIMIT_KB = 300 * 1024
 MARKER = "apiVersion: helm.cattle.io/v1\nkind: HelmChart\n"  # the file claims to be ours: validate must say why not
@@ -50,7 +48,7 @@ CONTENT: dict[str, tuple[bytes | str, tuple[str, ...]]] = {
     "bad-utf8.yaml": (MARKER.encode() + b"x: \xff\xfe\n", ("UTF-8",)),
     "deep-flow.yaml": (MARKER + "x: " + "[" * 100_000 + "]" * 100_000 + "\n", ("nested too deeply",)),
     "deep-flow-c.yaml": (
-        MARKER + "x: " + "[" * (FAST_PATH_MAX_INDICATORS - 10) + "]" * (FAST_PATH_MAX_INDICATORS - 10) + "\n",
+        MARKER + "x: " + "[" * (LIBYAML_MAX_DEPTH - 10) + "]" * (LIBYAML_MAX_DEPTH - 10) + "\n",
         ("nested too deeply",),
     ),
     "deep-block.yaml": (deep_block(1000), ("nested too deeply",)),
@@ -93,13 +91,6 @@ EXPECT: dict[str, tuple[str, ...]] = {
     "unreadable.yaml": ("Permission denied",),
 }
 IN_PROCESS = sorted(set(EXPECT) - {"fifo.yaml", "unreadable.yaml"})  # these two only in a subprocess
-
-
-def capture(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def assert_one_line_refusal(code: int, out: str, err: str, words: tuple[str, ...]) -> None:
@@ -179,6 +170,7 @@ def in_subprocess(argv: list[str], *, unprivileged: bool = False) -> dict[str, o
     return result
 
 
+@pytest.mark.slow  # one subprocess each
 @pytest.mark.parametrize("command", ["helmchart -f", "render -c", "validate"])
 @pytest.mark.parametrize("name", ["fifo.yaml", "unreadable.yaml"])
 def test_fifo_and_unreadable_in_a_subprocess(hostile: Path, command: str, name: str) -> None:
@@ -199,6 +191,7 @@ def test_fifo_and_unreadable_in_a_subprocess(hostile: Path, command: str, name: 
     assert isinstance(result["rss_kb"], int) and result["rss_kb"] < RSS_LIMIT_KB
 
 
+@pytest.mark.slow  # one subprocess each, with big inputs
 @pytest.mark.parametrize(
     "argv",
     [

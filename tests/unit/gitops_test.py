@@ -11,9 +11,10 @@ import pytest
 from multus_gen.build import gitops
 from multus_gen.build.helmchart import build_helmchartconfigs
 from multus_gen.build.pipeline import RenderedCluster, fleet_notices, flux_path, generate_install
-from multus_gen.build.plan import NOTE, Notice, make_plan, paths_for
+from multus_gen.build.plan import make_plan, paths_for
 from multus_gen.check.schemas import schema_errors
-from multus_gen.errors import DeliveryError, InputError
+from multus_gen.errors import DeliveryError, InputError, ValidationError
+from multus_gen.findings import NOTE, Location, warning
 from multus_gen.knowledge import rke2
 from multus_gen.model.options import (
     GenOptions,
@@ -49,7 +50,7 @@ def walk_strings(value: Any) -> list[str]:
 
 
 def test_flux_objects_order_names_and_remediation() -> None:
-    plan, install = generate_install(opts(ipam="whereabouts", chart_version="v4.3.017"), "flux")
+    plan, install, _ = generate_install(opts(ipam="whereabouts", chart_version="v4.3.017"), "flux")
     repo, crd, multus = install.docs
     assert [d["kind"] for d in install.docs] == ["HelmRepository", "HelmRelease", "HelmRelease"]
     assert repo["metadata"] == {"name": "rke2-charts", "namespace": "kube-system"}
@@ -88,7 +89,7 @@ def test_flux_objects_order_names_and_remediation() -> None:
 
 
 def test_flux_before_the_crd_split_has_one_release_and_namespace_follows_the_option() -> None:
-    _, install = generate_install(opts(chart_version="v4.2.202", namespace="flux-system"), "flux")
+    _, install, _ = generate_install(opts(chart_version="v4.2.202", namespace="flux-system"), "flux")
     assert [d["kind"] for d in install.docs] == ["HelmRepository", "HelmRelease"]
     release = install.docs[1]
     assert release["metadata"]["namespace"] == "flux-system"
@@ -132,7 +133,7 @@ def test_flux_kustomization_builder() -> None:
 
 
 def test_argocd_applications_waves_and_sync_policy() -> None:
-    plan, install = generate_install(opts(ipam="dhcp"), "argocd")
+    plan, install, _ = generate_install(opts(ipam="dhcp"), "argocd")
     crd, multus = install.docs
     assert crd["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "-2"}
     assert multus["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "-1"}
@@ -154,7 +155,7 @@ def test_argocd_applications_waves_and_sync_policy() -> None:
 
 
 def test_argocd_namespace_only_when_given() -> None:
-    _, install = generate_install(opts(namespace="gitops"), "argocd")
+    _, install, _ = generate_install(opts(namespace="gitops"), "argocd")
     assert {d["metadata"]["namespace"] for d in install.docs} == {"gitops"}
 
 
@@ -180,7 +181,7 @@ def test_argocd_nad_gets_a_later_wave_and_skips_the_dry_run() -> None:
 
 
 def test_fleet_bundles_labels_and_depends_on() -> None:
-    plan, install = generate_install(opts(ipam="whereabouts"), "fleet")
+    plan, install, _ = generate_install(opts(ipam="whereabouts"), "fleet")
     (crd_name, crd), (name, multus) = install.bundles
     assert (crd_name, name) == ("multus-crd", "multus")
     for doc in (crd, multus):
@@ -253,17 +254,19 @@ def test_rke2_values_hold_only_what_differs_from_rke2(ipam: str, chart: str) -> 
     if ipam == "dhcp":
         expected["manifests"] = {"dhcpDaemonSet": True}
     assert plan.values == expected
-    assert [n for n in plan.notices if n.level != NOTE] == []
-    (note,) = [n for n in plan.notices if n.level == NOTE]
+    assert [n for n in plan.notices if n.severity != NOTE] == []
+    (note,) = [n for n in plan.notices if n.severity == NOTE]
     assert "cni: [multus, canal]" in note.message and "/etc/rancher/rke2/config.yaml" in note.message
 
 
 def test_rke2_user_values_stay_and_wrong_paths_warn() -> None:
     plan = make_plan(opts(distro="rke2", set_values=("config.cni_conf.logLevel=debug",)))
     assert plan.values == {"config": {"cni_conf": {"logLevel": "debug"}}}
-    plan = make_plan(opts(distro="rke2", set_values=("config.cni_conf.binDir=/var/lib/rancher/k3s/data/cni",)))
-    warnings = [n.message for n in plan.notices if n.level != NOTE]
-    assert any("binDir" in w and "RKE2 needs /opt/cni/bin" in w for w in warnings), warnings
+    # a wrong dir is the validate rule cni-bin-dir: an error, so the generator refuses it (one rule, one severity)
+    with pytest.raises(ValidationError, match=r"binDir.*RKE2 keeps CNI plugins in /opt/cni/bin") as refused:
+        generate_install(opts(distro="rke2", set_values=("config.cni_conf.binDir=/var/lib/rancher/k3s/data/cni",)))
+    assert refused.value.finding.rule == "cni-bin-dir"
+    assert refused.value.finding.at.flag == "--set config.cni_conf.binDir=/var/lib/rancher/k3s/data/cni"
     plan = make_plan(opts(distro="rke2", primary_cni="cilium"))
     assert any("cni: [multus, cilium]" in n.message for n in plan.notices)
 
@@ -376,14 +379,15 @@ def test_gitops_path_precedence() -> None:
 
 
 def test_fleet_notices_name_each_distinct_notice_once() -> None:
-    old = Notice("old K3s", "--k3s-version")
-    net = Notice("per node", "c2/lan: $.spec.config.ipam")
+    old = warning("old K3s", at=Location(flag="--k3s-version"))
+    net = warning("per node", at=Location(label="c2/lan", path=("spec", "config", "ipam")))
     rendered = [
         RenderedCluster(f"c{i}", [], (old, net) if i == 2 else (old,))
         for i in range(1, 6)  # c1..c5
     ]
     out = fleet_notices(rendered)
-    assert out[0] == Notice("old K3s", "c1, c2, c3 (+2 more): --k3s-version")
+    assert out[0] == warning("old K3s", at=Location(flag="--k3s-version", label="c1, c2, c3 (+2 more)"))
+    assert out[0].one_line() == "c1, c2, c3 (+2 more): --k3s-version: old K3s"
     assert out[1] == net  # already names its cluster
     assert len(out) == 2
     assert fleet_notices([RenderedCluster(None, [], (old,))]) == [old]

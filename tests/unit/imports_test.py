@@ -35,6 +35,8 @@ ALLOWED_OURS = {
     "multus_gen.yamlio.reader",
     "multus_gen.build",
     "multus_gen.check",
+    "multus_gen.check.catalog",
+    "multus_gen.check.rules",
     "multus_gen.model",
     "multus_gen.values",
     "multus_gen.yamlio",

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
@@ -25,7 +26,7 @@ from multus_gen.networks.ipam import (
     refuses,
 )
 
-K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
+K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
 K3S_OTHER = paths("/srv/k3s", K3sVersion.parse("v1.33.5+k3s1"))
 WB_TAIL = {
     "configuration_path": K3S.whereabouts_conf,
@@ -864,7 +865,7 @@ def _addr(version: int, value: int) -> str:
     return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.sampled_from([4, 6]).flatmap(lambda v: st.tuples(st.just(v), subnet_and_window(v))))
 def test_property_host_local(case: tuple[int, tuple[str, int, int, int]]) -> None:
     version, (net, base, lo, hi) = case
@@ -878,7 +879,7 @@ def test_property_host_local(case: tuple[int, tuple[str, int, int, int]]) -> Non
     assert (str(window[0]), str(window[1])) == (start, end)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     subnet_and_window(4),
     subnet_and_window(6),
@@ -905,7 +906,7 @@ def test_property_whereabouts_dual_stack(
     assert r4.first_assignable() is not None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.sampled_from([4, 6]).flatmap(lambda v: st.tuples(st.just(v), subnet_and_window(v))))
 def test_property_static(case: tuple[int, tuple[str, int, int, int]]) -> None:
     version, (net, base, lo, hi) = case
@@ -917,7 +918,7 @@ def test_property_static(case: tuple[int, tuple[str, int, int, int]]) -> None:
     assert block["addresses"][0]["address"] == address
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.one_of(st.ip_addresses(v=4).map(lambda ip: (ip, 32)), st.ip_addresses(v=6).map(lambda ip: (ip, 128))), st.data()
 )

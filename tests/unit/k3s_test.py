@@ -4,45 +4,43 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import LEGACY_BIN, STABLE_BIN
 from multus_gen.knowledge import k3s
-
-STABLE = "/var/lib/rancher/k3s/data/cni"
-LEGACY = "/var/lib/rancher/k3s/data/current/bin"
 
 
 @pytest.mark.parametrize(
     ("version", "bin_dir"),
     [
         # the gate versions and their predecessors, as FACTS.md 2 lists them
-        ("v1.28.14+k3s1", LEGACY),
-        ("v1.28.15+k3s1", STABLE),
-        ("v1.29.9+k3s1", LEGACY),
-        ("v1.29.10+k3s1", STABLE),
-        ("v1.30.5+k3s1", LEGACY),
-        ("v1.30.6+k3s1", STABLE),
-        ("v1.31.1+k3s1", LEGACY),
-        ("v1.31.2+k3s1", STABLE),
-        ("v1.32.0+k3s1", STABLE),
-        ("v1.33.5+k3s1", STABLE),
-        ("v1.40.0+k3s1", STABLE),
+        ("v1.28.14+k3s1", LEGACY_BIN),
+        ("v1.28.15+k3s1", STABLE_BIN),
+        ("v1.29.9+k3s1", LEGACY_BIN),
+        ("v1.29.10+k3s1", STABLE_BIN),
+        ("v1.30.5+k3s1", LEGACY_BIN),
+        ("v1.30.6+k3s1", STABLE_BIN),
+        ("v1.31.1+k3s1", LEGACY_BIN),
+        ("v1.31.2+k3s1", STABLE_BIN),
+        ("v1.32.0+k3s1", STABLE_BIN),
+        ("v1.33.5+k3s1", STABLE_BIN),
+        ("v1.40.0+k3s1", STABLE_BIN),
         # older minors never got the stable dir
-        ("v1.27.16+k3s1", LEGACY),
-        ("v1.26.15+k3s1", LEGACY),
+        ("v1.27.16+k3s1", LEGACY_BIN),
+        ("v1.26.15+k3s1", LEGACY_BIN),
         # later patches of a gated minor
-        ("v1.28.20+k3s2", STABLE),
-        ("v1.30.14+k3s1", STABLE),
+        ("v1.28.20+k3s2", STABLE_BIN),
+        ("v1.30.14+k3s1", STABLE_BIN),
         # a release candidate of the gate patch does not count as the release
-        ("v1.30.6-rc1+k3s1", LEGACY),
-        ("v1.32.0-rc2+k3s1", STABLE),
+        ("v1.30.6-rc1+k3s1", LEGACY_BIN),
+        ("v1.32.0-rc2+k3s1", STABLE_BIN),
         # the +k3sN suffix and the leading v are optional on input
-        ("1.31.2", STABLE),
-        ("v1.31.1", LEGACY),
+        ("1.31.2", STABLE_BIN),
+        ("v1.31.1", LEGACY_BIN),
     ],
 )
 def test_bin_dir_gate(version: str, bin_dir: str) -> None:
     paths = k3s.paths(k3s.DEFAULT_DATA_DIR, k3s.K3sVersion.parse(version))
     assert paths.bin_dir == bin_dir
-    assert paths.bin_dir_stable is (bin_dir == STABLE)
+    assert paths.bin_dir_stable is (bin_dir == STABLE_BIN)
 
 
 def test_paths_move_with_data_dir() -> None:

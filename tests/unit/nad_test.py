@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
@@ -23,7 +24,7 @@ from multus_gen.networks.nad import (
     check_nad,
 )
 
-K3S = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.33.5+k3s1"))
+K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
 HOSTLOCAL = IpamInputs("host-local", ranges=("10.10.0.0/24",), range_start=("10.10.0.10",), range_end=("10.10.0.50",))
 WHEREABOUTS = IpamInputs("whereabouts", ranges=("10.20.0.0/24", "fd00:20::/120"))
 STATIC = IpamInputs("static", addresses=("10.30.0.5/24,10.30.0.1",))
@@ -404,7 +405,7 @@ def test_check_cni_config_versions() -> None:
     ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     name=st.from_regex(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", fullmatch=True),
     ptype=st.sampled_from(["macvlan", "ipvlan", "bridge"]),

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from multus_gen.yamlio.serialize import documents, dump_values, dump_yaml, header
 
 HAZARDS = [
@@ -131,7 +132,7 @@ values_strategy = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=10), values_strategy, max_size=5))
 def test_any_values_round_trip_through_pyyaml(values: dict[str, Any]) -> None:
     text = dump_values(values)

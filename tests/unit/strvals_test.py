@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from multus_gen.errors import InputError
 from multus_gen.values.strvals import MAX_INDEX, parse_set
 
@@ -324,7 +325,7 @@ _ITEMS = st.dictionaries(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(items=_ITEMS)
 def test_property_escaped_paths_round_trip(
     items: dict[str, tuple[list[str | int], tuple[str, Any], str]],
@@ -397,7 +398,7 @@ _G_SOUP = st.text(st.sampled_from("ab01-.=[],{}\\ "), max_size=24)  # random tex
 _G_RANDOM = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=16)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expr=st.one_of(_G_EXPR, _G_EXPR, _G_SOUP, _G_RANDOM), string_values=st.booleans())
 def test_property_matches_helm(helm: ModuleType, expr: str, string_values: bool) -> None:
     assert _ours(expr, string_values) == _helm(helm, expr, string_values), expr
@@ -413,7 +414,7 @@ _W_ITEM = st.tuples(
 ).map(lambda t: f"{t[0]}{''.join(t[1])}={t[2]}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(exprs=st.lists(st.lists(_W_ITEM, min_size=1, max_size=3).map(",".join), min_size=1, max_size=4))
 def test_property_repeated_flags_match_helm(helm: ModuleType, exprs: list[str]) -> None:
     values: dict[str, Any] = {}

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from multus_gen.values.compose import load_overlay, merge, overlay_names, sort_keys
 
 PARAMS = {"conf_dir": "/c", "bin_dir": "/b", "multus_kubeconfig": "/c/k", "data_dir": "/d"}
@@ -69,7 +70,7 @@ def _leaves(d: Any, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Any]:
     return {prefix: d}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(maps, maps, maps)
 def test_merge_properties(a: dict[str, Any], b: dict[str, Any], c: dict[str, Any]) -> None:
     # (not associative: helm folds sources left to right, and a later scalar or null replaces a map)

@@ -18,7 +18,7 @@ from multus_gen.errors import InputError
 from multus_gen.build.pipeline import chart_file_stem, helmchart_text
 from multus_gen.knowledge import k3s, rke2
 from multus_gen.model.options import GenOptions, check_dns1123_label
-from multus_gen.build.plan import Notice
+from multus_gen.findings import Finding
 from multus_gen.model.record import record
 from multus_gen.yamlio.serialize import Manifest
 
@@ -87,13 +87,13 @@ def repo_manifest_path(path: str, opts: GenOptions) -> str:
     return path
 
 
-def manifest(opts: GenOptions, path: str) -> tuple[Manifest, tuple[Notice, ...]]:
+def manifest(opts: GenOptions, path: str) -> tuple[Manifest, tuple[Finding, ...]]:
     """The HelmChart manifest(s) as one file at ``path``: byte-identical to ``multus-gen helmchart``."""
     text, notices = helmchart_text(opts, command=HEADER_COMMAND)
     return Manifest(path, text), notices
 
 
-def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Notice, ...]]:
+def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Finding, ...]]:
     """The file ``install`` writes into the manifests folder (its name checked first, before generating)."""
     return manifest(opts, manifest_file_name(opts))
 
@@ -101,7 +101,7 @@ def install_manifest(opts: GenOptions) -> tuple[Manifest, tuple[Notice, ...]]:
 @record
 class SpecDelivery:
     manifests: list[Manifest]
-    notices: tuple[Notice, ...]
+    notices: tuple[Finding, ...]
     #: the first cluster's options (for install: its data dir decides the default manifests folder)
     first: GenOptions
 
@@ -125,7 +125,7 @@ def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> Spe
         )
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
-    notices: list[Notice] = []
+    notices: list[Finding] = []
     for cluster in render_spec(spec):
         if single and cluster.format not in ("helmchart", "helmchartconfig"):
             raise InputError(

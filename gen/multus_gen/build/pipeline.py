@@ -34,21 +34,23 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from multus_gen import __version__
-from multus_gen.errors import InputError
 from multus_gen.knowledge import charts
 from multus_gen.build import gitops
 from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
 from multus_gen.model.options import GenOptions, resolve_format
-from multus_gen.build.plan import ChartPlan, Notice, make_plan
+from multus_gen.build.plan import ChartPlan, make_plan
+from multus_gen.check.catalog import allow
+from multus_gen.errors import InputError, ValidationError
+from multus_gen.findings import Finding, JsonPath, Location, warning
 from multus_gen.model.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
-if TYPE_CHECKING:  # the network modules load only when networks are built
-    from multus_gen.findings import Finding
+if TYPE_CHECKING:  # the network and check modules load only when used
+    from multus_gen.check.rules import Cluster
     from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
 from multus_gen.check.schemas import require_valid
-from multus_gen.values.compose import sort_keys
+from multus_gen.values.compose import sort_keys, user_origin
 
 #: Our schema (schemas/<name>.schema.json) for every kind of document multus-gen emits.
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -74,7 +76,7 @@ def validate_doc(doc: dict[str, Any], where: str | None = None) -> None:
 @record
 class Generated:
     docs: list[dict[str, Any]]
-    notices: tuple[Notice, ...]
+    notices: tuple[Finding, ...]
     plan: ChartPlan
 
 
@@ -111,13 +113,58 @@ def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]
     return items
 
 
-def _check_values(plan: ChartPlan) -> None:
-    require_valid(
-        "rke2-multus-values",
-        plan.values,
-        where="chart values",
-        fix="check your -f/--set values for that key",
-    )
+#: Where each kind of document the builders write keeps the chart values (findings in them are values).
+VALUES_AT: tuple[JsonPath, ...] = (
+    ("spec", "valuesContent"),  # HelmChart, HelmChartConfig
+    ("spec", "values"),  # Flux HelmRelease
+    ("spec", "source", "helm", "valuesObject"),  # Argo CD Application
+    ("helm", "values"),  # Fleet fleet.yaml
+)
+
+
+def cluster_of(opts: GenOptions) -> Cluster:
+    """The cluster ``opts`` describes, as the checks see it."""
+    from multus_gen.check.rules import Cluster
+
+    return Cluster(opts.distro, opts.k3s_version, opts.data_dir)
+
+
+def _from_user(finding: Finding, opts: GenOptions, anchors: tuple[JsonPath, ...]) -> Finding:
+    """A finding about a chart value the user set, located at the flag or file that set it."""
+    path = finding.at.path or ()
+    for anchor in anchors:
+        if path[: len(anchor)] == anchor and len(path) > len(anchor):
+            keys = path[len(anchor) :]
+            origin = user_origin(opts.user, keys)
+            if origin is not None:
+                return replace(finding, at=Location(flag=origin, path=keys))
+    return finding
+
+
+def settle(findings: Sequence[Finding], opts: GenOptions, *, anchors: tuple[JsonPath, ...] = VALUES_AT) -> tuple[Finding, ...]:
+    """What the generators do with the checks' findings on their own output: errors refuse (one line, the
+    first error and how many more), unless ``--allow`` names their rule; warnings and notes are returned."""
+    settled = [_from_user(f, opts, anchors) for f in allow(findings, opts.allow)]
+    errors = [f for f in settled if f.is_error]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more: {', '.join(sorted({e.rule or '?' for e in errors[1:]}))})"
+        raise ValidationError.of(replace(first, message=first.message + (more if len(errors) > 1 else "")))
+    return tuple(settled)
+
+
+def check_install(plan: ChartPlan, install: Install, nads: Sequence[dict[str, Any]] = ()) -> tuple[Finding, ...]:
+    """The rules of ``validate`` on the documents built for ``plan`` (and the cluster's NADs, for the checks
+    across documents), settled: an error refuses (:func:`settle`)."""
+    from multus_gen.check.rules import check_documents
+
+    docs = [(f"{d['kind']} {d['metadata']['name']}", d) for d in install.docs]
+    docs += [(bundle_file(bundle), doc) for bundle, doc in install.bundles]
+    docs += [(f"NAD {d['metadata']['name']}", d) for d in nads]
+    findings = check_documents(docs, cluster_of(plan.opts), checked_nads=True)
+    # A HelmChartConfig of ours configures a HelmChart that is not among the documents by design.
+    findings = [f for f in findings if f.rule != "helmchartconfig-orphan"]
+    return plan.notices + settle(findings, plan.opts)
 
 
 def build_install(plan: ChartPlan, fmt: str) -> Install:
@@ -139,16 +186,17 @@ def build_install(plan: ChartPlan, fmt: str) -> Install:
     return Install(fmt, docs, [])
 
 
-def generate_install(opts: GenOptions, fmt: str | None = None) -> tuple[ChartPlan, Install]:
+def generate_install(opts: GenOptions, fmt: str | None = None) -> tuple[ChartPlan, Install, tuple[Finding, ...]]:
+    """The chart installation in format ``fmt``, checked: the plan, the documents and the findings to show."""
     plan = make_plan(opts)
-    _check_values(plan)
-    return plan, build_install(plan, resolve_format(fmt, opts))
+    install = build_install(plan, resolve_format(fmt, opts))
+    return plan, install, check_install(plan, install)
 
 
 def generate_helmcharts(opts: GenOptions) -> Generated:
     """The K3s HelmChart(s) for ``opts``."""
-    plan, install = generate_install(opts, "helmchart")
-    return Generated(install.docs, plan.notices, plan)
+    plan, install, notices = generate_install(opts, "helmchart")
+    return Generated(install.docs, notices, plan)
 
 
 def bundle_file(bundle: str) -> str:
@@ -162,32 +210,26 @@ def _path_stream(manifests: Sequence[Manifest]) -> str:
 
 def helmchart_text(
     opts: GenOptions, command: str = "helmchart", fmt: str | None = None
-) -> tuple[str, tuple[Notice, ...]]:
+) -> tuple[str, tuple[Finding, ...]]:
     """The chart installation as text: one YAML stream, or for fleet each bundle's fleet.yaml after a
     ``# path: <bundle>/fleet.yaml`` line."""
-    plan, install = generate_install(opts, fmt)
+    _plan, install, notices = generate_install(opts, fmt)
     head = header(command, inputs_of(opts, install.format), __version__)
     if install.format == "fleet":
         files = [Manifest(bundle_file(b), documents([doc], head)) for b, doc in install.bundles]
-        return _path_stream(files), plan.notices
-    return documents(install.docs, head), plan.notices
+        return _path_stream(files), notices
+    return documents(install.docs, head), notices
 
 
-def values_text(opts: GenOptions) -> tuple[str, tuple[Notice, ...]]:
+def values_text(opts: GenOptions) -> tuple[str, tuple[Finding, ...]]:
     """The rke2-multus values alone (a ``multus-values.yaml`` for ``helm install -f``)."""
+    from multus_gen.check.rules import check_documents
+
     plan = make_plan(opts)
-    _check_values(plan)
-    notices = list(plan.notices)
-    if plan.crd_chart_version is not None and opts.distro == "k3s":
-        extra = " --set rke2-whereabouts.enabled=true" if plan.crd_values else ""
-        notices.append(
-            Notice(
-                f"rke2-multus {opts.chart_version} ships no CRDs: also run `helm install {opts.name}-crd "
-                f"rke2-charts/{charts.CRD_CHART_NAME} -n kube-system --version {plan.crd_chart_version}{extra}`"
-            )
-        )
+    findings = check_documents([], cluster_of(opts), values=plan.values, chart_version=opts.chart_version)
+    notices = plan.notices + settle(findings, opts, anchors=((),))
     text = header("values", inputs_of(opts), __version__) + dump_values(sort_keys(plan.values))
-    return text, tuple(notices)
+    return text, notices
 
 
 # -- spec files --------------------------------------------------------------------------------------------
@@ -199,7 +241,7 @@ class RenderedCluster:
 
     name: str | None
     manifests: list[Manifest]
-    notices: tuple[Notice, ...]
+    notices: tuple[Finding, ...]
     format: str = "helmchart"
 
 
@@ -289,12 +331,15 @@ def render_cluster(
 
     def make_install() -> tuple[ChartPlan, Install]:
         plan = make_plan(opts)
-        _check_values(plan)
         return plan, build_install(plan, fmt)
 
     plan, install = memo.get(("install", okey, fmt), make_install)
     nkey = ("networks", tuple(n.options for n in cluster.networks), cluster.cluster_cidrs, cluster.service_cidrs)
     nets: _Networks = memo.get(nkey, lambda: _networks(spec, cluster, memo))
+    # the checks of validate on the install and the NADs together (an IPAM's chart prerequisites)
+    probes = _ipam_probes(nets)
+    probe_key = tuple(doc["metadata"]["name"] for doc in probes)
+    checked = memo.get(("checked", okey, fmt, probe_key), lambda: check_install(plan, install, probes))
 
     inputs = [("spec", str(spec.path))] + ([("cluster", cluster.name)] if cluster.name else [])
     keep = ("distro", "format", "ipam", "k3s-version", "data-dir", "chart-version")
@@ -344,8 +389,17 @@ def render_cluster(
             fleet_doc = memo.get(("networks-bundle", okey), lambda: _fleet_networks(plan, bundle))
             files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [fleet_doc])))
             files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", networks_text()))
-    notices = plan.notices + tuple(Notice(w.message, f"{prefix}{w.at.text()}") for w in nets.warnings)
+    notices = checked + tuple(replace(w, at=replace(w.at, label=f"{prefix}{w.at.label}")) for w in nets.warnings)
     return RenderedCluster(cluster.name, files, notices, fmt)
+
+
+def _ipam_probes(nets: _Networks) -> list[dict[str, Any]]:
+    """The first NAD of each IPAM kind: the install's checks across documents (an IPAM's chart prerequisites)
+    depend on the kinds only, and each NAD was checked on its own when it was built."""
+    first: dict[str, dict[str, Any]] = {}
+    for opts, doc in zip(nets.options, nets.docs, strict=True):
+        first.setdefault(opts.ipam.kind, doc)
+    return list(first.values())
 
 
 def _nad_text(doc: dict[str, Any], argocd: bool) -> str:
@@ -443,11 +497,11 @@ def render_checked(
     return summaries, render_spec(spec, gitops_path=gitops_path, cache=cache)
 
 
-def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> list[Notice]:
+def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> list[Finding]:
     """The notices of every cluster, each distinct one once, naming the clusters it concerns
     (``edge-1, edge-2 (+998 more): ...``): a fleet of a thousand clusters on one old K3s says so once."""
-    order: list[Notice] = []
-    clusters: dict[Notice, list[str]] = {}
+    order: list[Finding] = []
+    clusters: dict[Finding, list[str]] = {}
     for cluster in rendered:
         for notice in cluster.notices:
             if notice not in clusters:
@@ -458,21 +512,22 @@ def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> lis
     out = []
     for notice in order:
         names = clusters[notice]
-        if not names or (len(names) == 1 and (notice.where or "").startswith(f"{names[0]}/")):
+        if not names or (len(names) == 1 and (notice.at.label or "").startswith(f"{names[0]}/")):
             out.append(notice)  # no cluster, or one that already names its cluster (a network's warning)
             continue
         label = ", ".join(names[:shown]) + (f" (+{len(names) - shown} more)" if len(names) > shown else "")
-        where = f"{label}: {notice.where}" if notice.where else label
-        out.append(replace(notice, where=where))
+        if notice.at.label:
+            label = f"{label}: {notice.at.label}"
+        out.append(replace(notice, at=replace(notice.at, label=label)))
     return out
 
 
-def nad_text(opts: NadOptions) -> tuple[str, tuple[Notice, ...]]:
+def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     """One NetworkAttachmentDefinition, validated, as YAML text with the header."""
     from multus_gen.networks.nad import build_nad
 
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
-    notices = tuple(Notice(w.message + (f" ({w.fix})" if w.fix else ""), w.at.text()) for w in result.warnings)
+    notices = result.warnings
     return documents([result.doc], header("nad", inputs, __version__)), notices

@@ -23,12 +23,6 @@ version numbers itself.
 Severity: ``error`` -- the installation breaks or does something other than it says; ``warning`` -- it works
 now but is fragile (legacy bin dir that moves on upgrade, ``failurePolicy: reinstall``, per-node host-local
 state, fields an older helm-controller drops).
-
-Parsing (:func:`parse_text`) keeps every guarantee of :mod:`multus_gen.yamlio.reader` (size limit and regular
-files are the reader's job; alias bombs, recursive anchors, duplicate keys, depth here) and uses libyaml
-when it is safe: libyaml's composer recurses in C without a depth limit (a few ten thousand nested ``[``
-crash the interpreter), so the C path is taken only when the text holds few enough collection indicators
-to bound the nesting depth; everything else goes through the pure-Python loader.
 """
 
 from __future__ import annotations
@@ -36,85 +30,35 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from multus_gen.check.catalog import severity
 from multus_gen.errors import InputError, UsageError
+from multus_gen.findings import Finding, Location
 from multus_gen.knowledge import charts, helm_controller, k3s, rke2
 from multus_gen.model.options import IPAMS
-from multus_gen.model.record import record
+from multus_gen.model.record import record, replace
 from multus_gen.values.compose import UserValues, compose, get_path, merge
 from multus_gen.yamlio.reader import (
     Document,
     JsonPath,
-    check_expansion,
-    describe_yaml_error,
-    json_path,
-    parse_documents,
-    record_lines,
+    parse_text,
 )
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-Severity = Literal["error", "warning"]
 DISTROS = ("k3s", "rke2")
 
 # --------------------------------------------------------------------------------------------------
 # Findings
 
 
-@record
-class Problem:
-    """One finding: ``file::json_path`` (document and line when known), severity, message and fix."""
-
-    file: str
-    json_path: str
-    severity: Severity
-    message: str
-    fix: str | None = None
-    line: int | None = None
-    document: int | None = None  # 1-based, only for files holding several YAML documents
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def location(self) -> str:
-        where = f"{self.file}::{self.json_path}"
-        details = []
-        if self.document is not None:
-            details.append(f"document {self.document}")
-        if self.line is not None:
-            details.append(f"line {self.line}")
-        return where + (f" ({', '.join(details)})" if details else "")
-
-    def one_line(self) -> str:
-        """``file::$.path (line N): message (fix)`` -- always one line."""
-        text = f"{self.location()}: {self.message}"
-        if self.fix:
-            text += f" ({self.fix})"
-        return " ".join(text.split())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.file,
-            "json_path": self.json_path,
-            "document": self.document,
-            "line": self.line,
-            "severity": self.severity,
-            "message": " ".join(self.message.split()),
-            "fix": " ".join(self.fix.split()) if self.fix else None,
-        }
-
-
-def file_problem(file: str, message: str, fix: str | None = None, severity: Severity = "error") -> Problem:
+def file_problem(file: str, message: str, fix: str | None = None, rule: str = "file-unreadable") -> Finding:
     """A finding about a whole file (unreadable, not YAML...)."""
-    return Problem(file, "$", severity, " ".join(message.split()), fix)
+    return Finding(severity(rule), " ".join(message.split()), fix, Location(file=file, path=()), rule)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -193,88 +137,6 @@ def make_cluster(distro: str = "k3s", k3s_version: str | None = None, data_dir: 
     except InputError as exc:
         raise UsageError(exc.message, where=exc.where, fix=exc.fix) from None
     return Cluster(distro, version, directory)
-
-
-# --------------------------------------------------------------------------------------------------
-# Parsing: libyaml when safe, the guarded pure-Python loader otherwise
-
-#: At most this many collection indicators (``[ { - : ?``) for the libyaml path. Every nested collection
-#: needs one of its own, so this bounds the depth libyaml's recursive C composer can reach (it crashes
-#: the interpreter at a few ten thousand levels).
-FAST_PATH_MAX_INDICATORS = 2000
-
-_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
-
-if _CSafeLoader is not None:
-    from multus_gen.yamlio.reader import FastLoader as _FastLoader
-
-
-def fast_path_applies(text: str) -> bool:
-    """True when ``parse_text`` may hand ``text`` to libyaml (see FAST_PATH_MAX_INDICATORS)."""
-    if _CSafeLoader is None:
-        return False
-    total = 0
-    for ch in "[{-:?":
-        total += text.count(ch)
-        if total > FAST_PATH_MAX_INDICATORS:
-            return False
-    return True
-
-
-def _parse_fast(text: str, where: str) -> list[Document]:
-    docs: list[Document] = []
-    loader = _FastLoader(text)
-    try:
-        index = 0
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                check_expansion(node)
-                data = loader.construct_document(node)
-                lines: dict[JsonPath, int] = {}
-                record_lines(node, (), lines)
-                docs.append(Document(data, lines, index))
-            index += 1
-    except yaml.YAMLError as exc:
-        raise InputError(describe_yaml_error(exc), where=where) from None
-    except RecursionError:
-        raise InputError("not valid YAML: nested too deeply", where=where) from None
-    finally:
-        loader.dispose()
-    return docs
-
-
-def _parse_json(text: str, where: str) -> list[Document]:
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in items:
-            if key in out:
-                raise ValueError(f"duplicate key {key!r}")
-            out[key] = value
-        return out
-
-    try:
-        data = json.loads(text, object_pairs_hook=pairs)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", where=where) from None
-    except ValueError as exc:
-        raise InputError(f"not valid JSON: {exc}", where=where) from None
-    except RecursionError:
-        raise InputError("not valid JSON: nested too deeply", where=where) from None
-    return [] if data is None else [Document(data, {(): 1}, 0)]
-
-
-def parse_text(text: str, *, where: str, as_json: bool = False) -> list[Document]:
-    """Every document in ``text`` (YAML stream, or one JSON value), empty documents dropped.
-
-    Raises InputError (one line) for invalid YAML/JSON, duplicate keys, recursive anchors, alias bombs
-    and nesting too deep to handle.
-    """
-    if as_json:
-        return _parse_json(text, where)
-    if fast_path_applies(text):
-        return _parse_fast(text, where)
-    return parse_documents(text, where=where)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -377,37 +239,31 @@ def _chart_ref(chart: object) -> tuple[str | None, str | None]:
 
 
 class _Out:
-    """Findings of one run, located by file, document and JSON path."""
+    """Findings of one run, located by file, document and JSON path; each rule reports with its severity."""
 
     def __init__(self) -> None:
-        self.items: list[Problem] = []
+        self.items: list[Finding] = []
 
     def add(
         self,
         src: Source,
         doc: Document | None,
-        at: JsonPath | str,
-        severity: Severity,
+        at: JsonPath,
+        rule: str,
         message: str,
         fix: str | None = None,
     ) -> None:
-        if isinstance(at, str):
-            path_text, path = at, _parse_json_path(at)
-        else:
-            path_text, path = json_path(at), at
-        line = doc.line_of(path) if doc is not None else None
+        self.found(src, doc, Finding(severity(rule), message, fix, Location(path=at), rule))
+
+    def found(self, src: Source, doc: Document | None, finding: Finding) -> None:
+        """``finding`` (located by its JSON path inside ``doc``) in ``src``."""
+        at = finding.at.path or ()
+        line = doc.line_of(at) if doc is not None else None
         document = doc.index + 1 if doc is not None and src.multi else None
-        self.items.append(
-            Problem(
-                src.file,
-                path_text,
-                severity,
-                " ".join(message.split()),
-                " ".join(fix.split()) if fix else None,
-                line,
-                document,
-            )
-        )
+        where = Location(file=src.file, path=at, document=document, line=line)
+        message = " ".join(finding.message.split())
+        fix = " ".join(finding.fix.split()) if finding.fix else None
+        self.items.append(replace(finding, message=message, fix=fix, at=where))
 
 
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]")
@@ -471,7 +327,7 @@ def _dotted(keys: Sequence[str | int]) -> str:
 # Installs: one chart installation, whatever the engine, with its values in precedence order
 
 
-@dataclass
+@record
 class _Layer:
     """One source of chart values: a mapping found at ``at`` in ``doc`` (its keys continue the JSON path)."""
 
@@ -482,26 +338,36 @@ class _Layer:
     whole: bool = False  # a --set style entry: findings point at the entry itself
 
 
-@dataclass
 class _Install:
-    src: Source
-    doc: Document
-    kind: str
-    chart: str
-    chart_at: JsonPath
-    version: str | None
-    version_at: JsonPath
-    anchor: JsonPath  # where values would go when none are set
-    layers: list[_Layer] = field(default_factory=list)
-    sets: list[tuple[str, bool, _Layer]] = field(default_factory=list)  # (expression, as string, layer)
-    name: str | None = None
-    namespace: str | None = None
-    facts: charts.ChartFacts | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    configs: list[tuple[Source, Document]] = field(default_factory=list)
-    partial: bool = False  # only overrides are in sight (a HelmChartConfig without its HelmChart)
-    #: The version is in another document (a Flux source named by chartRef): that document and the field's name.
-    version_in: tuple[Source, Document, str] | None = None
+    """One chart installation, whatever the engine, with its values in precedence order (``layers``)."""
+
+    def __init__(
+        self,
+        src: Source,
+        doc: Document,
+        kind: str,
+        chart: str,
+        chart_at: JsonPath,
+        version: str | None,
+        version_at: JsonPath,
+        anchor: JsonPath,  # where values would go when none are set
+        *,
+        layers: list[_Layer] | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+        version_in: tuple[Source, Document, str] | None = None,
+    ) -> None:
+        self.src, self.doc, self.kind, self.chart, self.chart_at = src, doc, kind, chart, chart_at
+        self.version, self.version_at, self.anchor = version, version_at, anchor
+        self.layers: list[_Layer] = layers if layers is not None else []
+        self.sets: list[tuple[str, bool, _Layer]] = []  # (expression, as string, layer)
+        self.name, self.namespace = name, namespace
+        self.facts: charts.ChartFacts | None = None
+        self.values: dict[str, Any] = {}
+        self.configs: list[tuple[Source, Document]] = []
+        self.partial = False  # only overrides are in sight (a HelmChartConfig without its HelmChart)
+        #: The version is in another document (a Flux source named by chartRef): that document, the field's name.
+        self.version_in = version_in
 
     def origin(self, keys: Sequence[str]) -> tuple[Source, Document, JsonPath]:
         """Where the value at ``keys`` was set (the highest layer that has it), or its nearest parent."""
@@ -540,24 +406,26 @@ class _Run:
     def embedded(self, src: Source, doc: Document, at: JsonPath, text: object, what: str) -> _Layer | None:
         """A values mapping written as a YAML string (valuesContent, Argo's helm.values)."""
         if not isinstance(text, str):
-            self.out.add(src, doc, at, "error", f"{what} must be a string holding YAML", "write it as a block: |")
+            self.out.add(
+                src, doc, at, "values-syntax", f"{what} must be a string holding YAML", "write it as a block: |"
+            )
             return None
         if not text.strip():
             return _Layer(src, doc, at, {})
-        where = f"{src.file}::{json_path(at)}"
+        where = Location(file=src.file, path=at).text()
         try:
             docs = parse_text(text, where=where)
         except InputError as exc:
-            self.out.add(src, doc, at, "error", f"{what}: {exc.message}")
+            self.out.add(src, doc, at, "values-syntax", f"{what}: {exc.message}")
             return None
         if len(docs) > 1:
-            self.out.add(src, doc, at, "error", f"{what} holds {len(docs)} YAML documents; helm reads one")
+            self.out.add(src, doc, at, "values-syntax", f"{what} holds {len(docs)} YAML documents; helm reads one")
             return None
         data = docs[0].data if docs else {}
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            self.out.add(src, doc, at, "error", f"{what} must be a YAML mapping, not a {type(data).__name__}")
+            self.out.add(src, doc, at, "values-syntax", f"{what} must be a YAML mapping, not a {type(data).__name__}")
             return None
         if not self.keys_ok(src, doc, at, data):
             return None
@@ -567,7 +435,7 @@ class _Run:
         if data is None:
             return None
         if not isinstance(data, dict):
-            self.out.add(src, doc, at, "error", f"{what} must be a mapping of chart values")
+            self.out.add(src, doc, at, "values-syntax", f"{what} must be a mapping of chart values")
             return None
         if not self.keys_ok(src, doc, at, data):
             return None
@@ -579,7 +447,7 @@ class _Run:
         try:
             _check_keys(data, "values")
         except InputError as exc:
-            self.out.add(src, doc, at, "error", exc.message, exc.fix)
+            self.out.add(src, doc, at, "values-keys", exc.message, exc.fix)
             return False
         return True
 
@@ -589,12 +457,14 @@ class _Run:
         try:
             single = parse_set(expr, string_values=as_string, into={}, flag="set")
         except InputError as exc:
-            self.out.add(inst.src, inst.doc, at, "error", exc.message, exc.fix)
+            self.out.add(inst.src, inst.doc, at, "values-set-entry", exc.message, exc.fix)
             return
         inst.sets.append((expr, as_string, _Layer(inst.src, inst.doc, at, single, whole=True)))
 
     def unchecked(self, src: Source, doc: Document, at: JsonPath, what: str) -> None:
-        self.out.add(src, doc, at, "warning", f"{what}: multus-gen cannot see those values, so they are not checked")
+        self.out.add(
+            src, doc, at, "values-unchecked", f"{what}: multus-gen cannot see those values, so they are not checked"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -690,11 +560,15 @@ def _shape(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
+def _shape_schema(kind: str) -> dict[str, Any]:
+    return _shape(kind, _HELMCHART_SPEC if kind == HELMCHART else _HELMCHARTCONFIG_SPEC)
+
+
+@cache
 def _shape_validator(kind: str) -> Validator:
     from jsonschema import Draft202012Validator
 
-    spec = _HELMCHART_SPEC if kind == HELMCHART else _HELMCHARTCONFIG_SPEC
-    return Draft202012Validator(_shape(kind, spec))
+    return Draft202012Validator(_shape_schema(kind))
 
 
 def _shape_message(err: Any) -> tuple[str, str | None]:
@@ -715,9 +589,16 @@ def _shape_message(err: Any) -> tuple[str, str | None]:
 
 def _check_shape(run: _Run, src: Source, doc: Document, kind: str) -> None:
     """Report every violation of the upstream CRD's shape (the value checks run anyway, defensively)."""
-    for err in sorted(_shape_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
+    from multus_gen.check.schemas import passed_before, remember_pass
+
+    if passed_before(_shape_schema(kind), doc.data):
+        return
+    errors = sorted(_shape_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+    for err in errors:
         message, fix = _shape_message(err)
-        run.out.add(src, doc, tuple(err.absolute_path), "error", message, fix)
+        run.out.add(src, doc, tuple(err.absolute_path), "crd-shape", message, fix)
+    if not errors:
+        remember_pass(_shape_schema(kind), doc.data)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -736,7 +617,7 @@ def _version_check(
             src,
             doc,
             at,
-            "error",
+            "chart-not-pinned",
             f"{chart} is not pinned: without {field_name}, the newest chart is installed whenever the install "
             "re-runs, and a new rke2-multus can move the CNI dirs",
             f"set {field_name}: {_default_for(chart)}",
@@ -744,14 +625,14 @@ def _version_check(
         return None
     if not isinstance(version, str):
         version = str(version)
-        run.out.add(src, doc, at, "error", f"{field_name} must be a string", f"quote it: '{version}'")
+        run.out.add(src, doc, at, "chart-version-type", f"{field_name} must be a string", f"quote it: '{version}'")
     text = version.strip()
     if any(ch in _RANGE_CHARS for ch in text) or text.endswith(".x"):
         run.out.add(
             src,
             doc,
             at,
-            "error",
+            "chart-version-range",
             f"{chart} version {text!r} is a range, not a pin: whatever matches is installed when the install re-runs",
             f"pin an exact version such as {_default_for(chart)}",
         )
@@ -765,7 +646,7 @@ def _version_check(
         resolve_chart_version(text, allow_unknown=True, where=field_name, distro=run.cluster.distro)
     except InputError as exc:
         # Unknown, misspelled or broken (whose gates describe a broken layout): no gates to check against.
-        run.out.add(src, doc, at, "error", exc.message, exc.fix)
+        run.out.add(src, doc, at, "chart-version-unusable", exc.message, exc.fix)
         return None
     facts = charts.chart_facts(text)
     if not facts.published:
@@ -773,7 +654,7 @@ def _version_check(
             src,
             doc,
             at,
-            "warning",
+            "chart-version-newer",
             f"rke2-multus {text} is newer than every version multus-gen knows (newest: "
             f"{charts.newest_published()}); checked with the newest known gates",
             "update multus-gen, or pin a known version",
@@ -797,7 +678,7 @@ def _crd_version_check(run: _Run, src: Source, doc: Document, at: JsonPath, text
                 src,
                 doc,
                 at,
-                "error",
+                "crd-chart-version-unusable",
                 f"rke2-multus-crd {text} {charts.BROKEN_CRD[text]} ({charts.BROKEN_CRD_SOURCE})",
                 f"use {_default_crd()}",
             )
@@ -807,14 +688,16 @@ def _crd_version_check(run: _Run, src: Source, doc: Document, at: JsonPath, text
             src,
             doc,
             at,
-            "error",
+            "crd-chart-version-unusable",
             f"rke2-multus-crd has no version {text!r}: its versions carry no 'v' (versions are matched exactly)",
             f"write {text[1:]}",
         )
         return
     key = charts.version_key(text)
     if key is None:
-        run.out.add(src, doc, at, "error", f"{text!r} is not a chart version", f"use {_default_crd()}")
+        run.out.add(
+            src, doc, at, "crd-chart-version-unusable", f"{text!r} is not a chart version", f"use {_default_crd()}"
+        )
         return
     newest = max(charts.PUBLISHED_CRD, key=lambda v: charts.version_key(v) or (0, 0, 0, 0, ""))
     newest_key = charts.version_key(newest)
@@ -823,12 +706,19 @@ def _crd_version_check(run: _Run, src: Source, doc: Document, at: JsonPath, text
             src,
             doc,
             at,
-            "warning",
+            "crd-chart-version-newer",
             f"rke2-multus-crd {text} is newer than every version multus-gen knows (newest: {newest})",
             "update multus-gen, or pin a known version",
         )
         return
-    run.out.add(src, doc, at, "error", f"rke2-multus-crd {text} is not in the chart repository index", f"use {newest}")
+    run.out.add(
+        src,
+        doc,
+        at,
+        "crd-chart-version-unusable",
+        f"rke2-multus-crd {text} is not in the chart repository index",
+        f"use {newest}",
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -894,6 +784,15 @@ def _dir_reason(keys: tuple[str, ...], expected: str, version: str | None, clust
     return f"{cluster.describe()} uses {expected}"
 
 
+#: The rule of each CNI dir value (``check_dir``); other values the gates require are ``chart-gate-value``.
+_DIR_RULES: dict[tuple[str, ...], str] = {
+    ("config", "cni_conf", "confDir"): "cni-conf-dir",
+    ("config", "cni_conf", "binDir"): "cni-bin-dir",
+    ("config", "cni_conf", "kubeconfig"): "cni-kubeconfig",
+    ("config", "cni_conf", "multusAutoconfigDir"): "multus-autoconfig-dir",
+}
+
+
 class _ValueChecker:
     """The chart-value rules for one install (values already merged in precedence order)."""
 
@@ -901,12 +800,12 @@ class _ValueChecker:
         self.run = run
         self.inst = inst
         self.cluster = run.cluster
-        self.reported: set[tuple[str, str]] = set()
+        self.reported: set[tuple[str, JsonPath]] = set()
 
-    def add(self, keys: Sequence[str], severity: Severity, message: str, fix: str | None = None) -> None:
+    def add(self, keys: Sequence[str], rule: str, message: str, fix: str | None = None) -> None:
         src, doc, at = self.inst.origin(keys)
-        self.reported.add((src.file, json_path(at)))
-        self.run.out.add(src, doc, at, severity, message, fix)
+        self.reported.add((src.file, at))
+        self.run.out.add(src, doc, at, rule, message, fix)
 
     def check(self) -> None:
         values = self.inst.values
@@ -941,30 +840,31 @@ class _ValueChecker:
             if found and actual is not None:
                 self.add(
                     keys,
-                    "error",
+                    "chart-gated-key",
                     f"{_dotted(keys)} is set, but on rke2-multus {self.inst.version}: {layout.note} ({layout.source})",
                     f"remove {keys[-1]}",
                 )
         if get_path(values, "config", "fullnameOverride") is not None:
             self.add(
                 ("config", "fullnameOverride"),
-                "warning",
+                "fullname-override",
                 "config.fullnameOverride (from the K3s docs) is used by no template of rke2-multus: it does nothing",
                 "remove it; the DaemonSet is named after the release",
             )
         self.schema()
 
     def check_dir(self, keys: tuple[str, ...], expected: str) -> None:
+        rule = _DIR_RULES.get(keys, "whereabouts-dirs" if keys[0] == "rke2-whereabouts" else "chart-gate-value")
         found, actual = _lookup(self.inst.values, keys)
         key = _dotted(keys)
         version = self.inst.version
         if found and actual is not None and not isinstance(actual, str):
-            self.add(keys, "error", f"{key} must be a path, not {actual!r}", f"set {key}: {expected}")
+            self.add(keys, rule, f"{key} must be a path, not {actual!r}", f"set {key}: {expected}")
             return
         if found and actual is None:
             self.add(
                 keys,
-                "error",
+                rule,
                 f"{key} is null: helm deletes the chart's default for it, so the chart renders no {keys[-1]} at all",
                 f"set {key}: {expected}",
             )
@@ -979,16 +879,17 @@ class _ValueChecker:
         if raw is not None and raw != value:
             self.add(
                 keys,
-                "warning",
+                "path-trailing-slash",
                 f"{key} {raw!r} ends in '/': the mount works, but the path is compared and joined verbatim "
                 "(whereabouts' cniConf, the paths Multus writes into its config)",
                 f"write {value}",
             )
         if effective == expected:
-            if keys[-1] == "binDir" and self.cluster.distro == "k3s" and not self.cluster.cni.bin_dir_stable:
+            legacy = self.cluster.distro == "k3s" and not self.cluster.cni.bin_dir_stable
+            if keys == ("config", "cni_conf", "binDir") and legacy:  # once: whereabouts' binDir follows it
                 self.add(
                     keys,
-                    "warning",
+                    "cni-bin-dir-legacy",
                     f"{key} is right for K3s {self.cluster.k3s_version}, but K3s re-points data/current/bin on every "
                     "upgrade: the plugins Multus installed there disappear with the next K3s version",
                     f"after upgrading K3s to {k3s.first_stable_cni_bin_release(self.cluster.k3s_version)} or later, "
@@ -1006,7 +907,7 @@ class _ValueChecker:
         hint = _data_dir_hint(value, expected, self.cluster) if value else None
         if hint:
             fix += f", {hint}"
-        self.add(keys, "error", f"{what}; {reason}", fix)
+        self.add(keys, rule, f"{what}; {reason}", fix)
 
     def schema(self) -> None:
         from multus_gen.check.schemas import schema_errors
@@ -1014,9 +915,9 @@ class _ValueChecker:
         for err in schema_errors("rke2-multus-values", self.inst.values):
             keys = tuple(str(p) for p in err.path)
             src, _doc, at = self.inst.origin(keys)
-            if (src.file, json_path(at)) in self.reported:
+            if (src.file, at) in self.reported:
                 continue
-            self.add(keys, "error", err.message)
+            self.add(keys, "values-schema", err.message)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1052,7 +953,7 @@ def _read_helmchart(run: _Run, src: Source, doc: Document) -> None:
             src,
             doc,
             ("metadata", "name"),
-            "error",
+            "release-name-length",
             f"the HelmChart name is the helm release name, which helm limits to 53 characters ({len(name)})",
             "use a shorter name",
         )
@@ -1062,7 +963,7 @@ def _read_helmchart(run: _Run, src: Source, doc: Document) -> None:
             src,
             doc,
             ("spec",),
-            "error",
+            "chart-no-repo",
             f"no spec.repo: helm-controller cannot find chart {chart}",
             f"set repo: {charts.CHART_REPO}",
         )
@@ -1131,7 +1032,7 @@ def _attach_configs(run: _Run) -> None:
                     src,
                     doc,
                     ("metadata", "name"),
-                    "warning",
+                    "helmchartconfig-orphan",
                     f"HelmChartConfig {namespace}/{name} applies to no HelmChart among the checked files: "
                     "a HelmChartConfig applies only to the HelmChart of the same name and namespace",
                     "check the name and namespace, or validate the HelmChart's file too",
@@ -1146,7 +1047,7 @@ def _attach_configs(run: _Run) -> None:
                 src,
                 doc,
                 ("metadata", "name"),
-                "error",
+                "helmchartconfig-duplicate",
                 f"a second HelmChartConfig for HelmChart {namespace}/{name} (the first is in {first_src.file}): "
                 "only one applies",
                 "merge them into one",
@@ -1215,7 +1116,7 @@ def _read_chart_ref(run: _Run, src: Source, doc: Document, spec: dict[str, Any])
                 src,
                 doc,
                 ("spec", "chartRef"),
-                "warning",
+                "flux-source-unseen",
                 f"chartRef names {kind} {ref_namespace}/{name}, which is not among the checked files: its chart, "
                 "version and the values for them are not checked",
                 "validate the file that defines the source too",
@@ -1236,7 +1137,7 @@ def _read_chart_ref(run: _Run, src: Source, doc: Document, spec: dict[str, Any])
                 source_src,
                 source_doc,
                 ("spec", "ref", "digest"),
-                "warning",
+                "flux-digest-only",
                 f"{chart} is pinned by digest only: multus-gen cannot tell its version, so the values are not checked",
                 f"pin the tag too (spec.ref.tag: {_default_for(chart)}), the version the digest stands for",
             )
@@ -1307,7 +1208,7 @@ def _read_application(run: _Run, src: Source, doc: Document) -> None:
                     src,
                     doc,
                     (*at, "helm", "values"),
-                    "warning",
+                    "argocd-values-ignored",
                     "helm.values is ignored: Argo CD uses helm.valuesObject when both are set",
                     "keep one of them",
                 )
@@ -1345,7 +1246,7 @@ def _read_fleet(run: _Run, src: Source, doc: Document) -> None:
             src,
             doc,
             ("namespace",),
-            "error",
+            "fleet-namespace",
             "fleet.yaml 'namespace' forces every object of the bundle into that namespace, which fails on "
             "the chart's cluster-scoped objects (ClusterRole, ClusterRoleBinding, CRDs)",
             "use defaultNamespace instead",
@@ -1369,7 +1270,7 @@ def _read_fleet(run: _Run, src: Source, doc: Document) -> None:
                 src,
                 doc,
                 ("helm", "values"),
-                "warning",
+                "fleet-preprocess",
                 "Fleet templates '${ }' in helm.values; a literal '${' is replaced or fails",
                 "set helm.disablePreProcess: true if the values hold a literal '${'",
             )
@@ -1416,16 +1317,16 @@ def _read_values_file(run: _Run, src: Source, doc: Document, chart_version: str)
 
 
 def _merge_values(run: _Run, inst: _Install) -> None:
-    from multus_gen.values.strvals import parse_set
-
     values: dict[str, Any] = {}
     for layer in inst.layers:
         values = merge(values, layer.values)
     for expr, as_string, layer in inst.sets:
+        from multus_gen.values.strvals import parse_set  # only documents with --set style entries need it
+
         try:
             values = parse_set(expr, string_values=as_string, into=values, flag="set")
         except InputError as exc:  # e.g. walks through a scalar the values set: helm fails the same way
-            run.out.add(layer.src, layer.doc, layer.at, "error", exc.message, exc.fix)
+            run.out.add(layer.src, layer.doc, layer.at, "values-set-entry", exc.message, exc.fix)
             continue
         inst.layers.append(layer)
     inst.values = values
@@ -1449,7 +1350,7 @@ def _failure_policy(run: _Run, inst: _Install) -> None:
             src,
             doc,
             ("spec",),
-            "warning",
+            "failure-policy-missing",
             "no failurePolicy: helm-controller's default, reinstall, uninstalls Multus from every node when an "
             "upgrade fails",
             "set failurePolicy: abort",
@@ -1459,7 +1360,7 @@ def _failure_policy(run: _Run, inst: _Install) -> None:
             src,
             doc,
             at,
-            "warning",
+            "failure-policy-reinstall",
             "failurePolicy reinstall uninstalls Multus from every node when an upgrade fails",
             "set failurePolicy: abort",
         )
@@ -1468,7 +1369,7 @@ def _failure_policy(run: _Run, inst: _Install) -> None:
             src,
             doc,
             at,
-            "warning",
+            "failure-policy-retry",
             f"failurePolicy retry needs helm-controller {HELM_CONTROLLER_RETRY} or newer (K3s v1.32 ships "
             "v0.16.x); an older one does not know it",
         )
@@ -1480,7 +1381,7 @@ def _failure_policy(run: _Run, inst: _Install) -> None:
                     obj_src,
                     obj_doc,
                     ("spec", key),
-                    "warning",
+                    "helm-controller-field",
                     f"spec.{key} needs helm-controller {since} or newer (K3s v1.32 ships v0.16.5 to v0.16.16): an "
                     "older one drops the field silently",
                     "use valuesContent for values" if key == "values" else None,
@@ -1509,7 +1410,7 @@ def _check_install(run: _Run, inst: _Install) -> None:
                 inst.src,
                 inst.doc,
                 ("spec", "chart"),
-                "warning",
+                "rke2-packaged-chart",
                 "RKE2 packages rke2-multus itself: enable it with `cni: [multus, canal]` in the RKE2 config and "
                 "configure it with a HelmChartConfig named rke2-multus, or this release fights RKE2's",
             )
@@ -1522,7 +1423,7 @@ def _check_install(run: _Run, inst: _Install) -> None:
         _ValueChecker(run, inst).check()
 
 
-def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, str]]:
+def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
     """(IPAM type, JSON path) of every plugin of a NAD's spec.config."""
     config = get_path(data, "spec", "config")
     if not isinstance(config, str):
@@ -1533,31 +1434,31 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     if not isinstance(parsed, dict):
         return []
-    plugins: list[tuple[str, Any]] = [("$.spec.config", parsed)]
+    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
     if isinstance(parsed.get("plugins"), list):
-        plugins = [(f"$.spec.config.plugins[{i}]", p) for i, p in enumerate(parsed["plugins"])]
+        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
     out = []
     for where, plugin in plugins:
         ipam = plugin.get("ipam") if isinstance(plugin, dict) else None
         if isinstance(ipam, dict) and isinstance(ipam.get("type"), str):
-            out.append((ipam["type"], f"{where}.ipam.type"))
+            out.append((ipam["type"], (*where, "ipam", "type")))
     return out
 
 
-def _check_nads(run: _Run) -> None:
-    from multus_gen.networks.nad import check_nad
-
+def _check_nads(run: _Run, *, checked: bool = False) -> None:
     k3s_paths = run.cluster.k3s_paths
     multus = [i for i in run.installs if i.chart == charts.CHART_NAME]
     params = run.cluster.params()
     for src, doc in run.nads:
         try:
-            findings = check_nad(doc.data, k3s_paths=k3s_paths)
+            findings = [] if checked else _nad_findings(doc.data, k3s_paths)
         except RecursionError:
-            run.out.add(src, doc, ("spec", "config"), "error", "spec.config nests too deeply to be a CNI config")
+            run.out.add(
+                src, doc, ("spec", "config"), "nad-config-depth", "spec.config nests too deeply to be a CNI config"
+            )
             continue
         for f in findings:
-            run.out.add(src, doc, f.at.path or (), "error" if f.is_error else "warning", f.message, f.fix)
+            run.out.found(src, doc, f)
         if not multus:
             continue
         for ipam, where in _nad_ipams(doc.data):
@@ -1570,11 +1471,27 @@ def _check_nads(run: _Run) -> None:
                         src,
                         doc,
                         where,
-                        "error",
+                        "ipam-prerequisite",
                         f"a {ipam} network, but no rke2-multus install among the checked files sets "
                         f"{_dotted(keys)}: true, so nothing on the nodes serves it",
                         f"set {_dotted(keys)}: true in the rke2-multus values",
                     )
+
+
+def _crd_install_fix(inst: _Install, facts: charts.ChartFacts) -> str:
+    """The helm command that installs the CRD chart beside a release installed by hand."""
+    whereabouts = get_path(inst.values, "rke2-whereabouts", "enabled") is True
+    extra = " --set rke2-whereabouts.enabled=true" if whereabouts else ""
+    return (
+        f"also run `helm install multus-crd rke2-charts/{charts.CRD_CHART_NAME} -n kube-system "
+        f"--version {facts.crd_chart_version}{extra}`"
+    )
+
+
+def _nad_findings(data: dict[str, Any], k3s_paths: k3s.K3sPaths | None) -> list[Finding]:
+    from multus_gen.networks.nad import check_nad
+
+    return check_nad(data, k3s_paths=k3s_paths)
 
 
 def _folder_of(inst: _Install) -> str:
@@ -1610,7 +1527,7 @@ def _check_crd_companions(run: _Run) -> None:
                     crd.src,
                     crd.doc,
                     crd.chart_at,
-                    "error",
+                    "crd-chart-duplicate",
                     f"rke2-multus {inst.version} (in {inst.src.file}) ships the CRDs itself ({facts.crds.source}): "
                     "installing rke2-multus-crd as well makes two releases own the same CRDs",
                     "remove the rke2-multus-crd install, or use rke2-multus v4.3.009 or newer",
@@ -1622,7 +1539,7 @@ def _check_crd_companions(run: _Run) -> None:
                 inst.src,
                 inst.doc,
                 inst.chart_at,
-                "warning" if plain else "error",
+                "crd-chart-reminder" if plain else "crd-chart-missing",
                 f"rke2-multus {inst.version} ships no CRDs"
                 + (
                     ": install the NetworkAttachmentDefinition CRD with rke2-multus-crd too"
@@ -1630,7 +1547,9 @@ def _check_crd_companions(run: _Run) -> None:
                     else " and no rke2-multus-crd install is among (or beside) the checked files: without it there "
                     "is no NetworkAttachmentDefinition CRD"
                 ),
-                f"install rke2-multus-crd {facts.crd_chart_version} too; multus-gen helmchart writes both",
+                _crd_install_fix(inst, facts)
+                if plain
+                else f"install rke2-multus-crd {facts.crd_chart_version} too; multus-gen helmchart writes both",
             )
             continue
         paired = near or (crds if len(crds) == 1 else [])
@@ -1646,7 +1565,7 @@ def _check_crd_companions(run: _Run) -> None:
                         src,
                         doc,
                         at,
-                        "error",
+                        "crd-chart-ipam",
                         f"rke2-multus (in {inst.src.file}) enables {ipam}, but this rke2-multus-crd install does not "
                         f"set {_dotted(keys)}: {json.dumps(value)}: rke2-multus-crd up to 4.3.017 renders the "
                         f"{ipam} CRDs only then",
@@ -1658,7 +1577,7 @@ def _check_crd_companions(run: _Run) -> None:
 class Result:
     """Findings, and which files held documents of ours (file -> kinds, in order)."""
 
-    problems: list[Problem]
+    problems: list[Finding]
     ours: dict[str, list[str]]
 
 
@@ -1669,6 +1588,7 @@ def check_sources(
     values_files: Iterable[Source] = (),
     chart_version: str = charts.DEFAULT_CHART_VERSION,
     context: Iterable[Source] = (),
+    checked_nads: bool = False,
 ) -> Result:
     """Check every document of ``sources`` (and every plain values file in ``values_files``) together.
 
@@ -1712,13 +1632,32 @@ def check_sources(
     for inst in run.installs:
         _check_install(run, inst)
     _check_crd_companions(run)
-    _check_nads(run)
-    problems = [p for p in _dedupe(run.out.items) if p.file not in quiet]
+    _check_nads(run, checked=checked_nads)
+    problems = [p for p in _dedupe(run.out.items) if p.at.file not in quiet]
     return Result(problems, {k: v for k, v in run.ours.items() if k not in quiet})
 
 
-def _dedupe(items: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
+def check_documents(
+    docs: Sequence[tuple[str, dict[str, Any]]],
+    cluster: Cluster,
+    *,
+    values: dict[str, Any] | None = None,
+    chart_version: str = charts.DEFAULT_CHART_VERSION,
+    checked_nads: bool = False,
+) -> list[Finding]:
+    """The rules of :func:`check_sources` on documents built in memory: ``(label, document)`` pairs, each label
+    standing for the file the document goes to (``fleet.yaml`` labels end in it). ``values``: chart values
+    to check as a plain values file. ``checked_nads``: the NADs were checked already, by the same rules, when
+    they were built; they take part only in the checks across documents."""
+    sources = [Source(label, [Document(doc, {}, 0)], label.rsplit("/", 1)[-1]) for label, doc in docs]
+    value_sources = [Source("chart values", [Document(values, {}, 0)])] if values is not None else []
+    return check_sources(
+        sources, cluster, values_files=value_sources, chart_version=chart_version, checked_nads=checked_nads
+    ).problems
+
+
+def _dedupe(items: list[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
     out = []
     for item in items:
         if item not in seen:
@@ -1730,45 +1669,39 @@ def _dedupe(items: list[Problem]) -> list[Problem]:
 # --------------------------------------------------------------------------------------------------
 # Spec files: the generator's own pipeline
 
-_WHERE = re.compile(r"^(?P<path>\$.*?)(?: \(line (?P<line>\d+)\))?$")
 
-
-def _spec_problem(
-    display: str, file: str, where: str | None, severity: Severity, message: str, fix: str | None
-) -> Problem:
-    if where and where.startswith(file + "::"):
-        m = _WHERE.match(where[len(file) + 2 :])
-        if m:
-            line = int(m.group("line")) if m.group("line") else None
-            return Problem(display, m.group("path"), severity, " ".join(message.split()), fix, line)
-    text = f"{where}: {message}" if where else message
-    return Problem(display, "$", severity, " ".join(text.split()), fix)
-
-
-def spec_problems(path: Path, display: str) -> list[Problem]:
+def spec_problems(path: Path, display: str) -> list[Finding]:
     """Load a multus-gen spec file and run the render pipeline; its errors and warnings as findings."""
     from multus_gen.build.pipeline import render_spec
     from multus_gen.model.spec import load_spec
 
     file = str(path)
-    out: list[Problem] = []
+
+    def shown(finding: Finding) -> Finding:
+        """The finding with the spec file named as the user named it (other locations stay as they are)."""
+        if finding.at.file == file:
+            return replace(finding, at=replace(finding.at, file=display))
+        if not finding.at.file:
+            return replace(finding, at=Location(file=display, path=(), label=finding.at.text() or None))
+        return finding
+
+    out: list[Finding] = []
     try:
         spec = load_spec(path)
         for cluster in render_spec(spec):
-            for notice in cluster.notices:
-                out.append(_spec_problem(display, file, notice.where, "warning", notice.message, None))
+            out += [shown(f) for f in cluster.notices if f.severity != "note"]
     except InputError as exc:
-        out.append(_spec_problem(display, file, exc.where, "error", exc.message, exc.fix))
+        finding = exc.finding
+        out.append(shown(replace(finding, rule=finding.rule or "spec")))
     except (ValueError, LookupError, TypeError) as exc:  # a spec the pipeline cannot digest: say so, do not crash
-        out.append(Problem(display, "$", "error", f"the spec cannot be rendered: {type(exc).__name__}: {exc}"))
+        message = f"the spec cannot be rendered: {type(exc).__name__}: {exc}"
+        out.append(Finding(severity("spec"), message, None, Location(file=display, path=()), "spec"))
     return out
 
 
 __all__ = [
     "DISTROS",
-    "FAST_PATH_MAX_INDICATORS",
     "Cluster",
-    "Problem",
     "Result",
     "Source",
     "check_sources",
@@ -1777,6 +1710,5 @@ __all__ = [
     "kind_of",
     "looks_like_ours",
     "make_cluster",
-    "parse_text",
     "spec_problems",
 ]

@@ -66,7 +66,25 @@ def _schema_digest(name: str) -> bytes:
     return hashlib.sha256(f"{__version__}\0{name}\0{_schema_text(name)}".encode()).digest()
 
 
-def _verdict_path(name: str, doc: Any) -> Path | None:
+def _inline_digest(schema: dict[str, Any]) -> bytes:
+    text = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{__version__}\0inline\0{text}".encode()).digest()
+
+
+def passed_before(schema: dict[str, Any], doc: Any) -> bool:
+    """Whether ``doc`` is remembered to pass the inline ``schema`` (advisory: only passes are remembered)."""
+    marker = _verdict_path(_inline_digest(schema), doc)
+    return marker is not None and marker.exists()
+
+
+def remember_pass(schema: dict[str, Any], doc: Any) -> None:
+    """Remember that ``doc`` passed the inline ``schema``."""
+    marker = _verdict_path(_inline_digest(schema), doc)
+    if marker is not None:
+        _remember_pass(marker)
+
+
+def _verdict_path(digest: bytes, doc: Any) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
@@ -74,7 +92,7 @@ def _verdict_path(name: str, doc: Any) -> Path | None:
         payload = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # not plain JSON data: always validate
-    key = hashlib.sha256(_schema_digest(name) + payload.encode("utf-8", "surrogatepass")).hexdigest()
+    key = hashlib.sha256(digest + payload.encode("utf-8", "surrogatepass")).hexdigest()
     return folder / key[:2] / key
 
 
@@ -108,7 +126,7 @@ def _message(err: Any) -> str:
 
 def schema_errors(name: str, doc: Any) -> list[SchemaError]:
     """Every violation of schema ``name`` in ``doc``, in a stable order (by path, then message)."""
-    marker = _verdict_path(name, doc)
+    marker = _verdict_path(_schema_digest(name), doc)
     if marker is not None and marker.exists():
         return []
     errors = [SchemaError(tuple(err.absolute_path), _message(err)) for err in validator(name).iter_errors(doc)]

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multus_gen.errors import InputError, UsageError
+from multus_gen.findings import Finding
 from multus_gen.knowledge import charts
 from multus_gen.model.record import record
+from multus_gen.yamlio.reader import parse_text
 
 if TYPE_CHECKING:
     from multus_gen.check import rules as checks
@@ -116,7 +118,7 @@ def load_quietly(cand: Candidate) -> checks.Source | None:
         text = read_text(cand.path, where=cand.display)
         if not checks.looks_like_ours(text, cand.path.name):
             return None  # nothing there can take part in a check across files: do not parse it
-        docs = checks.parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
+        docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
     return checks.Source(cand.display, docs, cand.path.name)
@@ -128,7 +130,7 @@ class Report:
 
     cluster: checks.Cluster
     files: list[str]
-    problems: list[checks.Problem]
+    problems: list[Finding]
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -180,8 +182,10 @@ def validate_paths(
     values_files: list[Path],
     chart_version: str | None,
     progress: Progress = _no_progress,
+    allow: tuple[str, ...] = (),
 ) -> Report:
     """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for one cluster."""
+    from multus_gen.check import catalog
     from multus_gen.check import rules as checks
 
     if not paths and not values_files:
@@ -189,7 +193,7 @@ def validate_paths(
     cluster = checks.make_cluster(distro, k3s_version, data_dir)
     version = chart_version if chart_version is not None else charts.DEFAULT_CHART_VERSION
     candidates, skipped = collect(paths)
-    problems: list[checks.Problem] = []
+    problems: list[Finding] = []
     sources: list[checks.Source] = []
     specs: list[Candidate] = []
     failed: list[str] = []
@@ -206,10 +210,10 @@ def validate_paths(
             failed.append(cand.display)
             return None
         try:
-            docs = checks.parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
+            docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
         except InputError as exc:
             if checks.looks_like_ours(text, cand.path.name):
-                problems.append(checks.file_problem(cand.display, exc.message, exc.fix))
+                problems.append(checks.file_problem(cand.display, exc.message, exc.fix, "file-syntax"))
                 failed.append(cand.display)
             else:
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
@@ -241,10 +245,14 @@ def validate_paths(
     problems += result.problems
     for cand in specs:
         problems += checks.spec_problems(cand.path, cand.display)
+    problems = catalog.allow(problems, allow)
 
     checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed
-    order = {name: i for i, name in enumerate(dict.fromkeys([*checked, *(p.file for p in problems)]))}
-    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.document or 0, p.line or 0, p.json_path))
+    files = [p.at.file or "" for p in problems]
+    order = {name: i for i, name in enumerate(dict.fromkeys([*checked, *files]))}
+    problems.sort(
+        key=lambda p: (order.get(p.at.file or "", len(order)), p.at.document or 0, p.at.line or 0, p.at.text())
+    )
     for src in sources:
         if src.file not in result.ours:
             kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})

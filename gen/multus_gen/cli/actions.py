@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from multus_gen.cli.output import echo, emit, error, info, is_terminal, print_notices, style
+from multus_gen.cli.output import echo, emit, error, info, is_terminal, print_finding_line, print_notices, style
 from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
 from multus_gen.knowledge import charts
 from multus_gen.model.options import GenOptions, make_gen_options
@@ -66,6 +66,7 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         values_files=tuple(gen["values_files"] or ()),
         set_values=tuple(gen["set_values"] or ()),
         set_string_values=tuple(gen["set_string_values"] or ()),
+        allow=tuple(gen.get("allow") or ()),
     )
 
 
@@ -318,7 +319,6 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
     if out_dir is None:
         return _render_to_stdout(config, gitops_path)
     from multus_gen import cache as memo
-    from multus_gen.build.plan import Notice
     from multus_gen.sinks.folder import tree_lock, verify_manifests
 
     key = memo.render_key(config, out_dir, gitops_path)
@@ -327,7 +327,8 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
         with tree_lock(out_dir):
             outcomes = verify_manifests(out_dir, remembered.files)
             if outcomes is not None:
-                print_notices(Notice(text, where, level) for level, where, text in remembered.notices)
+                for severity, text in remembered.notices:
+                    print_finding_line(severity, text)
                 for outcome in outcomes:
                     info(f"{outcome.path}: {outcome.status}")
                 _report_stale(out_dir, {rel for rel, _ in remembered.files}, prune)
@@ -378,7 +379,7 @@ def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prun
             written.update((clean_relative_path(m.path), memo.digest(m.content)) for m in cluster.manifests)
         _report_stale(out_dir, set(written), prune)
     if key is not None:
-        memo.remember(key, list(written.items()), [(n.level, n.where, n.message) for n in notices])
+        memo.remember(key, list(written.items()), [(n.severity, n.one_line()) for n in notices])
 
 
 def _report_stale(out_dir: Path, written: set[str], prune: bool) -> None:
@@ -405,7 +406,9 @@ def validate(
     chart_version: str | None,
     output_format: str,
     strict: bool,
+    allow: tuple[str, ...] = (),
 ) -> int:
+    from multus_gen.check.catalog import check_allowed
     from multus_gen.check.walk import validate_paths
 
     report = validate_paths(
@@ -416,6 +419,7 @@ def validate(
         values_files=list(values_files or ()),
         chart_version=chart_version,
         progress=_progress_bar,
+        allow=check_allowed(allow or ()),
     )
     if output_format == "json":
         sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -60,6 +60,14 @@ def validate(
         Format, typer.Option("--output", "-o", help="text (one finding per line) or json (a report).")
     ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            metavar="RULE",
+            help="Report the errors of rule RULE (the id in brackets after each finding) as warnings; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Check Multus manifests in files and folders against a cluster's K3s version and data dir.
 

@@ -177,6 +177,21 @@ _GEN_PARAMS = [
         ],
     ),
     inspect.Parameter(
+        "allow",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=[],
+        annotation=Annotated[
+            list[str],
+            typer.Option(
+                "--allow",
+                metavar="RULE",
+                help="Accept the errors of rule RULE (the id in brackets after each finding; `multus-gen validate` "
+                "takes the same flag): they are printed as warnings and the output is written. Repeatable.",
+                rich_help_panel=GEN_PANEL,
+            ),
+        ],
+    ),
+    inspect.Parameter(
         "values_files",
         inspect.Parameter.KEYWORD_ONLY,
         default=[],

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from multus_gen.build.plan import NOTE, Notice
+from multus_gen.findings import Finding
 
 _CODES = {"red": 31, "green": 32, "yellow": 33, "cyan": 36}
 
@@ -52,12 +52,18 @@ def info(message: str) -> None:
     echo(message, err=True)
 
 
-def print_notices(notices: Iterable[Notice]) -> None:
+_PREFIX_COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def print_finding_line(severity: str, text: str) -> None:
+    """``multus-gen: <severity>: <text>`` on stderr (a finding already formatted, e.g. remembered)."""
+    echo(style(f"multus-gen: {severity}: ", fg=_PREFIX_COLOURS.get(severity), err=True) + text, err=True)
+
+
+def print_notices(notices: Iterable[Finding]) -> None:
+    """The warnings and notes of a run, one line each, with their rule ids."""
     for notice in notices:
-        if notice.level == NOTE:
-            echo(style("multus-gen: note: ", fg="cyan", err=True) + notice.one_line(), err=True)
-        else:
-            echo(style("multus-gen: warning: ", fg="yellow", err=True) + notice.one_line(), err=True)
+        print_finding_line(notice.severity, notice.one_line())
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -9,6 +9,7 @@ import posixpath
 import re
 from pathlib import Path
 
+from multus_gen.check.catalog import check_allowed
 from multus_gen.errors import InputError
 from multus_gen.knowledge import charts, k3s, rke2
 from multus_gen.model.record import record
@@ -164,6 +165,8 @@ class GenOptions:
     bootstrap: bool = True
     allow_unknown_chart_version: bool = False
     given: frozenset[str] = frozenset()
+    #: rule ids whose errors the user accepts (``--allow``): they are reported as warnings
+    allow: tuple[str, ...] = ()
     primary_cni: str = rke2.DEFAULT_PRIMARY_CNI
 
     @property
@@ -192,6 +195,7 @@ def make_gen_options(
     bootstrap: bool | None = None,
     allow_unknown_chart_version: bool = False,
     primary_cni: str | None = None,
+    allow: tuple[str, ...] = (),
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
@@ -248,6 +252,7 @@ def make_gen_options(
         bootstrap=bootstrap if bootstrap is not None else True,
         allow_unknown_chart_version=allow_unknown_chart_version,
         given=frozenset(given),
+        allow=check_allowed(allow),
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
     )
 

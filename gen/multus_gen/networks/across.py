@@ -124,5 +124,5 @@ def build_networks(
         seen.append((name, ipam, wins))
         docs.append(built.doc)
         prefix = f"{cluster.name}/" if cluster.name else ""
-        warnings += [replace(w, at=replace(w.at, label=f"{prefix}{name}:")) for w in built.warnings]
+        warnings += [replace(w, at=replace(w.at, label=f"{prefix}{name}")) for w in built.warnings]
     return BuiltNetworks(docs, tuple(warnings))

@@ -9,7 +9,7 @@ chart default there (helm-controller passes valuesContent to helm as a values fi
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -145,6 +145,35 @@ def apply_user_values(base: Values, user: UserValues) -> Values:
         values = parse_set(expr, string_values=True, into=values, flag="--set-string")
         _check_keys(values, "--set-string")
     return values
+
+
+def user_origin(user: UserValues, keys: Sequence[str | int]) -> str | None:
+    """Which of the user's sources sets the value at ``keys`` last, in helm's order: ``--set-string``,
+    ``--set``, ``-f FILE`` or ``chart.values`` (None: none of them; the value is multus-gen's own).
+
+    Only called to name where a refused value came from, so reading the files again costs nothing on a
+    successful run."""
+
+    def has(data: Any) -> bool:
+        for key in keys:
+            if not isinstance(data, dict) or key not in data:
+                return False
+            data = data[key]
+        return True
+
+    if user.set or user.set_string:
+        from multus_gen.values.strvals import parse_set
+
+        for flag, exprs, as_string in (("--set-string", user.set_string, True), ("--set", user.set, False)):
+            for expr in reversed(exprs):
+                if has(parse_set(expr, string_values=as_string, into={}, flag=flag)):
+                    return f"{flag} {expr}"
+    for path in reversed(user.files):
+        if has(load_mapping_file(path, where=f"-f {path}").data):
+            return f"-f {path}"
+    if any(has(data) for data in user.inline):
+        return "chart.values"
+    return None
 
 
 def compose(overlays: Iterable[str], params: Mapping[str, str], user: UserValues) -> Values:

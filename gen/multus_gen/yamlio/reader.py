@@ -8,6 +8,7 @@ expansion would exceed ``MAX_EXPANDED_NODES`` nodes.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -266,6 +267,33 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
     except RecursionError:
         raise InputError("not valid YAML: nested too deeply", where=where) from None
     return docs
+
+
+def _parse_json(text: str, where: str) -> list[Document]:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise ValueError(f"duplicate key {key!r}")
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", where=where) from None
+    except ValueError as exc:
+        raise InputError(f"not valid JSON: {exc}", where=where) from None
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply", where=where) from None
+    return [] if data is None else [Document(data, {(): 1}, 0)]
+
+
+def parse_text(text: str, *, where: str, as_json: bool = False) -> list[Document]:
+    """Every document in ``text``: a YAML stream (:func:`parse_documents`), or one JSON value; empty
+    documents dropped. Raises InputError (one line) for invalid YAML/JSON, duplicate keys, recursive anchors,
+    alias bombs and nesting too deep to handle."""
+    return _parse_json(text, where) if as_json else parse_documents(text, where=where)
 
 
 def load_mapping_file(path: Path, *, where: str) -> Document:

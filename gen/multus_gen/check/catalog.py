@@ -1,0 +1,121 @@
+"""The rules of multus-gen, each with one id and one severity (what ``--allow RULE`` names).
+
+A rule reports with the same severity wherever it runs: in ``validate``, and on the generators' own output
+(they run the same checks on every document they build). An ``error`` makes ``validate`` fail and the
+generators refuse; ``--allow RULE`` (on every generating command and on ``validate``) turns that rule's errors
+into warnings for one run. The networks' rules (``ipam-*``, ``nad-*``) are in :mod:`multus_gen.networks`'
+own table, with the same shape; ``multus-gen rules`` lists both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from multus_gen.findings import ERROR, NOTE, WARNING, Finding, Severity
+from multus_gen.model.record import record, replace
+
+
+@record
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+_RULES = (
+    # files and documents
+    Rule("file-unreadable", ERROR, "a file that cannot be read (missing, not UTF-8, too large, not a regular file)"),
+    Rule("file-syntax", ERROR, "a file of ours that is not valid YAML/JSON (or an alias bomb, or nested too deeply)"),
+    Rule("crd-shape", ERROR, "a HelmChart/HelmChartConfig field the upstream CRD does not accept"),
+    # chart source and version
+    Rule("chart-no-repo", ERROR, "a HelmChart without spec.repo, a chart URL or chartContent"),
+    Rule("chart-not-pinned", ERROR, "no chart version: the newest chart is installed whenever the install re-runs"),
+    Rule("chart-version-type", ERROR, "a chart version that is not a string"),
+    Rule("chart-version-range", ERROR, "a version range instead of a pin"),
+    Rule("chart-version-unusable", ERROR, "an unknown, misspelled or broken rke2-multus version"),
+    Rule("chart-version-newer", WARNING, "a chart version newer than every version multus-gen knows"),
+    Rule("crd-chart-version-unusable", ERROR, "an unknown, misspelled or broken rke2-multus-crd version"),
+    Rule("crd-chart-version-newer", WARNING, "an rke2-multus-crd version newer than every version multus-gen knows"),
+    Rule("release-name-length", ERROR, "a release name over helm's 53 characters"),
+    Rule("rke2-packaged-chart", WARNING, "a HelmChart for rke2-multus on RKE2, which packages it itself"),
+    # chart values
+    Rule("values-syntax", ERROR, "values that are not a YAML mapping (valuesContent, helm.values, values files)"),
+    Rule("values-keys", ERROR, "value keys helm cannot use"),
+    Rule("values-set-entry", ERROR, "a --set style entry helm refuses"),
+    Rule("values-unchecked", WARNING, "values from Secrets, ConfigMaps or files that multus-gen cannot see"),
+    Rule("values-schema", ERROR, "a chart value of the wrong type or shape (schemas/rke2-multus-values)"),
+    Rule("cni-conf-dir", ERROR, "config.cni_conf.confDir is not the cluster's CNI conf dir"),
+    Rule("cni-bin-dir", ERROR, "config.cni_conf.binDir is not the cluster's CNI bin dir"),
+    Rule("cni-kubeconfig", ERROR, "config.cni_conf.kubeconfig is not where Multus writes it on this cluster"),
+    Rule("multus-autoconfig-dir", ERROR, "multusAutoconfigDir missing or wrong for the chart version's gate"),
+    Rule("whereabouts-dirs", ERROR, "rke2-whereabouts.cniConf dirs differ from Multus' dirs"),
+    Rule("chart-gate-value", ERROR, "a value the chart version's gates require, missing or different"),
+    Rule("chart-gated-key", ERROR, "a value the chart version does not take (it would pass an unmounted path)"),
+    Rule("cni-bin-dir-legacy", WARNING, "the legacy bin dir data/current/bin, which K3s re-points on every upgrade"),
+    Rule("path-trailing-slash", WARNING, "a CNI dir ending in '/'"),
+    Rule("fullname-override", WARNING, "config.fullnameOverride, which no template uses"),
+    # how the engine installs it
+    Rule("failure-policy-missing", WARNING, "no failurePolicy: helm-controller's reinstall uninstalls Multus"),
+    Rule("failure-policy-reinstall", WARNING, "failurePolicy reinstall uninstalls Multus from every node"),
+    Rule("failure-policy-retry", WARNING, "failurePolicy retry, which older helm-controllers do not know"),
+    Rule("helm-controller-field", WARNING, "a HelmChart field older helm-controllers drop"),
+    Rule("helmchartconfig-orphan", WARNING, "a HelmChartConfig for no HelmChart in sight"),
+    Rule("helmchartconfig-duplicate", ERROR, "a second HelmChartConfig for one HelmChart (only one applies)"),
+    Rule("flux-source-unseen", WARNING, "a Flux chartRef whose source is not among the checked files"),
+    Rule("flux-digest-only", WARNING, "an OCI chart pinned by digest only (its version cannot be told)"),
+    Rule("argocd-values-ignored", WARNING, "Argo CD helm.values next to helm.valuesObject (ignored)"),
+    Rule("fleet-namespace", ERROR, "fleet.yaml 'namespace', which fails on cluster-scoped objects"),
+    Rule("fleet-preprocess", WARNING, "Fleet templating '${ }' in values"),
+    # across documents
+    Rule("crd-chart-missing", ERROR, "rke2-multus >= v4.3.009 without an rke2-multus-crd install"),
+    Rule("crd-chart-reminder", WARNING, "a plain values file for rke2-multus >= v4.3.009: install rke2-multus-crd too"),
+    Rule("crd-chart-duplicate", ERROR, "rke2-multus-crd next to an rke2-multus that ships the CRDs itself"),
+    Rule("crd-chart-ipam", ERROR, "the CRD chart does not render the CRDs of an IPAM rke2-multus enables"),
+    Rule("ipam-prerequisite", ERROR, "a NAD's IPAM needs a chart value no rke2-multus install sets"),
+    Rule("nad-config-depth", ERROR, "a NAD spec.config nested too deeply to be a CNI config"),
+    # spec files and notes
+    Rule("spec", ERROR, "a multus-gen spec file that cannot be rendered"),
+    Rule("rke2-enable-multus", NOTE, "RKE2 deploys rke2-multus only when its config enables it"),
+    Rule("crd-chart-by-hand", NOTE, "values for `helm install`: the CRD chart is a second helm install"),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+
+def register(rules: Iterable[Rule]) -> None:
+    """Add another layer's rules (the networks'); an id stands for one rule with one severity."""
+    for rule in rules:
+        known = RULES.get(rule.id)
+        if known is not None and known != rule:
+            raise ValueError(f"rule {rule.id!r} is defined twice")
+        RULES[rule.id] = rule
+
+
+def severity(rule: str) -> Severity:
+    return RULES[rule].severity
+
+
+def allow(findings: Iterable[Finding], allowed: Iterable[str]) -> list[Finding]:
+    """``findings`` with the errors of the ``allowed`` rules turned into warnings that say so."""
+    names = frozenset(allowed)
+    out = []
+    for f in findings:
+        if f.is_error and f.rule in names:
+            f = replace(f, severity=WARNING, message=f"{f.message} (allowed by --allow {f.rule})")
+        out.append(f)
+    return out
+
+
+def check_allowed(allowed: Iterable[str], *, where: str = "--allow") -> tuple[str, ...]:
+    """The ``--allow`` values, each a known rule id that can report an error."""
+    from multus_gen.errors import InputError
+
+    out = []
+    for rule in allowed:
+        known = RULES.get(rule)
+        if known is None:
+            raise InputError(f"no rule {rule!r}", where=where, fix="see `multus-gen rules` for the rule ids")
+        if known.severity != ERROR:
+            raise InputError(f"rule {rule!r} is a {known.severity}, not an error: nothing to allow", where=where)
+        out.append(rule)
+    return tuple(dict.fromkeys(out))
