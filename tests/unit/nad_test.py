@@ -446,3 +446,24 @@ def test_build_refusal_names_rule_and_flag() -> None:
     err = info.value
     assert err.where == "--master" and err.finding.rule == "nad-flannel-interface"
     assert "--mtu: mtu 60" in err.message  # every refused finding is reported, not just the first
+
+
+def test_every_network_rule_has_one_entry() -> None:
+    """The checks report through the rule table only: every id they use is in it, with one severity."""
+    import re
+    from pathlib import Path
+
+    import multus_gen.networks as networks
+    from multus_gen.check.catalog import RULES, check_allowed
+    from multus_gen.networks.rules import GENERATOR_REFUSES, NETWORK_RULES, SEVERITY
+
+    ids = [rule for rule, _, _ in NETWORK_RULES]
+    assert len(ids) == len(set(ids))
+    folder = Path(networks.__file__).parent
+    used = {
+        m for f in ("ipam.py", "nad.py") for m in re.findall(r'"((?:ipam|nad)-[a-z0-9-]+)"', (folder / f).read_text())
+    }
+    assert used - set(ids) == set()
+    assert {rule for rule, severity in SEVERITY.items() if severity == "warning"} >= GENERATOR_REFUSES
+    assert check_allowed(["ipam-range-overlap"]) == ("ipam-range-overlap",)
+    assert RULES["nad-ifname-invalid"].severity == "error"

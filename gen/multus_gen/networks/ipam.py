@@ -35,17 +35,18 @@ refused, located at its flag by :mod:`multus_gen.networks.fields` (``--range --r
 :class:`~multus_gen.findings.Finding`, each with its rule id (``ipam-range-outside-subnet``, ...); it never
 raises for bad input.
 
-Severity policy (a rule has one severity wherever it runs)
-----------------------------------------------------------
+Severity policy (a rule has one severity wherever it runs: :mod:`multus_gen.networks.rules`)
+--------------------------------------------------------------------------------------------
 * error: upstream rejects the config, or accepts it and then does something other than what it says
   (silently ignores a setting, hands out a network or broadcast address, cannot allocate at all).
 * warning: upstream accepts it, or it is true but not fixable by the config -- whereabouts on IPv6 wider
   than /65, overlapping-range detection turned off, a static address shared by every pod. The warnings of
-  :data:`GENERATOR_REFUSES` are what upstream accepts and its tests use but a generator must not write
-  (FACTS 7) -- host bits in a whereabouts ``range``, leading zeros, a whereabouts ``range_start`` on the
-  network address (whereabouts' own default), a gateway outside its subnet, an exclude reaching outside
-  its range or window, a route for an address family the IPAM never assigns, unknown keys, dns that
-  Kubernetes ignores: ``validate`` reports them as warnings, the builders refuse their own output with one.
+  :data:`~multus_gen.networks.rules.GENERATOR_REFUSES` are what upstream accepts and its tests use but a
+  generator must not write (FACTS 7) -- host bits in a whereabouts ``range``, leading zeros, a whereabouts
+  ``range_start`` on the network address (whereabouts' own default), a gateway outside its subnet, an
+  exclude reaching outside its range or window, a route for an address family the IPAM never assigns,
+  unknown keys, dns that Kubernetes ignores: ``validate`` reports them as warnings, the builders refuse
+  their own output with one.
 
 Upstream behaviour encoded here (containernetworking/plugins host-local, whereabouts v0.9.4; the
 host-local points were re-checked against Debian's plugins v1.1.1):
@@ -71,10 +72,11 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6
 from typing import Any, ClassVar, TypeAlias
 
 from multus_gen.errors import InputError
-from multus_gen.findings import ERROR, NOWHERE, WARNING, Finding, JsonPath, Location
+from multus_gen.findings import ERROR, NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.record import record
 from multus_gen.networks.fields import flag_of
+from multus_gen.networks.rules import GENERATOR_REFUSES, SEVERITY
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network
@@ -90,34 +92,6 @@ SINGLE_IP_CNI_VERSIONS: frozenset[str] = frozenset({"0.1.0", "0.2.0"})
 # --------------------------------------------------------------------------------------------------
 # Findings
 
-#: Warnings about what upstream accepts but a generator must not write (FACTS 7): ``validate`` reports them as
-#: warnings (the upstream tests use such configs); the builders refuse their own output when it draws one.
-GENERATOR_REFUSES: frozenset[str] = frozenset(
-    {
-        "ipam-gateway-outside-subnet",
-        "ipam-range-start-network-address",
-        "ipam-range-end-last-address",
-        "ipam-exclude-beyond-range",
-        "ipam-exclude-outside-window",
-        "ipam-route-family-unassigned",
-        "ipam-route-host-bits",
-        "ipam-leading-zeros",
-        "ipam-unknown-key",
-        "ipam-legacy-subnet",
-        "ipam-range-host-bits",
-        "ipam-exclude-host-bits",
-        "ipam-no-kubeconfig",
-        "ipam-dns-ignored",
-        "ipam-static-no-addresses",
-        # NAD rules (multus_gen.networks.nad)
-        "nad-runtime-key",
-        "nad-unknown-key",
-        "nad-no-master",
-        "nad-name-mismatch",
-        "nad-vlan-zero",
-    }
-)
-
 
 def refuses(finding: Finding) -> bool:
     """Whether a generator refuses to write a config drawing ``finding``: every error, and the warnings of
@@ -126,7 +100,8 @@ def refuses(finding: Finding) -> bool:
 
 
 class Collector:
-    """Collects the findings of one check; paths are JSON paths under ``base`` (a file, a document)."""
+    """Collects the findings of one check, each with its rule's severity (:mod:`.rules`); paths are JSON paths
+    under ``base`` (a file, a document)."""
 
     def __init__(self, base: Location = NOWHERE) -> None:
         self.base = base
@@ -137,12 +112,11 @@ class Collector:
         base = self.base
         return Location(base.file, (*base.path, *path) if base.path else path, base.document, base.line)
 
-    def error(self, rule: str, path: JsonPath, message: str, fix: str | None = None) -> None:
-        self.errors += 1
-        self.items.append(Finding(ERROR, message, fix, self._at(path), rule))
-
-    def warn(self, rule: str, path: JsonPath, message: str, fix: str | None = None) -> None:
-        self.items.append(Finding(WARNING, message, fix, self._at(path), rule))
+    def add(self, rule: str, path: JsonPath, message: str, fix: str | None = None) -> None:
+        severity = SEVERITY[rule]
+        if severity == ERROR:
+            self.errors += 1
+        self.items.append(Finding(severity, message, fix, self._at(path), rule))
 
     def count_errors(self) -> int:
         return self.errors
@@ -475,7 +449,7 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
     before = out.count_errors()
     net = r.subnet
     if _too_small(net):
-        out.error(
+        out.add(
             "ipam-range-too-small",
             at("subnet"),
             f"{net} is too small to allocate from (host-local needs at least /{net.max_prefixlen - 2})",
@@ -489,25 +463,25 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
         if ip is None:
             continue
         if ip.version != net.version:
-            out.error(
+            out.add(
                 "ipam-family-mismatch", at(key), f"{ip} is {_fam(ip.version)} but subnet {net} is {_fam(net.version)}"
             )
         elif ip not in net:
-            out.error(
+            out.add(
                 "ipam-range-outside-subnet",
                 at(key),
                 f"{ip} is not in subnet {net}",
                 fix=f"pick an address in {low}-{high}",
             )
         elif ip == net.network_address:
-            out.error(
+            out.add(
                 "ipam-range-network-address",
                 at(key),
                 f"{ip} is the network address of {net}; host-local would hand it out",
                 fix=f"start at {low} or later",
             )
         elif int(ip) > int(high):
-            out.error(
+            out.add(
                 "ipam-range-broadcast-address",
                 at(key),
                 f"{ip} is the {what_high} of {net}; host-local would hand it out",
@@ -515,26 +489,26 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
             )
     start, end = r.window()
     if out.count_errors() == before and int(end) < int(start):
-        out.error(
+        out.add(
             "ipam-range-reversed", at("rangeEnd"), f"range end {end} is before range start {start}", fix="swap them"
         )
     gw = r.gateway
     if gw is not None:
         if gw.version != net.version:
-            out.error(
+            out.add(
                 "ipam-family-mismatch",
                 at("gateway"),
                 f"gateway {gw} is {_fam(gw.version)} but subnet {net} is {_fam(net.version)}",
             )
         elif gw not in net:
-            out.warn(
+            out.add(
                 "ipam-gateway-outside-subnet",
                 at("gateway"),
                 f"gateway {gw} is outside subnet {net}; pods cannot reach it on-link",
                 fix=f"use an address in {net}",
             )
     if out.count_errors() == before and r.first_assignable() is None:
-        out.error(
+        out.add(
             "ipam-window-gateway-only",
             at("rangeStart"),
             f"the window {start}-{end} holds only the gateway {r.effective_gateway()}; host-local allocates nothing",
@@ -554,7 +528,7 @@ def _rule_hostlocal_sets(
         good = [(r, at) for r, at, ok in items if ok]
         fams = {r.version for r, _, _ in items}
         if len(fams) > 1:
-            out.error(
+            out.add(
                 "ipam-range-set-mixed-families",
                 set_at(i),
                 "range set mixes IPv4 and IPv6 (host-local takes one family per set)",
@@ -565,7 +539,7 @@ def _rule_hostlocal_sets(
             w = r.window()
             for other in mine:
                 if overlap(w, other):
-                    out.error(
+                    out.add(
                         "ipam-range-overlap",
                         set_at(i),
                         f"ranges {other[0]}-{other[1]} and {w[0]}-{w[1]} of the same set overlap",
@@ -577,7 +551,7 @@ def _rule_hostlocal_sets(
     for i in range(len(windows)):
         for k in range(i):
             if any(overlap(a, b) for a in windows[i] for b in windows[k]):
-                out.error(
+                out.add(
                     "ipam-range-overlap",
                     set_at(i),
                     f"range set {i} overlaps range set {k} (host-local refuses overlapping sets)",
@@ -591,7 +565,7 @@ def _rule_hostlocal_sets(
                 per_family[v] = per_family.get(v, 0) + 1
         for v, n in sorted(per_family.items()):
             if n > 1:
-                out.error(
+                out.add(
                     "ipam-one-address-per-family",
                     set_at(len(sets) - 1),
                     f"CNI version {cni_version} allows one address per family; {n} range sets are {_fam(v)}",
@@ -603,7 +577,7 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
     before = out.count_errors()
     net = r.range
     if _too_small(net):
-        out.error(
+        out.add(
             "ipam-range-too-small",
             at("range"),
             f"{net} is too small to allocate from (whereabouts needs at least /{net.max_prefixlen - 2})",
@@ -616,34 +590,34 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
             continue
         k = "range" if from_dash else key
         if ip.version != net.version:
-            out.error(
+            out.add(
                 "ipam-family-mismatch",
                 at(k),
                 f"{key} {ip} is {_fam(ip.version)} but range {net} is {_fam(net.version)}",
             )
         elif ip not in net:
-            out.error(
+            out.add(
                 "ipam-range-outside-subnet",
                 at(k),
                 f"{key} {ip} is outside {net}; whereabouts would silently ignore it",
                 fix=f"pick an address in {first}-{last}",
             )
         elif key == "range_start" and ip == net.network_address:
-            out.warn(
+            out.add(
                 "ipam-range-start-network-address",
                 at(k),
                 f"range_start {ip} is the network address; whereabouts starts at {first} instead",
                 fix=f"write {first} or leave range_start out",
             )
         elif key == "range_end" and ip == net.broadcast_address:
-            out.warn(
+            out.add(
                 "ipam-range-end-last-address",
                 at(k),
                 f"range_end {ip} is the last address of {net}; whereabouts stops at {last} instead",
                 fix=f"write {last} or leave range_end out",
             )
         elif not int(first) <= int(ip) <= int(last):
-            out.error(
+            out.add(
                 "ipam-range-outside-window",
                 at(k),
                 f"{key} {ip} is outside the usable window {first}-{last}; whereabouts silently ignores it",
@@ -651,7 +625,7 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
             )
     rs, re_ = r.range_start, r.range_end
     if out.count_errors() == before and rs is not None and re_ is not None and int(re_) < int(rs):
-        out.error(
+        out.add(
             "ipam-range-reversed",
             at("range" if from_dash else "range_end"),
             f"range_end {re_} is before range_start {rs}; whereabouts would silently ignore the end",
@@ -660,41 +634,41 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
     start, end = r.window()
     for x in r.exclude:
         if x.version != net.version:
-            out.error(
+            out.add(
                 "ipam-family-mismatch",
                 at("exclude"),
                 f"exclude {x} is {_fam(x.version)} but range {net} is {_fam(net.version)}",
             )
         elif int(x[-1]) < int(net[0]) or int(x[0]) > int(net[-1]):
-            out.error(
+            out.add(
                 "ipam-exclude-outside-range",
                 at("exclude"),
                 f"exclude {x} is outside range {net}; it would do nothing",
                 fix="remove it or fix the address",
             )
         elif int(x[0]) < int(net[0]) or int(x[-1]) > int(net[-1]):
-            out.warn(
+            out.add(
                 "ipam-exclude-beyond-range",
                 at("exclude"),
                 f"exclude {x} reaches outside range {net}",
                 fix=f"narrow it to {net}",
             )
         elif int(x[-1]) < int(start) or int(x[0]) > int(end):
-            out.warn(
+            out.add(
                 "ipam-exclude-outside-window",
                 at("exclude"),
                 f"exclude {x} lies outside the allocation window {start}-{end}; it does nothing",
                 fix="remove it",
             )
     if out.count_errors() == before and r.first_assignable() is None:
-        out.error(
+        out.add(
             "ipam-exclude-covers-window",
             at("exclude"),
             f"the excludes cover the whole window {start}-{end}; whereabouts can allocate nothing",
             fix="exclude less",
         )
     if net.version == 6 and net.prefixlen < 65:
-        out.warn(
+        out.add(
             "ipam-whereabouts-ipv6-wide",
             at("range"),
             f"whereabouts uses only the first /65 of IPv6 range {net} (README, known limitations)",
@@ -711,7 +685,7 @@ def _rule_whereabouts_set(
             continue
         for other, _ in seen:
             if r.range.overlaps(other.range) and overlap(r.window(), other.window()):
-                out.error(
+                out.add(
                     "ipam-range-overlap",
                     at("range"),
                     f"range {r.range} overlaps range {other.range} of the same NAD; a pod would get two "
@@ -724,7 +698,7 @@ def _rule_whereabouts_set(
         fams = [r.version for r, _, _ in items]
         for v in (4, 6):
             if fams.count(v) > 1:
-                out.error(
+                out.add(
                     "ipam-one-address-per-family",
                     items[-1][1]("range"),
                     f"CNI version {cni_version} allows one address per family; {fams.count(v)} ranges are {_fam(v)}",
@@ -735,13 +709,13 @@ def _rule_whereabouts_set(
 def _rule_routes(routes: Sequence[tuple[Route, JsonPath]], families: frozenset[int], out: Collector) -> None:
     for route, path in routes:
         if route.gw is not None and route.gw.version != route.dst.version:
-            out.error(
+            out.add(
                 "ipam-route-gateway-family",
                 path,
                 f"route to {route.dst} has an {_fam(route.gw.version)} gateway {route.gw}",
             )
         elif families and route.dst.version not in families:
-            out.warn(
+            out.add(
                 "ipam-route-family-unassigned",
                 path,
                 f"route to {route.dst} is {_fam(route.dst.version)} but this IPAM assigns no "
@@ -755,7 +729,7 @@ def _rule_gateway_in(gw: IPAddress, nets: Sequence[IPNetwork], path: JsonPath, o
         return
     same = [n for n in nets if n.version == gw.version]
     if not same:
-        out.warn(
+        out.add(
             "ipam-gateway-outside-subnet",
             path,
             f"gateway {gw} is {_fam(gw.version)} but no range is",
@@ -763,7 +737,7 @@ def _rule_gateway_in(gw: IPAddress, nets: Sequence[IPNetwork], path: JsonPath, o
         )
     elif not any(gw in n for n in same):
         shown = ", ".join(str(n) for n in same)
-        out.warn(
+        out.add(
             "ipam-gateway-outside-subnet",
             path,
             f"gateway {gw} is outside {shown}; pods cannot reach it on-link",
@@ -780,17 +754,17 @@ def _rule_static_addresses(
         net = iface.network
         ip = iface.ip
         if ip in seen:
-            out.error("ipam-static-duplicate-address", path, f"address {ip} is listed twice")
+            out.add("ipam-static-duplicate-address", path, f"address {ip} is listed twice")
         seen.add(ip)
         if net.prefixlen <= net.max_prefixlen - 2 and ip == net.network_address:
-            out.error(
+            out.add(
                 "ipam-static-network-address",
                 path,
                 f"{iface} is the network address of {net}",
                 fix="use a host address",
             )
         elif net.version == 4 and net.prefixlen <= 30 and ip == net.broadcast_address:
-            out.error(
+            out.add(
                 "ipam-static-broadcast-address",
                 path,
                 f"{iface} is the broadcast address of {net}",
@@ -798,25 +772,25 @@ def _rule_static_addresses(
             )
         if a.gateway is not None:
             if a.gateway.version != ip.version:
-                out.error(
+                out.add(
                     "ipam-family-mismatch",
                     path,
                     f"gateway {a.gateway} is {_fam(a.gateway.version)} but address {iface} is {_fam(ip.version)}",
                 )
             elif a.gateway not in net:
-                out.warn(
+                out.add(
                     "ipam-gateway-outside-subnet",
                     path,
                     f"gateway {a.gateway} is outside {net}; pods cannot reach it on-link",
                     fix=f"use an address in {net}",
                 )
             elif a.gateway == ip:
-                out.error("ipam-static-gateway-is-address", path, f"gateway {a.gateway} is the address itself")
+                out.add("ipam-static-gateway-is-address", path, f"gateway {a.gateway} is the address itself")
     if cni_version in SINGLE_IP_CNI_VERSIONS:
         fams = [a.address.version for a, _ in items]
         for v in (4, 6):
             if fams.count(v) > 1:
-                out.error(
+                out.add(
                     "ipam-one-address-per-family",
                     items[-1][1],
                     f"CNI version {cni_version} allows one address per family",
@@ -888,7 +862,7 @@ def _str_field(obj: Mapping[str, Any], key: str, path: JsonPath, out: Collector)
     if value is None:
         return None
     if not isinstance(value, str):
-        out.error("ipam-malformed", path, f"{key} must be a string, not {type(value).__name__}")
+        out.add("ipam-malformed", path, f"{key} must be a string, not {type(value).__name__}")
         return None
     return value
 
@@ -902,10 +876,10 @@ def _json_ip(
     try:
         ip, zeros = _parse_ip(text, sloppy=sloppy)
     except ValueError:
-        out.error("ipam-malformed", path, f"{key} {text!r} is not an IP address")
+        out.add("ipam-malformed", path, f"{key} {text!r} is not an IP address")
         return None
     if zeros:
-        out.warn(
+        out.add(
             "ipam-leading-zeros",
             path,
             f"{text!r} has leading zeros; whereabouts reads them as decimal {ip}, other tools as octal",
@@ -916,7 +890,7 @@ def _json_ip(
 
 def _unknown_keys(obj: Mapping[str, Any], known: frozenset[str], where: JsonPath, what: str, out: Collector) -> None:
     for key in sorted(k for k in obj if k not in known):
-        out.warn("ipam-unknown-key", (*where, key), f"{what} does not know key {key!r}; it is ignored", fix="remove it")
+        out.add("ipam-unknown-key", (*where, key), f"{what} does not know key {key!r}; it is ignored", fix="remove it")
 
 
 def _load_routes(value: Any, where: JsonPath, out: Collector) -> list[tuple[Route, JsonPath]]:
@@ -924,16 +898,16 @@ def _load_routes(value: Any, where: JsonPath, out: Collector) -> list[tuple[Rout
     if value is None:
         return routes
     if not isinstance(value, list):
-        out.error("ipam-malformed", where, "routes must be a list of {dst, gw} objects")
+        out.add("ipam-malformed", where, "routes must be a list of {dst, gw} objects")
         return routes
     for i, item in enumerate(value):
         path = (*where, i)
         if not isinstance(item, dict):
-            out.error("ipam-malformed", path, "a route must be an object with dst and optional gw")
+            out.add("ipam-malformed", path, "a route must be an object with dst and optional gw")
             continue
         dst_text = item.get("dst")
         if not isinstance(dst_text, str):
-            out.error(
+            out.add(
                 "ipam-malformed",
                 (*path, "dst"),
                 "route dst is missing or not a string",
@@ -943,10 +917,10 @@ def _load_routes(value: Any, where: JsonPath, out: Collector) -> list[tuple[Rout
         try:
             ip, net, _ = _parse_cidr(dst_text)
         except ValueError as exc:
-            out.error("ipam-malformed", (*path, "dst"), str(exc))
+            out.add("ipam-malformed", (*path, "dst"), str(exc))
             continue
         if ip != net.network_address:
-            out.warn(
+            out.add(
                 "ipam-route-host-bits",
                 (*path, "dst"),
                 f"route dst {dst_text} has host bits set; the kernel route is {net}",
@@ -954,7 +928,7 @@ def _load_routes(value: Any, where: JsonPath, out: Collector) -> list[tuple[Rout
             )
         gw = _json_ip(item, "gw", (*path, "gw"), out)
         for key in sorted(k for k in item if k not in ("dst", "gw")):
-            out.warn(
+            out.add(
                 "ipam-unknown-key",
                 (*path, key),
                 f"route key {key!r} is ignored by the CNI plugins multus-gen targets",
@@ -974,7 +948,7 @@ def _load_hostlocal(
     def load_range(obj: Mapping[str, Any], at: Loc) -> tuple[HostLocalRange, Loc, bool] | None:
         text = obj.get("subnet")
         if not isinstance(text, str):
-            out.error(
+            out.add(
                 "ipam-malformed",
                 at("subnet"),
                 "subnet is missing or not a string",
@@ -984,10 +958,10 @@ def _load_hostlocal(
         try:
             ip, net, _ = _parse_cidr(text)
         except ValueError as exc:
-            out.error("ipam-malformed", at("subnet"), str(exc))
+            out.add("ipam-malformed", at("subnet"), str(exc))
             return None
         if ip != net.network_address:
-            out.error(
+            out.add(
                 "ipam-subnet-host-bits",
                 at("subnet"),
                 f"subnet {text} has host bits set; the network address is {net.network_address}",
@@ -1008,7 +982,7 @@ def _load_hostlocal(
         loaded = load_range(ipam, lambda k: (*where, k))
         set_paths.append(where)
         sets.append([loaded] if loaded else [])
-        out.warn(
+        out.add(
             "ipam-legacy-subnet",
             (*where, "subnet"),
             "legacy top-level subnet form",
@@ -1017,7 +991,7 @@ def _load_hostlocal(
     else:
         for key in ("rangeStart", "rangeEnd", "gateway"):
             if key in ipam:
-                out.error(
+                out.add(
                     "ipam-key-ignored",
                     (*where, key),
                     f"top-level {key} without a top-level subnet is ignored by host-local",
@@ -1026,20 +1000,20 @@ def _load_hostlocal(
     ranges = ipam.get("ranges")
     if ranges is not None:
         if not isinstance(ranges, list):
-            out.error("ipam-malformed", (*where, "ranges"), "ranges must be a list of range sets (lists of ranges)")
+            out.add("ipam-malformed", (*where, "ranges"), "ranges must be a list of range sets (lists of ranges)")
             ranges = []
         for i, rs in enumerate(ranges):
             spath = (*where, "ranges", i)
             set_paths.append(spath)
             if not isinstance(rs, list) or not rs:
-                out.error("ipam-malformed", spath, "a range set must be a non-empty list of ranges")
+                out.add("ipam-malformed", spath, "a range set must be a non-empty list of ranges")
                 sets.append([])
                 continue
             items: list[tuple[HostLocalRange, Loc, bool]] = []
             for j, robj in enumerate(rs):
                 rpath = (*spath, j)
                 if not isinstance(robj, dict):
-                    out.error(
+                    out.add(
                         "ipam-malformed", rpath, "a range must be an object with subnet, rangeStart, rangeEnd, gateway"
                     )
                     continue
@@ -1049,7 +1023,7 @@ def _load_hostlocal(
                     items.append(loaded)
             sets.append(items)
     if not set_paths:
-        out.error(
+        out.add(
             "ipam-no-range",
             (*where, "ranges"),
             "host-local needs at least one range (ranges, or the legacy subnet)",
@@ -1065,7 +1039,7 @@ def _load_hostlocal(
     )
     _rule_routes(routes, model.families(), out)
     if model.data_dir is not None and not model.data_dir.startswith("/"):
-        out.error("ipam-data-dir-relative", (*where, "dataDir"), f"dataDir {model.data_dir!r} is not an absolute path")
+        out.add("ipam-data-dir-relative", (*where, "dataDir"), f"dataDir {model.data_dir!r} is not an absolute path")
     return model
 
 
@@ -1073,7 +1047,7 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
     """Parse one whereabouts range (top-level keys or an ipRanges entry); returns (range, rules ok)."""
     text = obj.get("range")
     if not isinstance(text, str):
-        out.error(
+        out.add(
             "ipam-malformed", at("range"), "range is missing or not a string", fix="write a CIDR such as 10.1.0.0/24"
         )
         return None
@@ -1087,12 +1061,12 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
             first, zeros1 = _parse_ip(first_text, sloppy=True)
             last, net, zeros2 = _parse_cidr(cidr_text, sloppy=True)
             if first.version != net.version:
-                out.error(
+                out.add(
                     "ipam-family-mismatch", at("range"), f"range {text!r} mixes IPv{first.version} and IPv{net.version}"
                 )
                 return None
             if first not in net:
-                out.error(
+                out.add(
                     "ipam-range-outside-subnet",
                     at("range"),
                     f"range start {first} is not in {net} (whereabouts refuses this)",
@@ -1102,7 +1076,7 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
             zeros = zeros1 or zeros2
             for key in ("range_start", "range_end"):
                 if obj.get(key) is not None:
-                    out.error(
+                    out.add(
                         "ipam-window-given-twice",
                         at(key),
                         f"{key} is overridden by the first-last form of range {text!r}",
@@ -1111,7 +1085,7 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
         else:
             ip, net, zeros = _parse_cidr(text, sloppy=True)
             if ip != net.network_address:
-                out.warn(
+                out.add(
                     "ipam-range-host-bits",
                     at("range"),
                     f"range {text} has host bits set; whereabouts uses {net} and ignores them",
@@ -1120,10 +1094,10 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
             start = _json_ip(obj, "range_start", at("range_start"), out, sloppy=True)
             end = _json_ip(obj, "range_end", at("range_end"), out, sloppy=True)
     except ValueError as exc:
-        out.error("ipam-malformed", at("range"), f"range: {exc}")
+        out.add("ipam-malformed", at("range"), f"range: {exc}")
         return None
     if zeros:
-        out.warn(
+        out.add(
             "ipam-leading-zeros",
             at("range"),
             f"range {text!r} has leading zeros (whereabouts reads them as decimal)",
@@ -1133,14 +1107,14 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
     raw_ex = obj.get("exclude")
     if raw_ex is not None:
         if not isinstance(raw_ex, list) or not all(isinstance(x, str) for x in raw_ex):
-            out.error("ipam-malformed", at("exclude"), "exclude must be a list of CIDR or IP strings")
+            out.add("ipam-malformed", at("exclude"), "exclude must be a list of CIDR or IP strings")
         else:
             for x in raw_ex:
                 try:
                     if "/" in x:
                         xip, xnet, _ = _parse_cidr(x)
                         if xip != xnet.network_address:
-                            out.warn(
+                            out.add(
                                 "ipam-exclude-host-bits",
                                 at("exclude"),
                                 f"exclude {x} has host bits set; whereabouts excludes {xnet}",
@@ -1150,7 +1124,7 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
                         xip, _ = _parse_ip(x)
                         xnet = ipaddress.ip_network(xip)
                 except ValueError:
-                    out.error(
+                    out.add(
                         "ipam-malformed",
                         at("exclude"),
                         f"exclude {x!r} is not a CIDR or an IP address (whereabouts fails "
@@ -1178,7 +1152,7 @@ def _load_whereabouts(
     else:
         for key in ("range_start", "range_end", "exclude"):
             if ipam.get(key) is not None:
-                out.error(
+                out.add(
                     "ipam-key-ignored",
                     (*where, key),
                     f"top-level {key} without a top-level range is dropped by whereabouts",
@@ -1188,7 +1162,7 @@ def _load_whereabouts(
     raw = ipam.get("ipRanges")
     if raw is not None:
         if not isinstance(raw, list):
-            out.error(
+            out.add(
                 "ipam-malformed",
                 (*where, "ipRanges"),
                 "ipRanges must be a list of {range, range_start, range_end, exclude}",
@@ -1197,7 +1171,7 @@ def _load_whereabouts(
         for i, obj in enumerate(raw):
             base = (*where, "ipRanges", i)
             if not isinstance(obj, dict):
-                out.error(
+                out.add(
                     "ipam-malformed",
                     base,
                     "an ipRanges entry must be an object with range, range_start, range_end, exclude",
@@ -1210,7 +1184,7 @@ def _load_whereabouts(
                 extra.append(loaded[0])
                 items.append((loaded[0], at, loaded[1]))
     if ipam.get("range") is None and not raw:
-        out.error(
+        out.add(
             "ipam-no-range",
             (*where, "range"),
             "whereabouts needs at least one range (range or ipRanges)",
@@ -1223,7 +1197,7 @@ def _load_whereabouts(
     routes = _load_routes(ipam.get("routes"), (*where, "routes"), out)
     network_name = _str_field(ipam, "network_name", (*where, "network_name"), out)
     if network_name is not None and not _NAME_RE.match(network_name):
-        out.error(
+        out.add(
             "ipam-network-name-invalid",
             (*where, "network_name"),
             f"network_name {network_name!r} is not a lowercase DNS label; the IPPool name built from it "
@@ -1232,19 +1206,19 @@ def _load_whereabouts(
         )
     overlapping = ipam.get("enable_overlapping_ranges")
     if overlapping is not None and not isinstance(overlapping, bool):
-        out.error(
+        out.add(
             "ipam-malformed", (*where, "enable_overlapping_ranges"), "enable_overlapping_ranges must be true or false"
         )
         overlapping = None
     if overlapping is False:
-        out.warn(
+        out.add(
             "ipam-overlapping-ranges-off",
             (*where, "enable_overlapping_ranges"),
             "overlapping-range detection is off: another NAD's overlapping range can hand out the same IP",
         )
     log_level = _str_field(ipam, "log_level", (*where, "log_level"), out)
     if log_level is not None and log_level not in WHEREABOUTS_LOG_LEVELS:
-        out.error(
+        out.add(
             "ipam-log-level-invalid",
             (*where, "log_level"),
             f"log_level {log_level!r} is not one of {', '.join(WHEREABOUTS_LOG_LEVELS)}",
@@ -1254,12 +1228,12 @@ def _load_whereabouts(
     kubeconfig: str | None = None
     if kube is not None:
         if not isinstance(kube, dict):
-            out.error("ipam-malformed", (*where, "kubernetes"), "kubernetes must be an object with kubeconfig")
+            out.add("ipam-malformed", (*where, "kubernetes"), "kubernetes must be an object with kubeconfig")
         else:
             kubeconfig = _str_field(kube, "kubeconfig", (*where, "kubernetes", "kubeconfig"), out)
     if k3s_paths is not None:
         if conf_path != k3s_paths.whereabouts_conf:
-            out.error(
+            out.add(
                 "ipam-k3s-paths",
                 (*where, "configuration_path"),
                 f"on K3s whereabouts must read {k3s_paths.whereabouts_conf} (got {conf_path!r}); "
@@ -1267,14 +1241,14 @@ def _load_whereabouts(
                 fix=f"set configuration_path: {k3s_paths.whereabouts_conf}",
             )
         if kubeconfig != k3s_paths.whereabouts_kubeconfig:
-            out.error(
+            out.add(
                 "ipam-k3s-paths",
                 (*where, "kubernetes", "kubeconfig"),
                 f"on K3s the whereabouts kubeconfig is {k3s_paths.whereabouts_kubeconfig} (got {kubeconfig!r})",
                 fix=f"set kubernetes.kubeconfig: {k3s_paths.whereabouts_kubeconfig}",
             )
     elif conf_path is None and kubeconfig is None:
-        out.warn(
+        out.add(
             "ipam-no-kubeconfig",
             (*where, "kubernetes", "kubeconfig"),
             "no kubernetes.kubeconfig and no configuration_path: whereabouts finds its kubeconfig only in a "
@@ -1282,7 +1256,7 @@ def _load_whereabouts(
             fix="set configuration_path and kubernetes.kubeconfig to the K3s whereabouts.d files",
         )
     if ipam.get("dns") is not None:
-        out.warn(
+        out.add(
             "ipam-dns-ignored",
             (*where, "dns"),
             "Kubernetes ignores DNS from CNI results (kubelet writes resolv.conf)",
@@ -1290,7 +1264,7 @@ def _load_whereabouts(
         )
     datastore = ipam.get("datastore")
     if datastore is not None and datastore != "kubernetes":
-        out.warn(
+        out.add(
             "ipam-datastore",
             (*where, "datastore"),
             f"datastore {datastore!r}: whereabouts v0.9 keeps its pools in Kubernetes",
@@ -1299,7 +1273,7 @@ def _load_whereabouts(
     if nss is not None:
         text = str(nss).lstrip("/")
         if not isinstance(nss, str) or not text.isdigit():
-            out.error(
+            out.add(
                 "ipam-node-slice-size",
                 (*where, "node_slice_size"),
                 f"node_slice_size {nss!r} is not a prefix length such as /26",
@@ -1307,7 +1281,7 @@ def _load_whereabouts(
         else:
             for r, _at, ok in items:
                 if ok and not r.range.prefixlen < int(text) <= r.range.max_prefixlen - 2:
-                    out.error(
+                    out.add(
                         "ipam-node-slice-size",
                         (*where, "node_slice_size"),
                         f"node_slice_size /{text} does not divide range {r.range} into usable slices",
@@ -1330,19 +1304,19 @@ def _load_whereabouts(
 def _load_dhcp(ipam: Mapping[str, Any], where: JsonPath, out: Collector) -> DhcpIpam:
     for key in sorted(ipam):
         if key in _DHCP_IGNORED:
-            out.error(
+            out.add(
                 "ipam-dhcp-ignored-key",
                 (*where, key),
                 f"dhcp ignores {key!r}: addresses and routes come from the DHCP server",
                 fix="remove it, or use whereabouts/host-local/static",
             )
         elif key not in _DHCP_KEYS:
-            out.warn(
+            out.add(
                 "ipam-unknown-key", (*where, key), f"dhcp does not know key {key!r}; it is ignored", fix="remove it"
             )
     sock = _str_field(ipam, "daemonSocketPath", (*where, "daemonSocketPath"), out)
     if sock is not None and sock != DHCP_SOCKET:
-        out.warn(
+        out.add(
             "ipam-dhcp-socket",
             (*where, "daemonSocketPath"),
             f"the rke2-multus dhcp DaemonSet listens on {DHCP_SOCKET}, not {sock}",
@@ -1350,7 +1324,7 @@ def _load_dhcp(ipam: Mapping[str, Any], where: JsonPath, out: Collector) -> Dhcp
     for key in ("request", "provide"):
         opts = ipam.get(key)
         if opts is not None and (not isinstance(opts, list) or not all(isinstance(o, dict) for o in opts)):
-            out.error("ipam-malformed", (*where, key), f"{key} must be a list of option objects")
+            out.add("ipam-malformed", (*where, key), f"{key} must be a list of option objects")
     return DhcpIpam(sock)
 
 
@@ -1359,7 +1333,7 @@ def _load_static(ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_v
     items: list[tuple[StaticAddress, JsonPath]] = []
     raw = ipam.get("addresses")
     if raw is None or raw == []:
-        out.warn(
+        out.add(
             "ipam-static-no-addresses",
             (*where, "addresses"),
             "no addresses: every pod must pass its own in the network annotation (ips), which needs "
@@ -1367,19 +1341,17 @@ def _load_static(ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_v
             fix="give the NAD an address such as 10.1.0.5/24",
         )
     elif not isinstance(raw, list):
-        out.error("ipam-malformed", (*where, "addresses"), "addresses must be a list of {address, gateway}")
+        out.add("ipam-malformed", (*where, "addresses"), "addresses must be a list of {address, gateway}")
     else:
         for i, obj in enumerate(raw):
             path = (*where, "addresses", i)
             if not isinstance(obj, dict) or not isinstance(obj.get("address"), str):
-                out.error(
-                    "ipam-malformed", path, "an address must be an object with address (CIDR) and optional gateway"
-                )
+                out.add("ipam-malformed", path, "an address must be an object with address (CIDR) and optional gateway")
                 continue
             try:
                 ip, net, _ = _parse_cidr(obj["address"])
             except ValueError as exc:
-                out.error("ipam-malformed", (*path, "address"), str(exc))
+                out.add("ipam-malformed", (*path, "address"), str(exc))
                 continue
             gw = _json_ip(obj, "gateway", (*path, "gateway"), out)
             items.append((StaticAddress(ipaddress.ip_interface(f"{ip}/{net.prefixlen}"), gw), path))
@@ -1388,7 +1360,7 @@ def _load_static(ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_v
     model = StaticIpam(tuple(a for a, _ in items), tuple(r for r, _ in routes))
     _rule_routes(routes, model.families(), out)
     if ipam.get("dns") is not None:
-        out.warn(
+        out.add(
             "ipam-dns-ignored",
             (*where, "dns"),
             "Kubernetes ignores DNS from CNI results (kubelet writes resolv.conf)",
@@ -1409,12 +1381,12 @@ def load_ipam(
     model (None if it could not be parsed or the type is not one of :data:`IPAM_KINDS`) and every finding."""
     out = Collector(base)
     if not isinstance(ipam, dict):
-        out.error("ipam-malformed", where, "ipam must be an object")
+        out.add("ipam-malformed", where, "ipam must be an object")
         return None, out.items
     kind = ipam.get("type")
     model: IpamModel | None = None
     if not isinstance(kind, str) or not kind:
-        out.error(
+        out.add(
             "ipam-type-missing", (*where, "type"), "ipam.type is missing", fix=f"use one of {', '.join(IPAM_KINDS)}"
         )
     elif kind == "host-local":
@@ -1426,7 +1398,7 @@ def load_ipam(
     elif kind == "static":
         model = _load_static(ipam, where, out, cni_version)
     else:
-        out.warn("ipam-type-unknown", (*where, "type"), f"IPAM type {kind!r} is not one multus-gen checks")
+        out.add("ipam-type-unknown", (*where, "type"), f"IPAM type {kind!r} is not one multus-gen checks")
     return model, out.items
 
 

@@ -257,7 +257,7 @@ def _check_plugin(
 ) -> None:
     ptype = conf.get("type")
     if not isinstance(ptype, str) or not ptype:
-        out.error(
+        out.add(
             "nad-malformed",
             (*where, "type"),
             "type (the CNI plugin) is missing",
@@ -266,7 +266,7 @@ def _check_plugin(
         return
     for key in ("runtimeConfig", "args"):
         if key in conf:
-            out.warn(
+            out.add(
                 "nad-runtime-key",
                 (*where, key),
                 f"{key} is filled in by the runtime (Multus), not by the NAD",
@@ -278,14 +278,14 @@ def _check_plugin(
             if key in _COMMON_KEYS or key in known:
                 continue
             if key in _FOREIGN_KEYS:
-                out.error(
+                out.add(
                     "nad-foreign-key",
                     (*where, key),
                     f"{ptype} ignores {key!r} (it belongs to another plugin)",
                     fix="remove it",
                 )
             else:
-                out.warn(
+                out.add(
                     "nad-unknown-key",
                     (*where, key),
                     f"{ptype} does not know key {key!r}; it is ignored",
@@ -301,7 +301,7 @@ def _check_plugin(
     if ptype in ("macvlan", "ipvlan"):
         master = conf.get("master")
         if master is None:
-            out.warn(
+            out.add(
                 "nad-no-master",
                 (*where, "master"),
                 f"no master: {ptype} uses each node's default-route interface as its parent, which differs "
@@ -309,14 +309,14 @@ def _check_plugin(
                 fix="name the parent interface, e.g. eth1",
             )
         elif not isinstance(master, str) or not is_ifname(master):
-            out.error(
+            out.add(
                 "nad-ifname-invalid",
                 (*where, "master"),
                 f"master {master!r} is not a valid interface name",
                 fix=_IFNAME_FIX,
             )
         elif master in FLANNEL_INTERFACES:
-            out.error(
+            out.add(
                 "nad-flannel-interface",
                 (*where, "master"),
                 f"master {master} belongs to K3s's flannel",
@@ -325,13 +325,11 @@ def _check_plugin(
         modes = MACVLAN_MODES if ptype == "macvlan" else IPVLAN_MODES
         mode = conf.get("mode")
         if mode is not None and mode not in modes:
-            out.error("nad-mode-invalid", (*where, "mode"), f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
+            out.add("nad-mode-invalid", (*where, "mode"), f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
         if ptype == "macvlan" and mode == "passthru":
-            out.warn(
-                "nad-passthru-one-pod", (*where, "mode"), "passthru lets one pod per node use the parent interface"
-            )
+            out.add("nad-passthru-one-pod", (*where, "mode"), "passthru lets one pod per node use the parent interface")
         if ptype == "ipvlan" and ipam_type == "dhcp":
-            out.error(
+            out.add(
                 "nad-ipvlan-dhcp",
                 (*where, "ipam", "type"),
                 "dhcp does not work with ipvlan (the links share the parent's MAC)",
@@ -340,21 +338,21 @@ def _check_plugin(
     elif ptype == "bridge":
         br = conf.get("bridge")
         if br is None:
-            out.error(
+            out.add(
                 "nad-no-bridge",
                 (*where, "bridge"),
                 "no bridge name: the plugin uses cni0, which is flannel's bridge on K3s",
                 fix="name a bridge of its own",
             )
         elif not isinstance(br, str) or not is_ifname(br):
-            out.error(
+            out.add(
                 "nad-ifname-invalid",
                 (*where, "bridge"),
                 f"bridge {br!r} is not a valid interface name",
                 fix=_IFNAME_FIX,
             )
         elif br in FLANNEL_INTERFACES:
-            out.error(
+            out.add(
                 "nad-flannel-interface",
                 (*where, "bridge"),
                 f"bridge {br} is K3s flannel's interface",
@@ -362,12 +360,12 @@ def _check_plugin(
             )
         for key in ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"):
             if key in conf and not isinstance(conf[key], bool):
-                out.error("nad-malformed", (*where, key), f"{key} must be true or false")
+                out.add("nad-malformed", (*where, key), f"{key} must be true or false")
         vlan = conf.get("vlan")
         if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
-            out.error("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
+            out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
         elif vlan == 0:
-            out.warn(
+            out.add(
                 "nad-vlan-zero",
                 (*where, "vlan"),
                 "vlan 0 is no VLAN (the bridge plugin ignores it)",
@@ -376,7 +374,7 @@ def _check_plugin(
     elif ptype == "host-device":
         given = [k for k in ("device", "hwaddr", "kernelpath", "pciBusID") if conf.get(k) is not None]
         if len(given) != 1:
-            out.error(
+            out.add(
                 "nad-host-device-selector",
                 (*where, given[1] if given else "device"),
                 f"host-device needs exactly one of device, hwaddr, kernelpath, pciBusID (got "
@@ -384,7 +382,7 @@ def _check_plugin(
             )
         dev = conf.get("device")
         if dev is not None and (not isinstance(dev, str) or not is_ifname(dev)):
-            out.error(
+            out.add(
                 "nad-ifname-invalid",
                 (*where, "device"),
                 f"device {dev!r} is not a valid interface name",
@@ -392,7 +390,7 @@ def _check_plugin(
             )
         hw = conf.get("hwaddr")
         if hw is not None and (not isinstance(hw, str) or not _MAC.match(hw)):
-            out.error(
+            out.add(
                 "nad-hwaddr-invalid",
                 (*where, "hwaddr"),
                 f"hwaddr {hw!r} is not a MAC address",
@@ -400,15 +398,15 @@ def _check_plugin(
             )
         kp = conf.get("kernelpath")
         if kp is not None and (not isinstance(kp, str) or not kp.startswith("/sys/devices/")):
-            out.error(
+            out.add(
                 "nad-kernelpath-invalid", (*where, "kernelpath"), f"kernelpath {kp!r} is not a /sys/devices/... path"
             )
         pci = conf.get("pciBusID")
         if pci is not None and (not isinstance(pci, str) or not _PCI.match(pci)):
-            out.error(
+            out.add(
                 "nad-pci-invalid", (*where, "pciBusID"), f"pciBusID {pci!r} is not a PCI address such as 0000:03:00.0"
             )
-        out.warn(
+        out.add(
             "nad-host-device-one-pod",
             where,
             "host-device moves the device into one pod: one pod per node can use this NAD",
@@ -416,11 +414,11 @@ def _check_plugin(
     if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge"):
         mtu = conf["mtu"]
         if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
-            out.error("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
+            out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
         elif mtu < MTU_MIN_IPV6 and 6 in families:
-            out.error("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+            out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
     if ipam_type == "host-local" and node is None:
-        out.warn(
+        out.add(
             "nad-host-local-per-node",
             (*where, "ipam"),
             "host-local state is per node: the same range on several nodes hands out duplicate addresses",
@@ -428,7 +426,7 @@ def _check_plugin(
             "nodeSelector), or use whereabouts",
         )
     if ipam_type == "static":
-        out.warn(
+        out.add(
             "nad-static-shared",
             (*where, "ipam"),
             "static gives every pod attached to this NAD the same addresses",
@@ -448,19 +446,19 @@ def check_cni_config(
     """Check a CNI config (or conflist) as found in ``spec.config``; ``where`` is its path (under ``base``)."""
     out = Collector(base)
     if not isinstance(conf, dict):
-        out.error("nad-malformed", where, "the CNI config must be a JSON object")
+        out.add("nad-malformed", where, "the CNI config must be a JSON object")
         return out.items
     version = conf.get("cniVersion")
     cni_version: str | None = None
     if version is None:
-        out.error(
+        out.add(
             "nad-cni-version-missing",
             (*where, "cniVersion"),
             "cniVersion is missing",
             fix=f"set cniVersion: {DEFAULT_CNI_VERSION}",
         )
     elif version not in KNOWN_CNI_VERSIONS:
-        out.error(
+        out.add(
             "nad-cni-version-unknown",
             (*where, "cniVersion"),
             f"cniVersion {version!r} is not a CNI version",
@@ -469,12 +467,12 @@ def check_cni_config(
     else:
         cni_version = str(version)
         if version == "1.1.0":
-            out.warn("nad-cni-version-new", (*where, "cniVersion"), "cniVersion 1.1.0 needs CNI plugins v1.5 or later")
+            out.add("nad-cni-version-new", (*where, "cniVersion"), "cniVersion 1.1.0 needs CNI plugins v1.5 or later")
     name = conf.get("name")
     if not isinstance(name, str) or not name:
-        out.error("nad-name-missing", (*where, "name"), "name is missing", fix="set it to the NAD's name")
+        out.add("nad-name-missing", (*where, "name"), "name is missing", fix="set it to the NAD's name")
     elif nad_name is not None and name != nad_name:
-        out.warn(
+        out.add(
             "nad-name-mismatch",
             (*where, "name"),
             f"CNI name {name!r} differs from the NAD name {nad_name!r}",
@@ -483,12 +481,12 @@ def check_cni_config(
     if "plugins" in conf:
         plugins = conf["plugins"]
         if not isinstance(plugins, list) or not plugins:
-            out.error("nad-malformed", (*where, "plugins"), "plugins must be a non-empty list of plugin configs")
+            out.add("nad-malformed", (*where, "plugins"), "plugins must be a non-empty list of plugin configs")
             return out.items
         for i, plugin in enumerate(plugins):
             path = (*where, "plugins", i)
             if not isinstance(plugin, dict):
-                out.error("nad-malformed", path, "a plugin config must be an object")
+                out.add("nad-malformed", path, "a plugin config must be an object")
                 continue
             _check_plugin(plugin, path, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
     else:
@@ -510,21 +508,21 @@ def check_nad(
     p: JsonPath = ()
     out = Collector(base)
     if not isinstance(doc, dict):
-        out.error("nad-malformed", p, "a NetworkAttachmentDefinition must be a mapping")
+        out.add("nad-malformed", p, "a NetworkAttachmentDefinition must be a mapping")
         return out.items
     if doc.get("apiVersion") != API_VERSION:
-        out.error("nad-api-version", (*p, "apiVersion"), f"apiVersion {doc.get('apiVersion')!r} is not {API_VERSION}")
+        out.add("nad-api-version", (*p, "apiVersion"), f"apiVersion {doc.get('apiVersion')!r} is not {API_VERSION}")
     if doc.get("kind") != KIND:
-        out.error("nad-kind", (*p, "kind"), f"kind {doc.get('kind')!r} is not {KIND}")
+        out.add("nad-kind", (*p, "kind"), f"kind {doc.get('kind')!r} is not {KIND}")
     meta = doc.get("metadata")
     name: str | None = None
     node: str | None = None
     if not isinstance(meta, dict):
-        out.error("nad-malformed", (*p, "metadata"), "metadata is missing")
+        out.add("nad-malformed", (*p, "metadata"), "metadata is missing")
     else:
         raw_name = meta.get("name")
         if not isinstance(raw_name, str) or not is_dns_label(raw_name):
-            out.error(
+            out.add(
                 "nad-name-invalid",
                 (*p, "metadata", "name"),
                 f"NAD name {raw_name!r} is not a DNS-1123 label",
@@ -534,7 +532,7 @@ def check_nad(
             name = raw_name
         ns = meta.get("namespace")
         if ns is not None and (not isinstance(ns, str) or not is_dns_label(ns)):
-            out.error(
+            out.add(
                 "nad-namespace-invalid",
                 (*p, "metadata", "namespace"),
                 f"namespace {ns!r} is not a DNS-1123 label",
@@ -544,7 +542,7 @@ def check_nad(
         if isinstance(annotations, dict) and NODE_ANNOTATION in annotations:
             raw_node = annotations[NODE_ANNOTATION]
             if not isinstance(raw_node, str) or len(raw_node) > 253 or not _DNS_SUBDOMAIN.match(raw_node):
-                out.error(
+                out.add(
                     "nad-node-invalid",
                     (*p, "metadata", "annotations", NODE_ANNOTATION),
                     f"node name {raw_node!r} is not a DNS-1123 subdomain",
@@ -556,14 +554,14 @@ def check_nad(
     config = spec.get("config") if isinstance(spec, dict) else None
     where: JsonPath = (*p, "spec", "config")
     if config is None or config == "":
-        out.warn(
+        out.add(
             "nad-no-config",
             where,
             "no spec.config: Multus looks for a CNI config file named after the NAD on each node",
         )
         return out.items
     if not isinstance(config, str):
-        out.error(
+        out.add(
             "nad-malformed",
             where,
             "spec.config must be a string holding JSON",
@@ -573,7 +571,7 @@ def check_nad(
     try:
         parsed = json.loads(config)
     except json.JSONDecodeError as exc:
-        out.error(
+        out.add(
             "nad-malformed", where, f"spec.config is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         )
         return out.items
@@ -582,7 +580,7 @@ def check_nad(
         plugins = parsed.get("plugins", [parsed]) if isinstance(parsed, dict) else []
         ipams = {c["ipam"].get("type") for c in plugins if isinstance(c, dict) and isinstance(c.get("ipam"), dict)}
         for kind in sorted(str(k) for k in ipams - {"host-local", "static"}):
-            out.error(
+            out.add(
                 "nad-node-not-per-node",
                 (*p, "metadata", "annotations", NODE_ANNOTATION),
                 f"{NODE_ANNOTATION} is for host-local and static NADs; {kind} is not per node",
