@@ -3,7 +3,7 @@
 ``$MULTUS_GEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/multus-gen`` or ``~/.cache/multus-gen``;
 ``MULTUS_GEN_CACHE=off`` turns all of it off, and a cache that cannot be read or written is ignored.
 
-* ``valid/``: schema verdicts (``multus_gen.check.schemas``).
+* ``valid/``: schema verdicts (:class:`VerdictStore`, handed to ``multus_gen.check.schemas`` by the CLI).
 * ``render/``: remembered renders. ``render --out-dir`` is a pure function of multus-gen's own code and
   data, the spec file's path and bytes, and the flags; the spec names no other file. After a successful
   render, the SHA-256 of every file it produced and its messages are recorded under a key made of all of
@@ -44,6 +44,43 @@ def cache_root() -> Path | None:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(xdg) / "multus-gen"
+
+
+class VerdictStore:
+    """Schema verdicts: an empty marker per (schema, document) that passed, named by the SHA-256 of the
+    schema's digest and the document's canonical JSON. Advisory: a missing, unreadable or unwritable marker
+    only costs the next run the full check."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _marker(self, schema_digest: bytes, doc: Any) -> Path | None:
+        try:
+            payload = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return None  # not plain JSON data: always validate
+        key = hashlib.sha256(schema_digest + payload.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.folder / key[:2] / key
+
+    def passed(self, schema_digest: bytes, doc: Any) -> bool:
+        marker = self._marker(schema_digest, doc)
+        return marker is not None and marker.exists()
+
+    def remember_pass(self, schema_digest: bytes, doc: Any) -> None:
+        marker = self._marker(schema_digest, doc)
+        if marker is None:
+            return
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
+        except OSError:
+            pass  # a read-only home or a full disk only costs the next run the full check
+
+
+def verdict_store() -> VerdictStore | None:
+    """The verdict store of the cache folder (None: the cache is off)."""
+    root = cache_root()
+    return None if root is None else VerdictStore(root / "valid")
 
 
 @cache

@@ -6,15 +6,21 @@ independently of the code's tables; documents are parsed, not compared as text.
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from crdschema import crd_errors
 from helpers import K3S_CONF, K3S_DATA, docs_of, invoke, values_of
-from multus_gen.cli import run
+from multus_gen.cli import COMMANDS, actions, run
+from multus_gen.cli.common import gen_flags
 
 
 @pytest.mark.parametrize("ipam", ["host-local", "whereabouts", "dhcp"])
@@ -239,6 +245,10 @@ BAD = [
     (["helmchart", "--set", "config.cni_conf.binDir=5"], 1, "binDir"),
     (["helmchart", "--set", "config.cni_conf.confDir=null"], 1, "confDir"),
     (["helmchart", "--nope"], 2, "--nope"),
+    (["helmchart", "--ipam"], 2, "--ipam"),  # a flag without its value
+    (["helmchart", "stray"], 2, "(stray)"),
+    (["helmchart", "--", "x"], 2, "(x)"),
+    (["nope"], 2, "'nope'"),  # an unknown command
     (["values", "--set", "a[70000]=1"], 1, "--set"),
     (["versions", "--since", "x"], 2, "--since"),
 ]
@@ -310,3 +320,76 @@ def test_every_command_has_help_with_examples() -> None:
         result = invoke(command, "--help")
         assert result.exit_code == 0
         assert "Examples:" in result.stdout and "multus-gen " + command in result.stdout
+
+
+def complete(words: str) -> list[str]:
+    """What bash completion offers for ``words`` (the shell runs the script with only the environment set)."""
+    env = {**os.environ, "_MULTUS_GEN_COMPLETE": "complete_bash", "COMP_WORDS": words}
+    env["COMP_CWORD"] = str(len(words.split(" ")) - 1)
+    out = subprocess.run(
+        [sys.executable, "-m", "multus_gen"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    return out.split()
+
+
+def test_shell_completion_sees_every_command() -> None:
+    assert complete("multus-gen ") == list(COMMANDS)
+    assert "--ipam" in complete("multus-gen helmchart --ip")
+    assert complete("multus-gen nad x --type ") == ["macvlan", "ipvlan", "bridge", "host-device"]
+
+
+#: A line per command, and what some of its parameters reach the action as.
+PLAIN = [
+    (
+        [
+            "helmchart",
+            "--ipam",
+            "dhcp",
+            "--format",
+            "flux",
+            "-f",
+            "a.yaml",
+            "--set",
+            "a=1",
+            "--failure-policy",
+            "retry",
+        ],
+        {"ipam": "dhcp", "output_format": "flux", "values_files": (Path("a.yaml"),), "failure_policy": "retry"},
+    ),
+    (["values", "--distro", "rke2"], {"distro": "rke2", "set_values": (), "bootstrap": None}),
+    (["versions", "-o", "json"], {"output_format": "json", "since": None}),
+    (["install", "--dry-run", "--no-bootstrap"], {"dry_run": True, "bootstrap": False, "distro": "k3s"}),
+    (["commit", "--repo", ".", "--path", "x.yaml"], {"repo": Path("."), "path": "x.yaml", "remote": "origin"}),
+    (
+        ["nad", "x", "--type", "bridge", "--range", "10.0.0.0/24", "--range", "fd00::/64", "--mtu", "9000"],
+        {"name": "x", "plugin": "bridge", "ipam": "whereabouts", "ranges": ("10.0.0.0/24", "fd00::/64"), "mtu": 9000},
+    ),
+    (["render", "-c", "s.yaml"], {"config": Path("s.yaml"), "out_dir": None, "prune": False}),
+    (["validate", "a.yaml", "b/", "-o", "json"], {"paths": (Path("a.yaml"), Path("b/")), "output_format": "json"}),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])
+def test_each_command_hands_its_action_plain_values(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: dict[str, Any]
+) -> None:
+    """Enum members arrive as their value and repeated flags as tuples, every action parameter named."""
+    name = argv[0]
+    real = getattr(actions, name)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(actions, name, lambda **kwargs: calls.append(kwargs) or 0)
+    assert run(argv) == 0
+    (kwargs,) = calls
+    params = inspect.signature(real).parameters.values()
+    names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+    if any(p.kind is p.VAR_KEYWORD for p in params):  # **gen: the shared generation flags
+        names |= set(inspect.signature(gen_flags).parameters)
+    assert set(kwargs) == names
+    assert {key: kwargs[key] for key in expected} == expected
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, tuple):
+            return all(plain(v) for v in value)
+        return value is None or type(value) in (str, int, bool) or isinstance(value, Path)
+
+    assert all(plain(v) for v in kwargs.values()), kwargs

@@ -92,3 +92,12 @@ def test_bad_nads_one_line(argv: list[str], flag: str, capsys: pytest.CaptureFix
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert flag in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "mentions"), [([], "'NAME'"), (["a", "b"], "(b)"), (["x", "--type", "vxlan"], "--type")]
+)
+def test_usage_errors_are_one_line(argv: list[str], mentions: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["nad", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and mentions in err, err

@@ -167,3 +167,9 @@ def test_bad_specs_name_file_line_and_path(
     if line is not None:
         assert f"{spec}::" in err and f"(line {line})" in err
     assert list(out.iterdir()) == []  # nothing written
+
+
+def test_render_needs_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "--config" in err, err

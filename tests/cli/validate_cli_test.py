@@ -336,3 +336,9 @@ def test_pre_commit_hook(tmp_path: Path) -> None:
         [*argv, str(bad.relative_to(tmp_path))], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1 and "binDir" in done.stdout
+
+
+def test_a_flag_given_a_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["validate", "--strict=yes", "x.yaml"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "--strict" in err, err

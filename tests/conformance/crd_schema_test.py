@@ -36,7 +36,7 @@ def upstream(crds: Path, doc: Any, name: str = HELMCHART_CRD) -> list[str]:
 
 
 def ours(doc: Any) -> list[str]:
-    return [f"{e.path}: {e.message}" for e in schema_errors("helmchart", doc)]
+    return [f"{e.at.path}: {e.message}" for e in schema_errors("helmchart", doc)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def bases() -> dict[str, list[dict[str, Any]]]:
 
 
 def ours(name: str, doc: Any) -> list[str]:
-    return [f"{e.path}: {e.message}" for e in schema_errors(name, doc)]
+    return [f"{e.at.path}: {e.message}" for e in schema_errors(name, doc)]
 
 
 def upstream(crds: Path, name: str, doc: Any, *, apiserver: bool = True) -> list[str]:

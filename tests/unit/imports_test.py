@@ -17,13 +17,16 @@ with contextlib.redirect_stdout(io.StringIO()):
 print(json.dumps({"code": code, "modules": sorted(set(sys.modules) - before)}))
 """
 
-#: The modules of ours a `helmchart` run may load; the networks, delivery and validate code must not.
+#: The modules of ours a `helmchart` run may load: not the other commands' modules (cli.deliver, cli.networks,
+#: cli.check), nor the networks, delivery, sinks or validate code.
 ALLOWED_OURS = {
     "multus_gen",
     "multus_gen.cli",
     "multus_gen.cli.actions",
-    "multus_gen.cli.lane",
+    "multus_gen.cli.common",
+    "multus_gen.cli.generate",
     "multus_gen.cli.output",
+    "multus_gen.cli.typer_app",
     "multus_gen.errors",
     "multus_gen.findings",
     "multus_gen.build.pipeline",
@@ -36,7 +39,14 @@ ALLOWED_OURS = {
     "multus_gen.build",
     "multus_gen.check",
     "multus_gen.check.catalog",
+    "multus_gen.check.chart_values",
+    "multus_gen.check.cluster",
+    "multus_gen.check.documents",
+    "multus_gen.check.readers",
     "multus_gen.check.rules",
+    "multus_gen.check.shape",
+    "multus_gen.check.state",
+    "multus_gen.check.versions",
     "multus_gen.model",
     "multus_gen.values",
     "multus_gen.yamlio",
@@ -53,8 +63,8 @@ ALLOWED_OURS = {
     "multus_gen.values.compose",
 }
 #: Third-party packages a `helmchart` run may load (jsonschema and its dependencies only on a cold cache):
-#: a plain command line takes the fast lane, so not even click or typer.
-ALLOWED_THIRD_PARTY = {"yaml", "cython_runtime"}
+#: PyYAML, and the parser -- click, typer and what typer imports (not rich: help and errors are plain text).
+ALLOWED_THIRD_PARTY = {"yaml", "cython_runtime", "click", "typer", "shellingham", "annotated_doc"}
 #: jsonschema, its dependencies and the optional format checkers it picks up when they are installed
 JSONSCHEMA = {
     "typing_extensions",
@@ -96,31 +106,45 @@ def third_party(modules: set[str]) -> set[str]:
     return {t for t in tops if t not in stdlib and not t.startswith("_") and t != "multus_gen"} | ({"_yaml"} & tops)
 
 
+#: Never loaded by a `helmchart` run: the code of other commands and the heavy optional parts.
+FORBIDDEN = (
+    "multus_gen.networks",  # NADs and the checks across networks
+    "multus_gen.check.walk",  # validate's file walk (the generators run check.rules on their own output)
+    "multus_gen.sinks.git",
+    "git",  # GitPython
+    "helm_python",  # the Helm engine (tests only)
+)
+
+
+def forbidden(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+
+
 def test_helmchart_loads_only_what_it_needs(tmp_path: Path) -> None:
     code, cold = probe(tmp_path, "helmchart", "--ipam", "dhcp")
     assert code == 0
     ours = {m for m in cold if m.startswith("multus_gen")}
     assert ours <= ALLOWED_OURS, sorted(ours - ALLOWED_OURS)
-    assert "git" not in cold and "helm_python" not in cold  # GitPython and the Helm engine: never here
+    assert not forbidden(cold), forbidden(cold)
     assert third_party(cold) <= ALLOWED_THIRD_PARTY | JSONSCHEMA, sorted(third_party(cold))
     assert "jsonschema" in cold  # the first run validates with jsonschema...
     code, warm = probe(tmp_path, "helmchart", "--ipam", "dhcp")
     assert code == 0
     assert third_party(warm) <= ALLOWED_THIRD_PARTY, sorted(third_party(warm))  # ...a repeat finds the verdict
-    # Costly standard modules a plain run does without: dataclasses (and inspect, which it imports; our value
-    # classes are @record), traceback (only for MULTUS_GEN_DEBUG), argparse/click-style parsers.
-    assert not {"dataclasses", "inspect", "traceback", "argparse", "subprocess"} & warm, sorted(
-        {"dataclasses", "inspect", "traceback", "argparse", "subprocess"} & warm
-    )
+    assert "jsonschema" not in warm and not forbidden(warm)
+    # Standard modules a plain run does without: dataclasses (our value classes are @record; click and typer
+    # do not need it either) and other command-line parsers. (inspect, traceback and subprocess come with
+    # typer and click.)
+    assert not {"dataclasses", "argparse", "optparse"} & warm, sorted({"dataclasses", "argparse", "optparse"} & warm)
 
 
-def test_typer_parses_what_the_lane_does_not(tmp_path: Path) -> None:
+def test_usage_errors_and_help_load_no_generation_code(tmp_path: Path) -> None:
     code, modules = probe(tmp_path, "helmchart", "--ipam", "nope")
-    assert code == 2 and "typer" in modules and "multus_gen.build.pipeline" not in modules  # usage error: click's words
-    code, modules = probe(tmp_path, "helmchart", "--ipam", "dhcp")
-    assert code == 0 and "typer" not in modules and "click" not in modules
+    assert code == 2 and "multus_gen.build.pipeline" not in modules  # click refuses it before the action runs
     code, modules = probe(tmp_path, "helmchart", "--help")
-    assert code == 0 and "typer" in modules
+    assert code == 0 and "multus_gen.build.pipeline" not in modules and "multus_gen.cli.deliver" not in modules
+    code, modules = probe(tmp_path, "--help")  # the group's help lists every command: all modules, no action
+    assert code == 0 and "multus_gen.cli.check" in modules and "multus_gen.build.pipeline" not in modules
 
 
 def test_commit_is_the_only_command_that_loads_gitpython(tmp_path: Path) -> None:

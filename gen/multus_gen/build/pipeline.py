@@ -46,7 +46,7 @@ from multus_gen.model.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network and check modules load only when used
-    from multus_gen.check.rules import Cluster
+    from multus_gen.check.cluster import Cluster
     from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
 from multus_gen.check.schemas import require_valid
@@ -110,6 +110,7 @@ def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]
     items += [("-f", str(path)) for path in opts.user.files]
     items += [("--set", expr) for expr in opts.user.set]
     items += [("--set-string", expr) for expr in opts.user.set_string]
+    items += [("--allow", rule) for rule in opts.allow]  # what the output was let through with
     return items
 
 
@@ -124,7 +125,7 @@ VALUES_AT: tuple[JsonPath, ...] = (
 
 def cluster_of(opts: GenOptions) -> Cluster:
     """The cluster ``opts`` describes, as the checks see it."""
-    from multus_gen.check.rules import Cluster
+    from multus_gen.check.cluster import Cluster
 
     return Cluster(opts.distro, opts.k3s_version, opts.data_dir)
 
@@ -161,7 +162,7 @@ def check_install(plan: ChartPlan, install: Install, nads: Sequence[dict[str, An
     docs = [(f"{d['kind']} {d['metadata']['name']}", d) for d in install.docs]
     docs += [(bundle_file(bundle), doc) for bundle, doc in install.bundles]
     docs += [(f"NAD {d['metadata']['name']}", d) for d in nads]
-    findings = check_documents(docs, cluster_of(plan.opts), checked_nads=True)
+    findings = check_documents(docs, cluster_of(plan.opts), checked_nads=True, ipams=plan.opts.ipams)
     # A HelmChartConfig of ours configures a HelmChart that is not among the documents by design.
     findings = [f for f in findings if f.rule != "helmchartconfig-orphan"]
     return plan.notices + settle(findings, plan.opts)
@@ -226,7 +227,9 @@ def values_text(opts: GenOptions) -> tuple[str, tuple[Finding, ...]]:
     from multus_gen.check.rules import check_documents
 
     plan = make_plan(opts)
-    findings = check_documents([], cluster_of(opts), values=plan.values, chart_version=opts.chart_version)
+    findings = check_documents(
+        [], cluster_of(opts), values=plan.values, chart_version=opts.chart_version, ipams=opts.ipams
+    )
     notices = plan.notices + settle(findings, opts, anchors=((),))
     text = header("values", inputs_of(opts), __version__) + dump_values(sort_keys(plan.values))
     return text, notices

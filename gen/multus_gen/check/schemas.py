@@ -1,42 +1,45 @@
-"""Schema registry (our JSON Schemas in schemas/, loaded once, lazily) and validation helpers.
+"""The schema registry: our JSON Schemas (schemas/*.schema.json, shipped in the package), loaded once and
+lazily, and the validation helpers. jsonschema is imported here only, and only when something is validated.
 
-jsonschema is imported here only, and only when something is validated.
-
-Verdict cache: validation is a pure function of (schema, document), so a document that passed once need not
-be checked again. After a pass, an empty marker named by the SHA-256 of the schema text, the multus-gen
-version and the document's canonical JSON is written under the cache folder (``multus_gen.cache``,
-``valid/``); a later run that produces the same document finds
-the marker and skips loading jsonschema (about 100 ms of a single run). Only passes are cached; failures are
-always computed. ``MULTUS_GEN_CACHE=off`` disables it; an unwritable cache is ignored.
+Validation is a pure function of (schema, document). A caller may hand this module a verdict store
+(:func:`use_verdicts`; the CLI gives it :class:`multus_gen.cache.VerdictStore`): then a document remembered
+to pass is not validated again -- which spares a repeated run loading jsonschema (about 100 ms) -- and every
+pass is offered to the store. Only passes are remembered; failures are always computed. Without a store
+(the library, the tests) nothing is remembered and nothing on disk is read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from multus_gen import __version__
-from multus_gen.cache import cache_root
+from multus_gen.check.catalog import severity
 from multus_gen.errors import ValidationError
-from multus_gen.model.record import record
-from multus_gen.yamlio.reader import JsonPath, json_path
+from multus_gen.findings import Finding, Location
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 
-@record
-class SchemaError:
-    path: JsonPath
-    message: str
+class Verdicts(Protocol):
+    """What a verdict store offers (advisory: a store that forgets or fails costs only time)."""
 
-    def render(self, where: str) -> str:
-        return f"{where}::{json_path(self.path)}: {self.message}"
+    def passed(self, schema_digest: bytes, doc: Any) -> bool: ...
+
+    def remember_pass(self, schema_digest: bytes, doc: Any) -> None: ...
+
+
+_verdicts: Verdicts | None = None
+
+
+def use_verdicts(store: Verdicts | None) -> None:
+    """Let ``store`` skip validating documents it remembers passing (None: validate everything)."""
+    global _verdicts
+    _verdicts = store
 
 
 def schema_names() -> list[str]:
@@ -55,12 +58,6 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def cache_dir() -> Path | None:
-    """Where verdicts are kept, or None when the cache is off."""
-    root = cache_root()
-    return None if root is None else root / "valid"
-
-
 @cache
 def _schema_digest(name: str) -> bytes:
     return hashlib.sha256(f"{__version__}\0{name}\0{_schema_text(name)}".encode()).digest()
@@ -72,36 +69,14 @@ def _inline_digest(schema: dict[str, Any]) -> bytes:
 
 
 def passed_before(schema: dict[str, Any], doc: Any) -> bool:
-    """Whether ``doc`` is remembered to pass the inline ``schema`` (advisory: only passes are remembered)."""
-    marker = _verdict_path(_inline_digest(schema), doc)
-    return marker is not None and marker.exists()
+    """Whether the verdict store remembers ``doc`` passing the inline ``schema``."""
+    return _verdicts is not None and _verdicts.passed(_inline_digest(schema), doc)
 
 
 def remember_pass(schema: dict[str, Any], doc: Any) -> None:
-    """Remember that ``doc`` passed the inline ``schema``."""
-    marker = _verdict_path(_inline_digest(schema), doc)
-    if marker is not None:
-        _remember_pass(marker)
-
-
-def _verdict_path(digest: bytes, doc: Any) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        payload = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None  # not plain JSON data: always validate
-    key = hashlib.sha256(digest + payload.encode("utf-8", "surrogatepass")).hexdigest()
-    return folder / key[:2] / key
-
-
-def _remember_pass(marker: Path) -> None:
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
-    except OSError:
-        pass  # a read-only home or a full disk only costs the next run the full check
+    """Offer the verdict store that ``doc`` passed the inline ``schema``."""
+    if _verdicts is not None:
+        _verdicts.remember_pass(_inline_digest(schema), doc)
 
 
 @cache
@@ -124,15 +99,17 @@ def _message(err: Any) -> str:
     return " ".join(text.split())
 
 
-def schema_errors(name: str, doc: Any) -> list[SchemaError]:
-    """Every violation of schema ``name`` in ``doc``, in a stable order (by path, then message)."""
-    marker = _verdict_path(_schema_digest(name), doc)
-    if marker is not None and marker.exists():
+def schema_errors(name: str, doc: Any, *, rule: str = "document-schema") -> list[Finding]:
+    """Every violation of schema ``name`` in ``doc`` as a finding of ``rule`` located by its JSON path, in a
+    stable order (by path, then message)."""
+    digest = _schema_digest(name)
+    if _verdicts is not None and _verdicts.passed(digest, doc):
         return []
-    errors = [SchemaError(tuple(err.absolute_path), _message(err)) for err in validator(name).iter_errors(doc)]
-    if not errors and marker is not None:
-        _remember_pass(marker)
-    return sorted(errors, key=lambda e: (tuple(str(p) for p in e.path), e.message))
+    found = [(tuple(err.absolute_path), _message(err)) for err in validator(name).iter_errors(doc)]
+    if not found and _verdicts is not None:
+        _verdicts.remember_pass(digest, doc)
+    found.sort(key=lambda item: (tuple(str(p) for p in item[0]), item[1]))
+    return [Finding(severity(rule), message, None, Location(path=path), rule) for path, message in found]
 
 
 def require_valid(name: str, doc: Any, *, where: str, fix: str | None = None) -> None:
@@ -141,4 +118,5 @@ def require_valid(name: str, doc: Any, *, where: str, fix: str | None = None) ->
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ValidationError(f"{first.message}{more}", where=f"{where}::{json_path(first.path)}", fix=fix)
+        at = Location(label=where, path=first.at.path)
+        raise ValidationError(f"{first.message}{more}", at=at, fix=fix, rule=first.rule)

@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from multus_gen.check.cluster import Cluster, make_cluster
+from multus_gen.check.documents import Source, file_problem, is_spec, looks_like_ours
 from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import charts
 from multus_gen.model.record import record
 from multus_gen.yamlio.reader import parse_text
 
-if TYPE_CHECKING:
-    from multus_gen.check import rules as checks
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -110,25 +110,32 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Ca
     return out
 
 
-def load_quietly(cand: Candidate) -> checks.Source | None:
-    from multus_gen.check import rules as checks
+def load_quietly(cand: Candidate) -> Source | None:
     from multus_gen.yamlio.reader import read_text
 
     try:
         text = read_text(cand.path, where=cand.display)
-        if not checks.looks_like_ours(text, cand.path.name):
+        if not looks_like_ours(text, cand.path.name):
             return None  # nothing there can take part in a check across files: do not parse it
         docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
-    return checks.Source(cand.display, docs, cand.path.name)
+    return Source(cand.display, docs, cand.path.name, declared_ipams(text))
+
+
+def declared_ipams(text: str) -> tuple[str, ...]:
+    """The IPAMs a file of multus-gen's says its networks use (``ipam=`` in its ``# inputs:`` header)."""
+    from multus_gen.yamlio.serialize import read_inputs
+
+    inputs = read_inputs(text)
+    return tuple(inputs["ipam"].split("+")) if inputs and "ipam" in inputs else ()
 
 
 @dataclass
 class Report:
     """The outcome of a validate run, in the order findings are shown."""
 
-    cluster: checks.Cluster
+    cluster: Cluster
     files: list[str]
     problems: list[Finding]
     skipped: list[dict[str, str]] = field(default_factory=list)
@@ -185,20 +192,19 @@ def validate_paths(
     allow: tuple[str, ...] = (),
 ) -> Report:
     """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for one cluster."""
-    from multus_gen.check import catalog
-    from multus_gen.check import rules as checks
+    from multus_gen.check import catalog, rules
 
     if not paths and not values_files:
         raise UsageError("nothing to check", where="PATH", fix="name files or folders, or pass --values-file")
-    cluster = checks.make_cluster(distro, k3s_version, data_dir)
+    cluster = make_cluster(distro, k3s_version, data_dir)
     version = chart_version if chart_version is not None else charts.DEFAULT_CHART_VERSION
     candidates, skipped = collect(paths)
     problems: list[Finding] = []
-    sources: list[checks.Source] = []
+    sources: list[Source] = []
     specs: list[Candidate] = []
     failed: list[str] = []
 
-    def load(cand: Candidate) -> checks.Source | None:
+    def load(cand: Candidate) -> Source | None:
         from multus_gen.yamlio.reader import read_text
 
         try:
@@ -206,19 +212,19 @@ def validate_paths(
         except InputError as exc:  # the reader names the file first: "x.yaml is not valid UTF-8"
             message = exc.message.removeprefix(f"{cand.path} ")
             message = f"the file {message}" if message != exc.message else message
-            problems.append(checks.file_problem(cand.display, message, exc.fix))
+            problems.append(file_problem(cand.display, message, exc.fix))
             failed.append(cand.display)
             return None
         try:
             docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
         except InputError as exc:
-            if checks.looks_like_ours(text, cand.path.name):
-                problems.append(checks.file_problem(cand.display, exc.message, exc.fix, "file-syntax"))
+            if looks_like_ours(text, cand.path.name):
+                problems.append(file_problem(cand.display, exc.message, exc.fix, "file-syntax"))
                 failed.append(cand.display)
             else:
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
-        return checks.Source(cand.display, docs, cand.path.name)
+        return Source(cand.display, docs, cand.path.name, declared_ipams(text))
 
     with progress(len(candidates)) as update:
         for cand in candidates:
@@ -228,7 +234,7 @@ def validate_paths(
             if src is None:
                 continue
             sources.append(src)
-            if any(checks.is_spec(doc.data) for doc in src.docs):
+            if any(is_spec(doc.data) for doc in src.docs):
                 specs.append(cand)
 
     named = candidates + [Candidate(path, str(path), False) for path in values_files]
@@ -241,10 +247,10 @@ def validate_paths(
         src = load(cand)
         if src is not None:
             value_sources.append(src)
-    result = checks.check_sources(sources, cluster, values_files=value_sources, chart_version=version, context=context)
+    result = rules.check_sources(sources, cluster, values_files=value_sources, chart_version=version, context=context)
     problems += result.problems
     for cand in specs:
-        problems += checks.spec_problems(cand.path, cand.display)
+        problems += rules.spec_problems(cand.path, cand.display)
     problems = catalog.allow(problems, allow)
 
     checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed

@@ -1,8 +1,9 @@
 """The multus-gen command line: parse flags, call the action, map errors to exit codes.
 
-A plain command line takes the fast lane (``lane``: no click or typer imported); everything else -- help,
-completion, usage errors -- goes through the Typer app (``typer_app``). Both call the same action (``actions``)
-with the same arguments.
+Typer parses every command line (``typer_app``: flags, help, completion, usage errors); each command function
+(``generate``, ``deliver``, ``networks``, ``check``) hands its flags as plain values to its action
+(``actions``), and ``actions.invoke`` maps errors to exit codes. A run imports and builds only the command it
+runs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: Which Typer module defines each command: a Typer run imports only the module of the command it runs.
+#: Which module defines each command (a function of the command's name), in --help order: a run imports only
+#: the module of the command it runs.
 COMMANDS = {
     "helmchart": "generate",
     "values": "generate",
@@ -34,15 +36,12 @@ def __getattr__(name: str) -> Any:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; nothing escapes as a traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from multus_gen.cli import actions, lane
+    from multus_gen.cli import actions
 
     def dispatch() -> int:
-        call = lane.parse(args) if lane.enabled() else None
-        if call is None:
-            from multus_gen.cli.typer_app import run_typer
+        from multus_gen.cli.typer_app import run_typer
 
-            return run_typer(args)
-        return actions.invoke(getattr(actions, call.action), call.kwargs)
+        return run_typer(args)
 
     return actions.invoke(dispatch, {})
 

@@ -1,9 +1,9 @@
 """What each command does, given its parsed flags as plain values (str, int, bool, Path, tuples, None).
 
-The two parsers -- Typer (``multus_gen.cli.typer_app``: help, completion, usage errors) and the fast lane
-(``multus_gen.cli.lane``) -- both end here with the same keyword arguments, named like the Typer
-parameters; neither makes a decision of its own. Functions return the exit code; errors are raised
-(``MultusGenError``) and mapped to one stderr line by ``invoke``. No click or typer in this module.
+Each Typer command (``multus_gen.cli.generate``, ``deliver``, ``networks``, ``check``) calls its function here
+through ``invoke``, with keyword arguments named like its parameters; the commands make no decision of their
+own. Functions return the exit code; errors are raised (``MultusGenError``) and mapped to one stderr line by
+``invoke``. No click or typer in this module.
 """
 
 from __future__ import annotations
@@ -23,8 +23,14 @@ from multus_gen.model.options import GenOptions, make_gen_options
 
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
-    """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback)."""
+    """Run ``action``; every failure becomes one line on stderr and an exit code (never a traceback).
+
+    The cache folder's schema verdicts are handed to the checks here: the core computes, the CLI remembers."""
     try:
+        from multus_gen.cache import verdict_store
+        from multus_gen.check.schemas import use_verdicts
+
+        use_verdicts(verdict_store())
         return action(**kwargs)
     except MultusGenError as exc:
         error("error", exc.one_line())

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import Distro, runs
+from multus_gen.cli.common import Distro, plain
 from multus_gen.knowledge import charts, k3s
 
 
@@ -19,7 +19,6 @@ class Format(str, Enum):
     json = "json"
 
 
-@runs(actions.validate)
 def validate(
     paths: Annotated[
         list[Path] | None,
@@ -68,7 +67,7 @@ def validate(
             help="Report the errors of rule RULE (the id in brackets after each finding) as warnings; repeatable.",
         ),
     ] = None,
-) -> None:
+) -> int:
     """Check Multus manifests in files and folders against a cluster's K3s version and data dir.
 
     Understands K3s HelmChart/HelmChartConfig for rke2-multus and rke2-multus-crd, NetworkAttachmentDefinitions,
@@ -87,7 +86,17 @@ def validate(
       multus-gen validate --values-file multus-values.yaml --chart-version v4.2.202
       multus-gen validate manifests/ -o json | jq '.findings[] | select(.severity == "error")'
     """
-
-
-def register(app: typer.Typer) -> None:
-    app.command("validate")(validate)
+    return actions.invoke(
+        actions.validate,
+        {
+            "paths": plain(paths),
+            "k3s_version": k3s_version,
+            "data_dir": data_dir,
+            "distro": distro.value,
+            "values_files": plain(values_files),
+            "chart_version": chart_version,
+            "output_format": output_format.value,
+            "strict": strict,
+            "allow": plain(allow),
+        },
+    )

@@ -12,7 +12,25 @@ from typing import Annotated
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import runs
+from multus_gen.cli.common import (
+    AllowOpt,
+    AllowUnknownOpt,
+    BootstrapOpt,
+    ChartVersionOpt,
+    DataDirOpt,
+    Distro,
+    DistroOpt,
+    FailurePolicyOpt,
+    Ipam,
+    IpamOpt,
+    K3sVersionOpt,
+    NameOpt,
+    NamespaceOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesFilesOpt,
+    gen_flags,
+)
 
 DELIVERY_PANEL = "Delivery"
 
@@ -30,7 +48,6 @@ ConfigOpt = Annotated[
 ]
 
 
-@runs(actions.install, gen_options=True)
 def install(
     config: ConfigOpt = None,
     manifests_dir: Annotated[
@@ -52,7 +69,21 @@ def install(
             "--diff", help="Print a unified diff against the current file on stdout.", rich_help_panel=DELIVERY_PANEL
         ),
     ] = False,
-) -> None:
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 
     The file is DIR/<name>.yaml (default /var/lib/rancher/k3s/server/manifests/multus.yaml), with exactly
@@ -80,9 +111,33 @@ def install(
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
+    return actions.invoke(
+        actions.install,
+        {
+            "config": config,
+            "manifests_dir": manifests_dir,
+            "dry_run": dry_run,
+            "diff": diff,
+            **gen_flags(
+                distro=distro,
+                ipam=ipam,
+                k3s_version=k3s_version,
+                data_dir=data_dir,
+                chart_version=chart_version,
+                allow_unknown_chart_version=allow_unknown_chart_version,
+                name=name,
+                namespace=namespace,
+                failure_policy=failure_policy,
+                bootstrap=bootstrap,
+                allow=allow,
+                values_files=values_files,
+                set_values=set_values,
+                set_string_values=set_string_values,
+            ),
+        },
+    )
 
 
-@runs(actions.commit, gen_options=True)
 def commit(
     repo: Annotated[
         Path,
@@ -136,7 +191,21 @@ def commit(
         ),
     ] = False,
     config: ConfigOpt = None,
-) -> None:
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
     The file holds exactly what `multus-gen helmchart` prints for the same options. The commit goes on the
@@ -153,8 +222,32 @@ def commit(
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
-
-
-def register(app: typer.Typer) -> None:
-    app.command("install")(install)
-    app.command("commit")(commit)
+    return actions.invoke(
+        actions.commit,
+        {
+            "repo": repo,
+            "path": path,
+            "branch": branch,
+            "message": message,
+            "push": push,
+            "remote": remote,
+            "force": force,
+            "config": config,
+            **gen_flags(
+                distro=distro,
+                ipam=ipam,
+                k3s_version=k3s_version,
+                data_dir=data_dir,
+                chart_version=chart_version,
+                allow_unknown_chart_version=allow_unknown_chart_version,
+                name=name,
+                namespace=namespace,
+                failure_policy=failure_policy,
+                bootstrap=bootstrap,
+                allow=allow,
+                values_files=values_files,
+                set_values=set_values,
+                set_string_values=set_string_values,
+            ),
+        },
+    )

@@ -6,7 +6,27 @@ from typing import Annotated
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import OutputOpt, runs
+from multus_gen.cli.common import (
+    AllowOpt,
+    AllowUnknownOpt,
+    BootstrapOpt,
+    ChartVersionOpt,
+    DataDirOpt,
+    Distro,
+    DistroOpt,
+    FailurePolicyOpt,
+    Ipam,
+    IpamOpt,
+    K3sVersionOpt,
+    NameOpt,
+    NamespaceOpt,
+    OutputOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesFilesOpt,
+    gen_flags,
+    plain,
+)
 
 
 class Format(str, Enum):
@@ -30,8 +50,24 @@ FormatOpt = Annotated[
 ]
 
 
-@runs(actions.helmchart, gen_options=True)
-def helmchart(output: OutputOpt = None, output_format: FormatOpt = None) -> None:
+def helmchart(
+    output: OutputOpt = None,
+    output_format: FormatOpt = None,
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
     For rke2-multus >= v4.3.009 the output holds two releases: the companion rke2-multus-crd chart first (it
@@ -53,10 +89,48 @@ def helmchart(output: OutputOpt = None, output_format: FormatOpt = None) -> None
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
       multus-gen helmchart --distro rke2 --ipam whereabouts -o /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
+    return actions.invoke(
+        actions.helmchart,
+        {
+            "output": output,
+            "output_format": plain(output_format),
+            **gen_flags(
+                distro=distro,
+                ipam=ipam,
+                k3s_version=k3s_version,
+                data_dir=data_dir,
+                chart_version=chart_version,
+                allow_unknown_chart_version=allow_unknown_chart_version,
+                name=name,
+                namespace=namespace,
+                failure_policy=failure_policy,
+                bootstrap=bootstrap,
+                allow=allow,
+                values_files=values_files,
+                set_values=set_values,
+                set_string_values=set_string_values,
+            ),
+        },
+    )
 
 
-@runs(actions.values, gen_options=True)
-def values(output: OutputOpt = None) -> None:
+def values(
+    output: OutputOpt = None,
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 
     \b
@@ -64,6 +138,28 @@ def values(output: OutputOpt = None) -> None:
       multus-gen values --ipam whereabouts > multus-values.yaml
       helm install multus rke2-charts/rke2-multus -n kube-system --version v4.3.017 -f multus-values.yaml
     """
+    return actions.invoke(
+        actions.values,
+        {
+            "output": output,
+            **gen_flags(
+                distro=distro,
+                ipam=ipam,
+                k3s_version=k3s_version,
+                data_dir=data_dir,
+                chart_version=chart_version,
+                allow_unknown_chart_version=allow_unknown_chart_version,
+                name=name,
+                namespace=namespace,
+                failure_policy=failure_policy,
+                bootstrap=bootstrap,
+                allow=allow,
+                values_files=values_files,
+                set_values=set_values,
+                set_string_values=set_string_values,
+            ),
+        },
+    )
 
 
 class VersionsFormat(str, Enum):
@@ -71,7 +167,6 @@ class VersionsFormat(str, Enum):
     json = "json"
 
 
-@runs(actions.versions)
 def versions(
     output_format: Annotated[
         VersionsFormat, typer.Option("--output", "-o", help="table for people, json for scripts.")
@@ -79,7 +174,7 @@ def versions(
     since: Annotated[
         str | None, typer.Option("--since", metavar="VERSION", help="Only versions at or after VERSION.")
     ] = None,
-) -> None:
+) -> int:
     """List the rke2-multus versions multus-gen knows and their status on K3s.
 
     verified = the real chart archive is rendered with the Helm engine in multus-gen's conformance suite.
@@ -89,9 +184,4 @@ def versions(
       multus-gen versions --since v4.2.100
       multus-gen versions -o json | jq -r '.[] | select(.status != "broken") | .version'
     """
-
-
-def register(app: typer.Typer) -> None:
-    app.command("helmchart")(helmchart)
-    app.command("values")(values)
-    app.command("versions")(versions)
+    return actions.invoke(actions.versions, {"output_format": output_format.value, "since": since})

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import Distro, OutputOpt, runs
+from multus_gen.cli.common import Distro, OutputOpt, plain
 from multus_gen.knowledge import k3s
 
 
@@ -34,7 +34,6 @@ def _many(flag: str, metavar: str, text: str) -> Any:
     return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=IPAM)
 
 
-@runs(actions.nad)
 def nad(
     name: Annotated[str, typer.Argument(help="NAD name (a DNS-1123 label); also the CNI network name.")],
     plugin: Annotated[PluginType, typer.Option("--type", help="CNI plugin.", rich_help_panel=NET)] = PluginType.macvlan,
@@ -114,7 +113,7 @@ def nad(
         ),
     ] = None,
     output: OutputOpt = None,
-) -> None:
+) -> int:
     """Print one NetworkAttachmentDefinition whose CNI config is right by construction.
 
     Every IP, CIDR and window is checked before anything is printed (host bits, /31 and /32, start/end
@@ -131,9 +130,44 @@ def nad(
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
     """
+    return actions.invoke(
+        actions.nad,
+        {
+            "name": name,
+            "plugin": plugin.value,
+            "ipam": ipam.value,
+            "namespace": namespace,
+            "master": master,
+            "mode": mode,
+            "mtu": mtu,
+            "bridge": bridge,
+            "is_gateway": is_gateway,
+            "ip_masq": ip_masq,
+            "vlan": vlan,
+            "device": device,
+            "hwaddr": hwaddr,
+            "kernelpath": kernelpath,
+            "pci_bus_id": pci_bus_id,
+            "node_name": node_name,
+            "cni_version": cni_version,
+            "ranges": plain(ranges),
+            "range_start": plain(range_start),
+            "range_end": plain(range_end),
+            "gateway": plain(gateway),
+            "exclude": plain(exclude),
+            "route": plain(route),
+            "address": plain(address),
+            "dns": plain(dns),
+            "network_name": network_name,
+            "host_local_data_dir": host_local_data_dir,
+            "distro": distro.value,
+            "k3s_version": k3s_version,
+            "data_dir": data_dir,
+            "output": output,
+        },
+    )
 
 
-@runs(actions.render)
 def render(
     config: Annotated[
         Path,
@@ -167,7 +201,7 @@ def render(
             "their header; nothing else is touched), and the folders that leaves empty.",
         ),
     ] = False,
-) -> None:
+) -> int:
     """Render a whole installation from a spec file: the chart installation and every network's NAD.
 
     The chart values follow from the networks: any whereabouts network enables rke2-whereabouts, any dhcp
@@ -208,8 +242,6 @@ def render(
         - name: edge-2
           cluster: {dataDir: /srv/k3s}
     """
-
-
-def register(app: typer.Typer) -> None:
-    app.command("nad")(nad)
-    app.command("render")(render)
+    return actions.invoke(
+        actions.render, {"config": config, "out_dir": out_dir, "gitops_path": gitops_path, "prune": prune}
+    )

@@ -1,7 +1,6 @@
 """What the CLI prints: manifests to stdout, messages to stderr, colour only on a terminal.
 
-No click or typer here: every command prints through these functions, on the fast lane and through Typer
-alike (``multus_gen.cli.lane``).
+No click or typer here: every command prints through these functions.
 """
 
 from __future__ import annotations

@@ -280,12 +280,12 @@ def load_spec(path: Path) -> Spec:
     doc = load_mapping_file(path, where=str(path))
     data: dict[str, Any] = doc.data
     located = Spec(path, None, (), False, doc)
-    errors = schema_errors("spec", data)
+    errors = schema_errors("spec", data, rule="spec")
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         fix = "quote the value" if "is not of type 'string'" in first.message else "see multus-gen render --help"
-        raise located.error(first.path, first.message + more, fix=fix)
+        raise located.error(first.at.path or (), first.message + more, fix=fix)
     for key, items in (("clusters", data.get("clusters") or []), ("networks", data.get("networks") or [])):
         seen: set[str] = set()
         for i, item in enumerate(items):

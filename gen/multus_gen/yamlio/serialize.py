@@ -112,6 +112,31 @@ def header(command: str, inputs: Iterable[tuple[str, str]], version: str) -> str
     return "\n".join(lines) + "\n"
 
 
+_INPUT = re.compile(r"(?<!\S)([A-Za-z0-9-]+)=('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)")
+
+
+def read_inputs(text: str) -> dict[str, str] | None:
+    """The ``# inputs:`` of a header :func:`header` wrote at the top of ``text`` (None: no such header).
+
+    Simple values only are returned verbatim; quoted ones (values with spaces) keep their quotes -- what
+    ``validate`` reads here (ipam, distro, K3s version, data dir) never needs them."""
+    lines = text.split("\n", 40)
+    if not lines or not lines[0].startswith(HEADER_PREFIX + " "):
+        return None
+    found: dict[str, str] = {}
+    reading = False
+    for line in lines[1:]:
+        if line.startswith("# inputs:"):
+            reading, line = True, line[len("# inputs:") :]
+        elif reading and line.startswith("#   "):
+            line = line[1:]
+        else:
+            break
+        for key, value in _INPUT.findall(line):
+            found.setdefault(key, value)
+    return found
+
+
 def _printable(value: str) -> str:
     text = value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
     return text if text and " " not in text else repr(text)

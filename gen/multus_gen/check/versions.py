@@ -1,0 +1,127 @@
+"""Chart versions: pinned, published, not broken -- rke2-multus and rke2-multus-crd."""
+
+from __future__ import annotations
+
+from multus_gen.check.documents import Source
+from multus_gen.check.state import Run
+from multus_gen.errors import InputError
+from multus_gen.knowledge import charts
+from multus_gen.yamlio.reader import (
+    Document,
+    JsonPath,
+)
+
+_RANGE_CHARS = set("*^~<>=|, xX")
+
+
+def version_check(
+    run: Run, src: Source, doc: Document, at: JsonPath, chart: str, version: object, *, field_name: str
+) -> charts.ChartFacts | None:
+    """Report an unpinned, unknown or broken chart version; the facts to check values with (None: unknown)."""
+    if version is None or (isinstance(version, str) and not version.strip()):
+        run.out.add(
+            src,
+            doc,
+            at,
+            "chart-not-pinned",
+            f"{chart} is not pinned: without {field_name}, the newest chart is installed whenever the install "
+            "re-runs, and a new rke2-multus can move the CNI dirs",
+            f"set {field_name}: {default_for(chart)}",
+        )
+        return None
+    if not isinstance(version, str):
+        version = str(version)
+        run.out.add(src, doc, at, "chart-version-type", f"{field_name} must be a string", f"quote it: '{version}'")
+    text = version.strip()
+    if any(ch in _RANGE_CHARS for ch in text) or text.endswith(".x"):
+        run.out.add(
+            src,
+            doc,
+            at,
+            "chart-version-range",
+            f"{chart} version {text!r} is a range, not a pin: whatever matches is installed when the install re-runs",
+            f"pin an exact version such as {default_for(chart)}",
+        )
+        return None
+    if chart == charts.CRD_CHART_NAME:
+        _crd_version_check(run, src, doc, at, text)
+        return None
+    from multus_gen.model.options import resolve_chart_version
+
+    try:
+        resolve_chart_version(text, allow_unknown=True, where=field_name, distro=run.cluster.distro)
+    except InputError as exc:
+        # Unknown, misspelled or broken (whose gates describe a broken layout): no gates to check against.
+        run.out.add(src, doc, at, "chart-version-unusable", exc.message, exc.fix)
+        return None
+    facts = charts.chart_facts(text)
+    if not facts.published:
+        run.out.add(
+            src,
+            doc,
+            at,
+            "chart-version-newer",
+            f"rke2-multus {text} is newer than every version multus-gen knows (newest: "
+            f"{charts.newest_published()}); checked with the newest known gates",
+            "update multus-gen, or pin a known version",
+        )
+    return facts
+
+
+def default_for(chart: str) -> str:
+    return charts.DEFAULT_CHART_VERSION if chart == charts.CHART_NAME else _default_crd()
+
+
+def _default_crd() -> str:
+    version = charts.companion_crd_version(charts.DEFAULT_CHART_VERSION)
+    return version or charts.PUBLISHED_CRD[-1]
+
+
+def _crd_version_check(run: Run, src: Source, doc: Document, at: JsonPath, text: str) -> None:
+    if text in charts.PUBLISHED_CRD:
+        if text in charts.BROKEN_CRD:
+            run.out.add(
+                src,
+                doc,
+                at,
+                "crd-chart-version-unusable",
+                f"rke2-multus-crd {text} {charts.BROKEN_CRD[text]} ({charts.BROKEN_CRD_SOURCE})",
+                f"use {_default_crd()}",
+            )
+        return
+    if text.startswith("v") and text[1:] in charts.PUBLISHED_CRD:
+        run.out.add(
+            src,
+            doc,
+            at,
+            "crd-chart-version-unusable",
+            f"rke2-multus-crd has no version {text!r}: its versions carry no 'v' (versions are matched exactly)",
+            f"write {text[1:]}",
+        )
+        return
+    key = charts.version_key(text)
+    if key is None:
+        run.out.add(
+            src, doc, at, "crd-chart-version-unusable", f"{text!r} is not a chart version", f"use {_default_crd()}"
+        )
+        return
+    newest = max(charts.PUBLISHED_CRD, key=lambda v: charts.version_key(v) or (0, 0, 0, 0, ""))
+    newest_key = charts.version_key(newest)
+    if newest_key is not None and key > newest_key:
+        run.out.add(
+            src,
+            doc,
+            at,
+            "crd-chart-version-newer",
+            f"rke2-multus-crd {text} is newer than every version multus-gen knows (newest: {newest})",
+            "update multus-gen, or pin a known version",
+        )
+        return
+    run.out.add(
+        src,
+        doc,
+        at,
+        "crd-chart-version-unusable",
+        f"rke2-multus-crd {text} is not in the chart repository index",
+        f"use {newest}",
+    )

@@ -1,0 +1,85 @@
+"""The generators and `validate` agree: one rule set, one severity (issue "one house").
+
+A kept list of broken inputs: each must be refused by the generator (exit 1, one line, nothing on stdout)
+naming the rule; with ``--allow RULE`` the generator prints the output with a warning, `validate` of that
+output reports the same rule as an error, and `validate --allow RULE` passes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import capture
+
+DATA = "/var/lib/rancher/k3s"
+CONF = f"{DATA}/agent/etc/cni/net.d"
+
+#: (generator argv, the rule that refuses it)
+BROKEN: list[tuple[list[str], str]] = [
+    (["helmchart", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
+    (["helmchart", "--set", f"config.cni_conf.binDir={DATA}/data/current/bin"], "cni-bin-dir"),
+    (
+        ["helmchart", "--k3s-version", "v1.28.14+k3s1", "--set", f"config.cni_conf.binDir={DATA}/data/cni"],
+        "cni-bin-dir",
+    ),
+    (["helmchart", "--set", "config.cni_conf.confDir=/etc/cni/net.d"], "cni-conf-dir"),
+    (["helmchart", "--set", "config.cni_conf.kubeconfig=/etc/cni/net.d/multus.d/multus.kubeconfig"], "cni-kubeconfig"),
+    (["helmchart", "--set", "config.cni_conf.multusAutoconfigDir=/etc/cni/net.d"], "multus-autoconfig-dir"),
+    (
+        ["helmchart", "--chart-version", "v4.2.202", "--set", "config.cni_conf.multusAutoconfigDir=null"],
+        "multus-autoconfig-dir",
+    ),
+    (
+        ["helmchart", "--chart-version", "v4.2.106", "--set", f"config.cni_conf.multusAutoconfigDir={CONF}"],
+        "chart-gated-key",
+    ),
+    (
+        ["helmchart", "--ipam", "whereabouts", "--set", "rke2-whereabouts.cniConf.binDir=/opt/cni/bin"],
+        "whereabouts-dirs",
+    ),
+    (["helmchart", "--ipam", "dhcp", "--set", "manifests.dhcpDaemonSet=false"], "ipam-prerequisite"),
+    (["helmchart", "--ipam", "whereabouts", "--set", "rke2-whereabouts.enabled=false"], "ipam-prerequisite"),
+    (
+        ["helmchart", "--set-string", "config.cni_conf.logLevel=1", "--set", "manifests.dhcpDaemonSet=3"],
+        "values-schema",
+    ),
+    (["helmchart", "--format", "flux", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
+    (["helmchart", "--format", "argocd", "--set", "config.cni_conf.confDir=/etc/cni/net.d"], "cni-conf-dir"),
+    (["helmchart", "--format", "helmchartconfig", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
+    (["values", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
+]
+
+
+def cluster_flags(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for flag in ("--k3s-version", "--data-dir"):
+        if flag in argv:
+            out += [flag, argv[argv.index(flag) + 1]]
+    return out
+
+
+@pytest.mark.parametrize(("argv", "rule"), BROKEN, ids=[" ".join(a[1:]) for a, _ in BROKEN])
+def test_generator_and_validate_agree(argv: list[str], rule: str, tmp_path: Path) -> None:
+    code, out, err = capture(argv)
+    assert (code, out) == (1, ""), err
+    (line,) = err.splitlines()
+    assert line.startswith("multus-gen: error: ") and f"[{rule}]" in line, line
+
+    code, out, err = capture([*argv, "--allow", rule])
+    assert code == 0, err
+    assert f"(allowed by --allow {rule})" in err
+    path = tmp_path / "out.yaml"
+    path.write_text(out)
+    target = ["--values-file", str(path)] if argv[0] == "values" else [str(path)]
+    if argv[0] == "values" and "--chart-version" in argv:
+        target += ["--chart-version", argv[argv.index("--chart-version") + 1]]
+    code, report, err = capture(["validate", *target, *cluster_flags(argv), "-o", "json"])
+    rules = {f["rule"] for f in json.loads(report)["findings"] if f["severity"] == "error"}
+    assert code == 1 and rule in rules, (rules, err)
+    code, report, err = capture(
+        ["validate", *target, *cluster_flags(argv), "-o", "json", *[x for r in sorted(rules) for x in ("--allow", r)]]
+    )
+    assert code == 0, report
