@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
+from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.networks.ipam import (
-    Finding,
     HostLocalIpam,
     IpamInputs,
     WhereaboutsIpam,
@@ -23,6 +23,7 @@ from multus_gen.networks.ipam import (
     check_ipam_config,
     ipam_families,
     load_ipam,
+    refuses,
 )
 
 K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
@@ -39,6 +40,11 @@ def errors(findings: list[Finding]) -> list[Finding]:
 
 def warnings(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not f.is_error]
+
+
+def refused(findings: list[Finding]) -> list[Finding]:
+    """What a builder refuses to write: the errors and the warnings it never writes."""
+    return [f for f in findings if refuses(f)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,7 +162,7 @@ def test_build_good(kind: str, kwargs: dict[str, Any], expected: dict[str, Any])
     block = build_ipam(kind, k3s_paths=K3S, **kwargs)
     assert block == expected
     assert list(block) == list(expected)  # fixed key order
-    assert errors(check_ipam_config(block, k3s_paths=K3S if kind == "whereabouts" else None, strict=True)) == []
+    assert refused(check_ipam_config(block, k3s_paths=K3S if kind == "whereabouts" else None)) == []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -557,7 +563,7 @@ GOOD_CHECKS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize("ipam", [g[1] for g in GOOD_CHECKS], ids=[g[0] for g in GOOD_CHECKS])
 def test_check_good(ipam: dict[str, Any]) -> None:
-    assert errors(check_ipam_config(ipam, k3s_paths=K3S if ipam["type"] == "whereabouts" else None, strict=True)) == []
+    assert refused(check_ipam_config(ipam, k3s_paths=K3S if ipam["type"] == "whereabouts" else None)) == []
 
 
 BAD_CHECKS: list[tuple[str, object, str]] = [
@@ -726,7 +732,7 @@ BAD_CHECKS: list[tuple[str, object, str]] = [
 @pytest.mark.parametrize(("ipam", "path"), [b[1:] for b in BAD_CHECKS], ids=[b[0] for b in BAD_CHECKS])
 def test_check_bad(ipam: object, path: str) -> None:
     findings = check_ipam_config(ipam, k3s_paths=K3S)
-    assert path in [f.path for f in errors(findings)], [f.one_line() for f in findings]
+    assert path in [f.at.text() for f in errors(findings)], [f.one_line() for f in findings]
 
 
 def test_check_cni_020() -> None:
@@ -738,7 +744,7 @@ def test_check_cni_020() -> None:
 
 
 SOFT_CHECKS: list[tuple[str, dict[str, Any], str]] = [
-    # accepted upstream (warning), refused when strict
+    # accepted upstream: a warning wherever it is found; the builders refuse to write it
     ("whereabouts host bits", {**WB, "range": "10.1.0.5/24"}, "$.ipam.range"),
     ("whereabouts leading zeros", {**WB, "range": "010.1.0.0/24"}, "$.ipam.range"),
     (
@@ -785,21 +791,25 @@ SOFT_CHECKS: list[tuple[str, dict[str, Any], str]] = [
 def test_check_soft(ipam: dict[str, Any], path: str) -> None:
     lenient = check_ipam_config(ipam)
     assert errors(lenient) == [], [f.one_line() for f in lenient]
-    assert path in [f.path for f in warnings(lenient)]
-    assert path in [f.path for f in errors(check_ipam_config(ipam, strict=True))]
+    assert path in [f.at.text() for f in warnings(lenient)]
+    assert path in [f.at.text() for f in refused(lenient)]
 
 
 def test_check_plain_warnings() -> None:
-    wide = check_ipam_config({**WB, "range": "fd00::/64"}, k3s_paths=K3S, strict=True)
-    assert errors(wide) == [] and any("/65" in f.message for f in wide)
-    off = check_ipam_config({**WB, "range": "10.1.0.0/24", "enable_overlapping_ranges": False}, strict=True)
-    assert errors(off) == [] and [f.path for f in off] == ["$.ipam.enable_overlapping_ranges"]
+    wide = check_ipam_config({**WB, "range": "fd00::/64"}, k3s_paths=K3S)
+    assert refused(wide) == [] and any("/65" in f.message for f in wide)
+    off = check_ipam_config({**WB, "range": "10.1.0.0/24", "enable_overlapping_ranges": False}, k3s_paths=K3S)
+    assert refused(off) == [] and [f.at.text() for f in off] == ["$.ipam.enable_overlapping_ranges"]
     assert [f.severity for f in check_ipam_config({"type": "sriov-ipam"})] == ["warning"]
 
 
 def test_where_prefix_is_used() -> None:
-    findings = check_ipam_config({"type": "host-local", "ranges": [[{"subnet": "x"}]]}, "nad.yaml::$.spec.config.ipam")
-    assert [f.path for f in findings] == ["nad.yaml::$.spec.config.ipam.ranges[0][0].subnet"]
+    findings = check_ipam_config(
+        {"type": "host-local", "ranges": [[{"subnet": "x"}]]},
+        ("spec", "config", "ipam"),
+        base=Location(file="nad.yaml"),
+    )
+    assert [f.at.text() for f in findings] == ["nad.yaml::$.spec.config.ipam.ranges[0][0].subnet"]
 
 
 def test_models_and_windows() -> None:
@@ -816,10 +826,21 @@ def test_models_and_windows() -> None:
     assert ipam_families({"type": "dhcp"}) == frozenset({4})
 
 
-def test_finding_one_line() -> None:
-    f = Finding("$.ipam.range", "bad\nthing", "warning", fix="do it")
-    assert f.one_line() == "warning: $.ipam.range: bad thing (do it)"
-    assert f.to_error().where == "$.ipam.range"
+def test_findings_have_rules_and_one_line() -> None:
+    (f,) = check_ipam_config({**WB, "range": "10.1.0.0/24", "log_level": "info"}, k3s_paths=K3S)
+    assert f.rule == "ipam-log-level-invalid" and f.is_error
+    assert (
+        f.one_line()
+        == "$.ipam.log_level: log_level 'info' is not one of debug, verbose, error, panic [ipam-log-level-invalid]"
+    )
+
+
+def test_build_reports_every_refusal() -> None:
+    with pytest.raises(InputError) as info:
+        build_ipam("whereabouts", ranges=["10.1.0.0/24"], log_level="info", network_name="Blue", k3s_paths=K3S)
+    err = info.value
+    assert err.where == "--network-name" and err.finding.rule == "ipam-network-name-invalid"
+    assert "--log-level: log_level 'info'" in err.message and "[ipam-log-level-invalid]" in err.message
 
 
 # --------------------------------------------------------------------------------------------------
@@ -851,8 +872,8 @@ def test_property_host_local(case: tuple[int, tuple[str, int, int, int]]) -> Non
     assume(not (lo == hi == 1))  # a window holding only the default gateway allocates nothing
     start, end = _addr(version, base + lo), _addr(version, base + hi)
     block = build_ipam("host-local", ranges=[net], range_start=start, range_end=end)
-    model, findings = load_ipam(block, strict=True)
-    assert errors(findings) == []
+    model, findings = load_ipam(block)
+    assert refused(findings) == []
     assert isinstance(model, HostLocalIpam)
     window = model.range_sets[0][0].window()
     assert (str(window[0]), str(window[1])) == (start, end)
@@ -876,8 +897,8 @@ def test_property_whereabouts_dual_stack(
     if not first_last:
         kwargs["range_end"] = e4
     block = build_ipam("whereabouts", ranges=ranges, k3s_paths=K3S, **kwargs)
-    model, findings = load_ipam(block, k3s_paths=K3S, strict=True)
-    assert errors(findings) == []
+    model, findings = load_ipam(block, k3s_paths=K3S)
+    assert refused(findings) == []
     assert isinstance(model, WhereaboutsIpam)
     r4, r6 = model.ip_ranges
     assert (str(r4.window()[0]), str(r4.window()[1])) == (s4, e4)
@@ -893,7 +914,7 @@ def test_property_static(case: tuple[int, tuple[str, int, int, int]]) -> None:
     prefix = net.split("/")[1]
     address = f"{_addr(version, base + lo)}/{prefix}"
     block = build_ipam("static", addresses=[f"{address},{_addr(version, base + hi)}"])
-    assert errors(check_ipam_config(block, strict=True)) == []
+    assert refused(check_ipam_config(block)) == []
     assert block["addresses"][0]["address"] == address
 
 

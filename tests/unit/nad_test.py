@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
+from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.model.record import replace
-from multus_gen.networks.ipam import Finding, IpamInputs
+from multus_gen.networks.ipam import IpamInputs, refuses
 from multus_gen.networks.nad import (
     NODE_ANNOTATION,
     NadOptions,
@@ -38,6 +39,11 @@ def opts(**kw: Any) -> NadOptions:
 
 def errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.is_error]
+
+
+def refused(findings: list[Finding]) -> list[Finding]:
+    """What a builder refuses to write: the errors and the warnings it never writes."""
+    return [f for f in findings if refuses(f)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -126,7 +132,7 @@ def test_build_good(o: NadOptions, order: list[str], expected: dict[str, Any]) -
     assert config["cniVersion"] == o.cni_version
     for key, value in expected.items():
         assert config[key] == value
-    assert errors(check_nad(doc, k3s_paths=K3S if o.ipam.kind == "whereabouts" else None, strict=True)) == []
+    assert refused(check_nad(doc, k3s_paths=K3S if o.ipam.kind == "whereabouts" else None)) == []
     assert result.config == config
 
 
@@ -147,7 +153,7 @@ def test_determinism() -> None:
 
 def test_host_local_warns_per_node() -> None:
     result = build_nad(opts(ipam=HOSTLOCAL))
-    assert [f.path for f in result.warnings] == ["$.spec.config.ipam"]
+    assert [f.at.text() for f in result.warnings] == ["$.spec.config.ipam"]
     assert "per node" in result.warnings[0].message
     pinned = build_nad(opts(ipam=HOSTLOCAL, node="worker-1"))
     assert pinned.warnings == ()
@@ -156,13 +162,13 @@ def test_host_local_warns_per_node() -> None:
     # the same document without the annotation is flagged by the checker
     bare = copy.deepcopy(pinned.doc)
     del bare["metadata"]["annotations"]
-    assert [f.path for f in check_nad(bare)] == ["$.spec.config.ipam"]
+    assert [f.at.text() for f in check_nad(bare)] == ["$.spec.config.ipam"]
 
 
 def test_other_warnings() -> None:
     assert "same addresses" in build_nad(opts(ipam=STATIC)).warnings[0].message
     passthru = build_nad(opts(mode="passthru"))
-    assert any(f.path == "$.spec.config.mode" for f in passthru.warnings)
+    assert any(f.at.text() == "$.spec.config.mode" for f in passthru.warnings)
     hostdev = build_nad(opts(type="host-device", master=None, device="ens5", ipam=DHCP))
     assert any("one pod" in f.message for f in hostdev.warnings)
     wide = build_nad(opts(ipam=IpamInputs("whereabouts", ranges=("fd00:20::/64",))))
@@ -295,7 +301,7 @@ BAD_DOCS: list[tuple[str, object, str]] = [
     (
         "node annotation",
         nad(MACVLAN, annotations={NODE_ANNOTATION: "Bad_Node"}),
-        f"$.metadata.annotations.{NODE_ANNOTATION}",
+        f"$.metadata.annotations['{NODE_ANNOTATION}']",
     ),
     ("config not a string", {**nad(MACVLAN), "spec": {"config": MACVLAN}}, "$.spec.config"),
     ("config not JSON", nad('{"cniVersion": "0.3.1",'), "$.spec.config"),
@@ -341,7 +347,7 @@ BAD_DOCS: list[tuple[str, object, str]] = [
                 "pciBusID": "0000:03:00.0",
             }
         ),
-        "$.spec.config",
+        "$.spec.config.pciBusID",  # the second selector
     ),
     (
         "ipam error path",
@@ -366,18 +372,22 @@ BAD_DOCS: list[tuple[str, object, str]] = [
 @pytest.mark.parametrize(("doc", "path"), [b[1:] for b in BAD_DOCS], ids=[b[0] for b in BAD_DOCS])
 def test_check_nad_bad(doc: object, path: str) -> None:
     findings = check_nad(doc, k3s_paths=K3S)
-    assert path in [f.path for f in errors(findings)], [f.one_line() for f in findings]
+    assert path in [f.at.text() for f in errors(findings)], [f.one_line() for f in findings]
 
 
 def test_check_nad_good_and_soft() -> None:
     assert check_nad(nad(MACVLAN), k3s_paths=K3S) == []
     renamed = nad({**MACVLAN, "name": "other"})
     assert [f.severity for f in check_nad(renamed)] == ["warning"]
-    assert [f.path for f in errors(check_nad(renamed, strict=True))] == ["$.spec.config.name"]
+    assert [f.at.text() for f in refused(check_nad(renamed))] == ["$.spec.config.name"]
     no_master = nad({k: v for k, v in MACVLAN.items() if k != "master"})
-    assert not errors(check_nad(no_master)) and errors(check_nad(no_master, strict=True))
+    assert not errors(check_nad(no_master)) and refused(check_nad(no_master))
     assert [f.severity for f in check_nad(nad(""))] == ["warning"]  # Multus then reads a file on the node
-    assert check_nad(nad({**MACVLAN, "mode": "x"}), "nads.yaml::$")[0].path.startswith("nads.yaml::$.spec.config")
+    assert (
+        check_nad(nad({**MACVLAN, "mode": "x"}), Location(file="nads.yaml"))[0]
+        .at.text()
+        .startswith("nads.yaml::$.spec.config")
+    )
 
 
 def test_check_cni_config_versions() -> None:
@@ -388,7 +398,7 @@ def test_check_cni_config_versions() -> None:
         "master": "eth1",
         "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.2.0.0/24"}]]},
     }
-    assert [f.path for f in errors(check_cni_config(conf))] == ["$.ipam.ranges[1]"]
+    assert [f.at.text() for f in errors(check_cni_config(conf))] == ["$.ipam.ranges[1]"]
     assert not errors(check_cni_config({**conf, "cniVersion": "0.3.1"}))
     assert [f.severity for f in check_cni_config({**conf, "cniVersion": "1.1.0"}) if "1.1.0" in f.message] == [
         "warning"
@@ -413,4 +423,47 @@ def test_property_built_nads_pass_check(name: str, ptype: str, mtu: int | None, 
     )
     result = build_nad(o)
     assert json.loads(result.doc["spec"]["config"])["name"] == name
-    assert errors(check_nad(result.doc, k3s_paths=K3S, strict=True)) == []
+    assert refused(check_nad(result.doc, k3s_paths=K3S)) == []
+
+
+def test_fields_table_locates_keys() -> None:
+    """One table takes a key of a built NAD back to its flag and spec field (nearest ancestor wins)."""
+    from multus_gen.networks.fields import SPEC_KEYS, field_of, flag_of
+
+    assert flag_of(("spec", "config", "ipam", "ranges", 0, 0, "rangeStart")) == "--range-start"
+    assert flag_of(("ipam", "ranges", 1, 0, "subnet")) == "--range"
+    assert flag_of(("spec", "config", "ipam", "routes", 0, "dst")) == "--route"
+    assert flag_of(("metadata", "annotations", NODE_ANNOTATION)) == "--node"
+    assert flag_of(("apiVersion",)) is None
+    found = field_of(("ipam", "ipRanges", 1, "exclude"))
+    assert found is not None and found.spec == ("ipam.exclude",)
+    assert SPEC_KEYS["--range"] == ("ipam.range", "ipam.ranges")
+
+
+def test_build_refusal_names_rule_and_flag() -> None:
+    with pytest.raises(InputError) as info:
+        build_nad(opts(master="flannel.1", mtu=60))
+    err = info.value
+    assert err.where == "--master" and err.finding.rule == "nad-flannel-interface"
+    assert "--mtu: mtu 60" in err.message  # every refused finding is reported, not just the first
+
+
+def test_every_network_rule_has_one_entry() -> None:
+    """The checks report through the rule table only: every id they use is in it, with one severity."""
+    import re
+    from pathlib import Path
+
+    import multus_gen.networks as networks
+    from multus_gen.check.catalog import RULES, check_allowed
+    from multus_gen.networks.rules import GENERATOR_REFUSES, NETWORK_RULES, SEVERITY
+
+    ids = [rule for rule, _, _ in NETWORK_RULES]
+    assert len(ids) == len(set(ids))
+    folder = Path(networks.__file__).parent
+    used = {
+        m for f in ("ipam.py", "nad.py") for m in re.findall(r'"((?:ipam|nad)-[a-z0-9-]+)"', (folder / f).read_text())
+    }
+    assert used - set(ids) == set()
+    assert {rule for rule, severity in SEVERITY.items() if severity == "warning"} >= GENERATOR_REFUSES
+    assert check_allowed(["ipam-range-overlap"]) == ("ipam-range-overlap",)
+    assert RULES["nad-ifname-invalid"].severity == "error"

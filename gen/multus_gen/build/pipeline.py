@@ -47,7 +47,6 @@ from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network and check modules load only when used
     from multus_gen.check.cluster import Cluster
-    from multus_gen.networks.ipam import Finding as NetFinding
     from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
 from multus_gen.check.schemas import require_valid
@@ -288,7 +287,7 @@ class _Networks:
     docs: list[dict[str, Any]]
     #: the options each document was built from (the memo key of its text)
     options: tuple[NadOptions, ...]
-    warnings: tuple[NetFinding, ...]
+    warnings: tuple[Finding, ...]
 
 
 def _validate_nad(doc: dict[str, Any]) -> None:
@@ -393,7 +392,7 @@ def render_cluster(
             fleet_doc = memo.get(("networks-bundle", okey), lambda: _fleet_networks(plan, bundle))
             files.append(Manifest(f"{prefix}{bundle_file(bundle)}", text(("bundle", okey, bundle), [fleet_doc])))
             files.append(Manifest(f"{prefix}{bundle}/{bundle}.yaml", networks_text()))
-    notices = checked + tuple(warning(w.message, w.fix, Location(label=f"{prefix}{w.path}")) for w in nets.warnings)
+    notices = checked + tuple(replace(w, at=replace(w.at, label=f"{prefix}{w.at.label}")) for w in nets.warnings)
     return RenderedCluster(cluster.name, files, notices, fmt)
 
 
@@ -533,5 +532,5 @@ def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
-    notices = tuple(warning(w.message, w.fix, Location(label=w.path)) for w in result.warnings)
+    notices = result.warnings
     return documents([result.doc], header("nad", inputs, __version__)), notices

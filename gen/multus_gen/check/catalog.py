@@ -116,6 +116,11 @@ def check_allowed(allowed: Iterable[str], *, where: str = "--allow") -> tuple[st
     """The ``--allow`` values, each a known rule id that can report an error."""
     from multus_gen.errors import InputError
 
+    allowed = tuple(allowed)
+    if any(rule not in RULES for rule in allowed):  # the networks' rules load only when one is named
+        from multus_gen.networks.rules import NETWORK_RULES
+
+        register(Rule(*rule) for rule in NETWORK_RULES)
     out = []
     for rule in allowed:
         known = RULES.get(rule)

@@ -51,7 +51,7 @@ from multus_gen.check.readers import (
     read_values_file,
 )
 from multus_gen.check.shape import HELM_CONTROLLER_FIELDS, HELM_CONTROLLER_RETRY
-from multus_gen.check.state import Install, Run, dotted, overlay_leaves, parse_json_path
+from multus_gen.check.state import Install, Run, dotted, overlay_leaves
 from multus_gen.check.versions import version_check
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
@@ -228,9 +228,8 @@ def _check_nads(run: Run, *, checked: bool = False) -> None:
                 src, doc, ("spec", "config"), "nad-config-depth", "spec.config nests too deeply to be a CNI config"
             )
             continue
-        for f in findings:  # TEMPORARY: until the network checks report multus_gen.findings.Finding
-            sev = f.severity
-            run.out.found(src, doc, Finding(sev, f.message, f.fix, Location(path=parse_json_path(f.path)), None))
+        for f in findings:
+            run.out.found(src, doc, f)
         if not multus:
             continue
         for ipam, where in _nad_ipams(doc.data):
@@ -260,10 +259,10 @@ def _crd_install_fix(inst: Install, facts: charts.ChartFacts) -> str:
     )
 
 
-def _nad_findings(data: dict[str, Any], k3s_paths: k3s.K3sPaths | None) -> list[Any]:
+def _nad_findings(data: dict[str, Any], k3s_paths: k3s.K3sPaths | None) -> list[Finding]:
     from multus_gen.networks.nad import check_nad
 
-    return check_nad(data, "$", k3s_paths=k3s_paths, strict=False)
+    return check_nad(data, k3s_paths=k3s_paths)
 
 
 def _folder_of(inst: Install) -> str:

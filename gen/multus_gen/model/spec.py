@@ -31,6 +31,7 @@ from multus_gen.knowledge import k3s
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.options import FORMATS, GenOptions, make_gen_options, normalize_gitops_path, resolve_format
 from multus_gen.model.record import record, replace
+from multus_gen.networks.fields import SPEC_KEYS
 from multus_gen.networks.ipam import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.values.compose import merge
@@ -58,41 +59,24 @@ _CHART_FIELDS = {
     "set": ("set_values", "--set"),
     "setString": ("set_string_values", "--set-string"),
 }
-#: network key -> (NadOptions field, CLI flag)
-_NETWORK_FIELDS = {
-    "name": ("name", "--name"),
-    "namespace": ("namespace", "--namespace"),
-    "type": ("type", "--type"),
-    "master": ("master", "--master"),
-    "mode": ("mode", "--mode"),
-    "mtu": ("mtu", "--mtu"),
-    "bridge": ("bridge", "--bridge"),
-    "isGateway": ("is_gateway", "--is-gateway"),
-    "ipMasq": ("ip_masq", "--ip-masq"),
-    "vlan": ("vlan", "--vlan"),
-    "device": ("device", "--device"),
-    "hwaddr": ("hwaddr", "--hwaddr"),
-    "kernelpath": ("kernelpath", "--kernelpath"),
-    "pciBusID": ("pci_bus_id", "--pci-bus-id"),
-    "node": ("node", "--node"),
-    "cniVersion": ("cni_version", "--cni-version"),
-}
-#: ipam key -> CLI flag
-_IPAM_FLAGS = {
-    "type": "--ipam",
-    "range": "--range",
-    "ranges": "--range",
-    "rangeStart": "--range-start",
-    "rangeEnd": "--range-end",
-    "gateway": "--gateway",
-    "exclude": "--exclude",
-    "routes": "--route",
-    "addresses": "--address",
-    "dns": "--dns",
-    "dataDir": "--host-local-data-dir",
-    "networkName": "--network-name",
-    "enableOverlappingRanges": "--enable-overlapping-ranges",
-    "logLevel": "--log-level",
+#: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
+_NETWORK_FIELDS: dict[str, str] = {
+    "name": "name",
+    "namespace": "namespace",
+    "type": "type",
+    "master": "master",
+    "mode": "mode",
+    "mtu": "mtu",
+    "bridge": "bridge",
+    "isGateway": "is_gateway",
+    "ipMasq": "ip_masq",
+    "vlan": "vlan",
+    "device": "device",
+    "hwaddr": "hwaddr",
+    "kernelpath": "kernelpath",
+    "pciBusID": "pci_bus_id",
+    "node": "node",
+    "cniVersion": "cni_version",
 }
 
 
@@ -136,22 +120,11 @@ class Spec:
         return InputError(message, at=self.location(at), fix=fix)
 
     def network_error(self, network: Network, exc: InputError) -> InputError:
-        """Re-point an InputError from the NAD builder (which names CLI flags) at the spec."""
-        key = _key_for_flag(exc.finding.at.flag)
-        at = network.sources.get(key, network.sources[""]) if key else network.sources[""]
-        return self.error(at, exc.message, exc.fix)
-
-
-def _key_for_flag(flag: str | None) -> str | None:
-    if not flag:
-        return None
-    for key, (_field, name) in _NETWORK_FIELDS.items():
-        if name == flag:
-            return key
-    for key, name in _IPAM_FLAGS.items():
-        if name == flag:
-            return f"ipam.{key}"
-    return None
+        """Re-point an InputError from the NAD builder (which names CLI flags) at the spec field that set the
+        flag (:data:`multus_gen.networks.fields.SPEC_KEYS`), else at the network's entry."""
+        keys = SPEC_KEYS.get(exc.finding.at.flag or "", ())
+        at = next((network.sources[k] for k in keys if k in network.sources), network.sources[""])
+        return InputError(exc.message, at=self.location(at), fix=exc.fix, rule=exc.finding.rule)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -203,7 +176,7 @@ class _Entry:
         built = self._built.get(paths)
         if built is None:
             net = self.net
-            fields = {field: net[key] for key, (field, _flag) in _NETWORK_FIELDS.items() if key in net}
+            fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
             options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
             built = self._built[paths] = Network(options, self.sources)
         return built

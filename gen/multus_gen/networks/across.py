@@ -13,64 +13,31 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from multus_gen.errors import InputError
-from multus_gen.model.record import record
+from multus_gen.findings import Finding
+from multus_gen.model.record import record, replace
 from multus_gen.model.spec import ClusterSpec, Spec
-from multus_gen.networks.ipam import Finding
+from multus_gen.networks.ipam import HostLocalIpam, IPAddress, StaticIpam, WhereaboutsIpam, load_ipam, overlap
 from multus_gen.networks.nad import NadOptions, build_nad
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: An address window first..last (inclusive) and how to name it
+Span = tuple[IPAddress, IPAddress, str]
 
 
-@record
-class Window:
-    """An address window of a network: first..last inclusive."""
-
-    first: IPAddress
-    last: IPAddress
-    text: str
-
-    def overlaps(self, other: Window) -> bool:
-        if self.first.version != other.first.version:
-            return False
-        return int(self.first) <= int(other.last) and int(other.first) <= int(self.last)
+def _named(net: object, start: IPAddress | None, end: IPAddress | None, window: tuple[IPAddress, IPAddress]) -> Span:
+    text = f"{net} ({window[0]}-{window[1]})" if start is not None or end is not None else str(net)
+    return window[0], window[1], text
 
 
-def _window(cidr_or_dash: str, start: str | None = None, end: str | None = None) -> Window:
-    if "-" in cidr_or_dash:  # whereabouts first-last/prefix
-        span, _, _prefix = cidr_or_dash.partition("/")
-        a, _, b = span.partition("-")
-        first, last = ipaddress.ip_address(a), ipaddress.ip_address(b)
-    else:
-        net = ipaddress.ip_network(cidr_or_dash, strict=False)
-        first, last = net.network_address, net.broadcast_address
-    if start:
-        first = ipaddress.ip_address(start)
-    if end:
-        last = ipaddress.ip_address(end)
-    text = cidr_or_dash + (f" ({start or first}-{end or last})" if start or end else "")
-    return Window(first, last, text)
-
-
-def windows(ipam: dict[str, Any]) -> list[Window]:
-    """Address windows an IPAM block hands out from (dhcp: none)."""
-    kind = ipam.get("type")
-    out: list[Window] = []
-    if kind == "host-local":
-        for rset in ipam.get("ranges") or []:
-            for r in rset:
-                out.append(_window(r["subnet"], r.get("rangeStart"), r.get("rangeEnd")))
-        if ipam.get("subnet"):
-            out.append(_window(ipam["subnet"], ipam.get("rangeStart"), ipam.get("rangeEnd")))
-    elif kind == "whereabouts":
-        if ipam.get("range"):
-            out.append(_window(ipam["range"], ipam.get("range_start"), ipam.get("range_end")))
-        for r in ipam.get("ipRanges") or []:
-            out.append(_window(r["range"], r.get("range_start"), r.get("range_end")))
-    elif kind == "static":
-        for a in ipam.get("addresses") or []:
-            ip = ipaddress.ip_interface(a["address"]).ip
-            out.append(Window(ip, ip, a["address"]))
-    return out
+def windows(ipam: dict[str, Any]) -> list[Span]:
+    """The windows an IPAM block hands out addresses from, as its model computes them (dhcp: none)."""
+    model, _ = load_ipam(ipam)
+    if isinstance(model, HostLocalIpam):
+        return [_named(r.subnet, r.range_start, r.range_end, r.window()) for s in model.range_sets for r in s]
+    if isinstance(model, WhereaboutsIpam):
+        return [_named(r.range, r.range_start, r.range_end, r.window()) for r in model.all_ranges()]
+    if isinstance(model, StaticIpam):
+        return [(a.address.ip, a.address.ip, str(a.address)) for a in model.addresses]
+    return []
 
 
 @record
@@ -81,7 +48,7 @@ class BuiltNetwork:
     doc: dict[str, Any]
     warnings: tuple[Finding, ...]
     ipam: dict[str, Any]
-    windows: tuple[Window, ...]
+    windows: tuple[Span, ...]
 
 
 def build_network(options: NadOptions) -> BuiltNetwork:
@@ -98,17 +65,17 @@ class BuiltNetworks:
 
 
 def _check_cluster_cidrs(
-    name: str, wins: Sequence[Window], cidrs: Sequence[str], what: str, parsed: dict[str, Window]
+    name: str, wins: Sequence[Span], cidrs: Sequence[str], what: str, parsed: dict[str, Span]
 ) -> str | None:
     """The overlap of ``wins`` with one of ``cidrs``, if any (``parsed``: the CIDRs' windows parsed so far)."""
     for cidr in cidrs:
         cw = parsed.get(cidr)
         if cw is None:
             net = ipaddress.ip_network(cidr, strict=False)
-            cw = parsed[cidr] = Window(net.network_address, net.broadcast_address, cidr)
+            cw = parsed[cidr] = (net.network_address, net.broadcast_address, cidr)
         for w in wins:
-            if w.overlaps(cw):
-                return f"network {name!r} range {w.text} overlaps the cluster's {what} {cidr}"
+            if overlap(w[:2], cw[:2]):
+                return f"network {name!r} range {w[2]} overlaps the cluster's {what} {cidr}"
     return None
 
 
@@ -116,7 +83,7 @@ def build_networks(
     spec: Spec,
     cluster: ClusterSpec,
     build: Callable[[NadOptions], BuiltNetwork] = build_network,
-    cidr_windows: dict[str, Window] | None = None,
+    cidr_windows: dict[str, Span] | None = None,
 ) -> BuiltNetworks:
     """Every NAD of ``cluster``, checked one by one and against each other; InputError points into the spec.
 
@@ -125,7 +92,7 @@ def build_networks(
     """
     docs: list[dict[str, Any]] = []
     warnings: list[Finding] = []
-    seen: list[tuple[str, dict[str, Any], Sequence[Window]]] = []
+    seen: list[tuple[str, dict[str, Any], Sequence[Span]]] = []
     cidr_windows = {} if cidr_windows is None else cidr_windows
     for network in cluster.networks:
         try:
@@ -147,15 +114,15 @@ def build_networks(
                 continue
             for w in wins:
                 for o in other_wins:
-                    if w.overlaps(o):
+                    if overlap(w[:2], o[:2]):
                         raise spec.error(
                             at,
-                            f"network {name!r} range {w.text} overlaps network {other_name!r} range {o.text}",
+                            f"network {name!r} range {w[2]} overlaps network {other_name!r} range {o[2]}",
                             fix="give each network its own range (whereabouts: set networkName on both "
                             "to share a CIDR on purpose)",
                         )
         seen.append((name, ipam, wins))
         docs.append(built.doc)
         prefix = f"{cluster.name}/" if cluster.name else ""
-        warnings += [Finding(f"{prefix}{name}: {w.path}", w.message, w.severity, w.fix) for w in built.warnings]
+        warnings += [replace(w, at=replace(w.at, label=f"{prefix}{name}")) for w in built.warnings]
     return BuiltNetworks(docs, tuple(warnings))

@@ -18,30 +18,35 @@ of the two forms keeps the order obvious).
 
 Entry points
 ------------
-``build_ipam(kind, *, ranges, range_start, ...)`` builds the block from command-line strings. It checks
-every input first and raises :class:`~multus_gen.errors.InputError` on the first problem, with ``where``
-set to the flag the CLI should use (``--ipam --range --range-start --range-end --gateway --exclude --route
---address --dns --host-local-data-dir --network-name --enable-overlapping-ranges --log-level``). ``range_start``,
-``range_end`` and ``gateway`` take one value per range: each is attached to the one ``--range`` that
-contains it, so dual stack is ``ranges=["10.1.0.0/24", "fd00:1::/64"], range_start=["10.1.0.10"]``.
-Whereabouts also takes ``first-last/prefix`` ranges (normalised to ``range`` + ``range_start`` +
-``range_end``).
+Builders translate, the check checks. ``translate_ipam(inputs)`` turns command-line strings into the block
+and parses only what it must to write it: addresses and CIDRs, and which ``--range`` each value belongs
+to (``range_start``, ``range_end`` and ``gateway`` take one value per range, each attached to the one
+``--range`` that contains it, so dual stack is ``ranges=["10.1.0.0/24", "fd00:1::/64"],
+range_start=["10.1.0.10"]``; whereabouts also takes ``first-last/prefix`` ranges, normalised to ``range`` +
+``range_start`` + ``range_end``). It raises :class:`~multus_gen.errors.InputError` only for what it cannot
+write at all (a malformed address, a value in no range, a flag the kind has no key for).
+``build_ipam(kind, *, ranges, range_start, ...)`` / ``build_ipam_from(inputs)`` translate, then run
+:func:`check_ipam_config` once on the result and raise the :func:`refusal` of its findings: the first one
+refused, located at its flag by :mod:`multus_gen.networks.fields` (``--range --range-start --range-end
+--gateway --exclude --route --address --dns --host-local-data-dir --network-name
+--enable-overlapping-ranges --log-level``), naming the others.
 
-``check_ipam_config(ipam, where="$.ipam")`` checks an existing block (as found in a NAD) and returns
-:class:`Finding` objects; it never raises for bad input. With ``strict=True`` (what the builder uses)
-the "suspicious but accepted upstream" findings become errors too.
+``check_ipam_config(ipam, where=("ipam",))`` checks a block (as found in a NAD) and returns every
+:class:`~multus_gen.findings.Finding`, each with its rule id (``ipam-range-outside-subnet``, ...); it never
+raises for bad input.
 
-Severity policy
----------------
+Severity policy (a rule has one severity wherever it runs: :mod:`multus_gen.networks.rules`)
+--------------------------------------------------------------------------------------------
 * error: upstream rejects the config, or accepts it and then does something other than what it says
   (silently ignores a setting, hands out a network or broadcast address, cannot allocate at all).
-* soft (warning when checking, error when building or with ``strict=True``): upstream accepts it and the
-  upstream tests use it, but a generator should not write it -- host bits in a whereabouts ``range``,
-  leading zeros, a whereabouts ``range_start`` on the network address (whereabouts' own default), a
-  gateway outside its subnet, an exclude reaching outside its range, a route for an address family the
-  IPAM never assigns, unknown keys.
-* warning: true but not fixable by the config -- whereabouts on IPv6 wider than /65, overlapping-range
-  detection turned off, a static address shared by every pod, dns that Kubernetes ignores.
+* warning: upstream accepts it, or it is true but not fixable by the config -- whereabouts on IPv6 wider
+  than /65, overlapping-range detection turned off, a static address shared by every pod. The warnings of
+  :data:`~multus_gen.networks.rules.GENERATOR_REFUSES` are what upstream accepts and its tests use but a
+  generator must not write (FACTS 7) -- host bits in a whereabouts ``range``, leading zeros, a whereabouts
+  ``range_start`` on the network address (whereabouts' own default), a gateway outside its subnet, an
+  exclude reaching outside its range or window, a route for an address family the IPAM never assigns,
+  unknown keys, dns that Kubernetes ignores: ``validate`` reports them as warnings, the builders refuse
+  their own output with one.
 
 Upstream behaviour encoded here (containernetworking/plugins host-local, whereabouts v0.9.4; the
 host-local points were re-checked against Debian's plugins v1.1.1):
@@ -64,16 +69,18 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from multus_gen.errors import InputError
+from multus_gen.findings import ERROR, NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.record import record
+from multus_gen.networks.fields import flag_of
+from multus_gen.networks.rules import GENERATOR_REFUSES, SEVERITY
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network
 IPInterface: TypeAlias = IPv4Interface | IPv6Interface
-Severity = Literal["error", "warning"]
 
 IPAM_KINDS: tuple[str, ...] = ("host-local", "whereabouts", "dhcp", "static")
 DHCP_SOCKET = "/run/cni/dhcp.sock"
@@ -86,68 +93,45 @@ SINGLE_IP_CNI_VERSIONS: frozenset[str] = frozenset({"0.1.0", "0.2.0"})
 # Findings
 
 
-@record
-class Finding:
-    """One problem in a config: where it is (a JSON path or a flag), what is wrong, how bad, the fix."""
-
-    path: str
-    message: str
-    severity: Severity = "error"
-    fix: str | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def one_line(self) -> str:
-        text = f"{self.severity}: {self.path}: {self.message}"
-        if self.fix:
-            text = f"{text} ({self.fix})"
-        return " ".join(text.split())
-
-    def to_error(self) -> InputError:
-        return InputError(self.message, where=self.path, fix=self.fix)
-
-
-def errors_of(findings: Sequence[Finding]) -> list[Finding]:
-    return [f for f in findings if f.is_error]
-
-
-def raise_first_error(findings: Sequence[Finding]) -> None:
-    """Raise the first error-level finding as an :class:`InputError`; do nothing if there is none."""
-    for f in findings:
-        if f.is_error:
-            raise f.to_error()
+def refuses(finding: Finding) -> bool:
+    """Whether a generator refuses to write a config drawing ``finding``: every error, and the warnings of
+    :data:`GENERATOR_REFUSES`."""
+    return finding.is_error or finding.rule in GENERATOR_REFUSES
 
 
 class Collector:
-    """Collects findings; ``soft`` ones (accepted upstream, not written by us) are errors only when strict."""
+    """Collects the findings of one check, each with its rule's severity (:mod:`.rules`); paths are JSON paths
+    under ``base`` (a file, a document)."""
 
-    def __init__(self, strict: bool) -> None:
-        self.strict = strict
+    def __init__(self, base: Location = NOWHERE) -> None:
+        self.base = base
         self.items: list[Finding] = []
+        self.errors = 0
 
-    def error(self, path: str, message: str, fix: str | None = None) -> None:
-        self.items.append(Finding(path, message, "error", fix))
+    def _at(self, path: JsonPath) -> Location:
+        base = self.base
+        return Location(base.file, (*base.path, *path) if base.path else path, base.document, base.line)
 
-    def warn(self, path: str, message: str, fix: str | None = None) -> None:
-        self.items.append(Finding(path, message, "warning", fix))
-
-    def soft(self, path: str, message: str, fix: str | None = None) -> None:
-        self.items.append(Finding(path, message, "error" if self.strict else "warning", fix))
+    def add(self, rule: str, path: JsonPath, message: str, fix: str | None = None) -> None:
+        severity = SEVERITY[rule]
+        if severity == ERROR:
+            self.errors += 1
+        self.items.append(Finding(severity, message, fix, self._at(path), rule))
 
     def count_errors(self) -> int:
-        return sum(1 for f in self.items if f.is_error)
+        return self.errors
 
 
-Loc = Callable[[str], str]
+Loc = Callable[[str], JsonPath]
+#: JSON path of a key -> the flag that set it, where that is not the one :mod:`.fields` names
+Origins = dict[JsonPath, str]
 
 
-def _prefix_loc(prefix: str) -> Loc:
+def _prefix_loc(prefix: JsonPath) -> Loc:
     """A locator naming fields as JSON paths under ``prefix``."""
 
-    def at(key: str) -> str:
-        return f"{prefix}.{key}"
+    def at(key: str) -> JsonPath:
+        return (*prefix, key)
 
     return at
 
@@ -209,7 +193,8 @@ def _fam(v: int) -> str:
     return f"IPv{v}"
 
 
-def _overlap(a: tuple[IPAddress, IPAddress], b: tuple[IPAddress, IPAddress]) -> bool:
+def overlap(a: tuple[IPAddress, IPAddress], b: tuple[IPAddress, IPAddress]) -> bool:
+    """Whether two windows (first, last; inclusive) share an address."""
     if a[0].version != b[0].version:
         return False
     return int(a[0]) <= int(b[1]) and int(b[0]) <= int(a[1])
@@ -456,7 +441,7 @@ IpamModel: TypeAlias = HostLocalIpam | WhereaboutsIpam | DhcpIpam | StaticIpam
 
 
 # --------------------------------------------------------------------------------------------------
-# Semantic rules on models (shared by the builder and the checker; ``at`` names the field's location)
+# Semantic rules on models (the check's; ``at`` names the field's JSON path)
 
 
 def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
@@ -464,7 +449,8 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
     before = out.count_errors()
     net = r.subnet
     if _too_small(net):
-        out.error(
+        out.add(
+            "ipam-range-too-small",
             at("subnet"),
             f"{net} is too small to allocate from (host-local needs at least /{net.max_prefixlen - 2})",
             fix=f"use a prefix of /{net.max_prefixlen - 2} or shorter",
@@ -477,36 +463,53 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
         if ip is None:
             continue
         if ip.version != net.version:
-            out.error(at(key), f"{ip} is {_fam(ip.version)} but subnet {net} is {_fam(net.version)}")
+            out.add(
+                "ipam-family-mismatch", at(key), f"{ip} is {_fam(ip.version)} but subnet {net} is {_fam(net.version)}"
+            )
         elif ip not in net:
-            out.error(at(key), f"{ip} is not in subnet {net}", fix=f"pick an address in {low}-{high}")
+            out.add(
+                "ipam-range-outside-subnet",
+                at(key),
+                f"{ip} is not in subnet {net}",
+                fix=f"pick an address in {low}-{high}",
+            )
         elif ip == net.network_address:
-            out.error(
+            out.add(
+                "ipam-range-network-address",
                 at(key),
                 f"{ip} is the network address of {net}; host-local would hand it out",
                 fix=f"start at {low} or later",
             )
         elif int(ip) > int(high):
-            out.error(
+            out.add(
+                "ipam-range-broadcast-address",
                 at(key),
                 f"{ip} is the {what_high} of {net}; host-local would hand it out",
                 fix=f"use an address in {low}-{high}",
             )
     start, end = r.window()
     if out.count_errors() == before and int(end) < int(start):
-        out.error(at("rangeEnd"), f"range end {end} is before range start {start}", fix="swap them")
+        out.add(
+            "ipam-range-reversed", at("rangeEnd"), f"range end {end} is before range start {start}", fix="swap them"
+        )
     gw = r.gateway
     if gw is not None:
         if gw.version != net.version:
-            out.error(at("gateway"), f"gateway {gw} is {_fam(gw.version)} but subnet {net} is {_fam(net.version)}")
+            out.add(
+                "ipam-family-mismatch",
+                at("gateway"),
+                f"gateway {gw} is {_fam(gw.version)} but subnet {net} is {_fam(net.version)}",
+            )
         elif gw not in net:
-            out.soft(
+            out.add(
+                "ipam-gateway-outside-subnet",
                 at("gateway"),
                 f"gateway {gw} is outside subnet {net}; pods cannot reach it on-link",
                 fix=f"use an address in {net}",
             )
     if out.count_errors() == before and r.first_assignable() is None:
-        out.error(
+        out.add(
+            "ipam-window-gateway-only",
             at("rangeStart"),
             f"the window {start}-{end} holds only the gateway {r.effective_gateway()}; host-local allocates nothing",
             fix="widen the window or move the gateway",
@@ -516,7 +519,7 @@ def _rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
 
 def _rule_hostlocal_sets(
     sets: Sequence[Sequence[tuple[HostLocalRange, Loc, bool]]],
-    set_at: Callable[[int], str],
+    set_at: Callable[[int], JsonPath],
     out: Collector,
     cni_version: str | None,
 ) -> None:
@@ -525,7 +528,8 @@ def _rule_hostlocal_sets(
         good = [(r, at) for r, at, ok in items if ok]
         fams = {r.version for r, _, _ in items}
         if len(fams) > 1:
-            out.error(
+            out.add(
+                "ipam-range-set-mixed-families",
                 set_at(i),
                 "range set mixes IPv4 and IPv6 (host-local takes one family per set)",
                 fix="put each family in its own range set",
@@ -534,8 +538,9 @@ def _rule_hostlocal_sets(
         for r, _at in good:
             w = r.window()
             for other in mine:
-                if _overlap(w, other):
-                    out.error(
+                if overlap(w, other):
+                    out.add(
+                        "ipam-range-overlap",
                         set_at(i),
                         f"ranges {other[0]}-{other[1]} and {w[0]}-{w[1]} of the same set overlap",
                         fix="make the ranges in a set disjoint",
@@ -545,8 +550,9 @@ def _rule_hostlocal_sets(
         windows.append(mine)
     for i in range(len(windows)):
         for k in range(i):
-            if any(_overlap(a, b) for a in windows[i] for b in windows[k]):
-                out.error(
+            if any(overlap(a, b) for a in windows[i] for b in windows[k]):
+                out.add(
+                    "ipam-range-overlap",
                     set_at(i),
                     f"range set {i} overlaps range set {k} (host-local refuses overlapping sets)",
                     fix="give each range set its own addresses",
@@ -559,7 +565,8 @@ def _rule_hostlocal_sets(
                 per_family[v] = per_family.get(v, 0) + 1
         for v, n in sorted(per_family.items()):
             if n > 1:
-                out.error(
+                out.add(
+                    "ipam-one-address-per-family",
                     set_at(len(sets) - 1),
                     f"CNI version {cni_version} allows one address per family; {n} range sets are {_fam(v)}",
                     fix="use cniVersion 0.3.1 or later",
@@ -570,7 +577,8 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
     before = out.count_errors()
     net = r.range
     if _too_small(net):
-        out.error(
+        out.add(
+            "ipam-range-too-small",
             at("range"),
             f"{net} is too small to allocate from (whereabouts needs at least /{net.max_prefixlen - 2})",
             fix=f"use a prefix of /{net.max_prefixlen - 2} or shorter",
@@ -582,34 +590,43 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
             continue
         k = "range" if from_dash else key
         if ip.version != net.version:
-            out.error(at(k), f"{key} {ip} is {_fam(ip.version)} but range {net} is {_fam(net.version)}")
+            out.add(
+                "ipam-family-mismatch",
+                at(k),
+                f"{key} {ip} is {_fam(ip.version)} but range {net} is {_fam(net.version)}",
+            )
         elif ip not in net:
-            out.error(
+            out.add(
+                "ipam-range-outside-subnet",
                 at(k),
                 f"{key} {ip} is outside {net}; whereabouts would silently ignore it",
                 fix=f"pick an address in {first}-{last}",
             )
         elif key == "range_start" and ip == net.network_address:
-            out.soft(
+            out.add(
+                "ipam-range-start-network-address",
                 at(k),
                 f"range_start {ip} is the network address; whereabouts starts at {first} instead",
                 fix=f"write {first} or leave range_start out",
             )
         elif key == "range_end" and ip == net.broadcast_address:
-            out.soft(
+            out.add(
+                "ipam-range-end-last-address",
                 at(k),
                 f"range_end {ip} is the last address of {net}; whereabouts stops at {last} instead",
                 fix=f"write {last} or leave range_end out",
             )
         elif not int(first) <= int(ip) <= int(last):
-            out.error(
+            out.add(
+                "ipam-range-outside-window",
                 at(k),
                 f"{key} {ip} is outside the usable window {first}-{last}; whereabouts silently ignores it",
                 fix=f"pick an address in {first}-{last}",
             )
     rs, re_ = r.range_start, r.range_end
     if out.count_errors() == before and rs is not None and re_ is not None and int(re_) < int(rs):
-        out.error(
+        out.add(
+            "ipam-range-reversed",
             at("range" if from_dash else "range_end"),
             f"range_end {re_} is before range_start {rs}; whereabouts would silently ignore the end",
             fix="swap them",
@@ -617,29 +634,42 @@ def _rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, fro
     start, end = r.window()
     for x in r.exclude:
         if x.version != net.version:
-            out.error(at("exclude"), f"exclude {x} is {_fam(x.version)} but range {net} is {_fam(net.version)}")
+            out.add(
+                "ipam-family-mismatch",
+                at("exclude"),
+                f"exclude {x} is {_fam(x.version)} but range {net} is {_fam(net.version)}",
+            )
         elif int(x[-1]) < int(net[0]) or int(x[0]) > int(net[-1]):
-            out.error(
+            out.add(
+                "ipam-exclude-outside-range",
                 at("exclude"),
                 f"exclude {x} is outside range {net}; it would do nothing",
                 fix="remove it or fix the address",
             )
         elif int(x[0]) < int(net[0]) or int(x[-1]) > int(net[-1]):
-            out.soft(at("exclude"), f"exclude {x} reaches outside range {net}", fix=f"narrow it to {net}")
+            out.add(
+                "ipam-exclude-beyond-range",
+                at("exclude"),
+                f"exclude {x} reaches outside range {net}",
+                fix=f"narrow it to {net}",
+            )
         elif int(x[-1]) < int(start) or int(x[0]) > int(end):
-            out.soft(
+            out.add(
+                "ipam-exclude-outside-window",
                 at("exclude"),
                 f"exclude {x} lies outside the allocation window {start}-{end}; it does nothing",
                 fix="remove it",
             )
     if out.count_errors() == before and r.first_assignable() is None:
-        out.error(
+        out.add(
+            "ipam-exclude-covers-window",
             at("exclude"),
             f"the excludes cover the whole window {start}-{end}; whereabouts can allocate nothing",
             fix="exclude less",
         )
     if net.version == 6 and net.prefixlen < 65:
-        out.warn(
+        out.add(
+            "ipam-whereabouts-ipv6-wide",
             at("range"),
             f"whereabouts uses only the first /65 of IPv6 range {net} (README, known limitations)",
         )
@@ -654,8 +684,9 @@ def _rule_whereabouts_set(
         if not ok:
             continue
         for other, _ in seen:
-            if r.range.overlaps(other.range) and _overlap(r.window(), other.window()):
-                out.error(
+            if r.range.overlaps(other.range) and overlap(r.window(), other.window()):
+                out.add(
+                    "ipam-range-overlap",
                     at("range"),
                     f"range {r.range} overlaps range {other.range} of the same NAD; a pod would get two "
                     "addresses from one pool",
@@ -667,19 +698,25 @@ def _rule_whereabouts_set(
         fams = [r.version for r, _, _ in items]
         for v in (4, 6):
             if fams.count(v) > 1:
-                out.error(
+                out.add(
+                    "ipam-one-address-per-family",
                     items[-1][1]("range"),
                     f"CNI version {cni_version} allows one address per family; {fams.count(v)} ranges are {_fam(v)}",
                     fix="use cniVersion 0.3.1 or later",
                 )
 
 
-def _rule_routes(routes: Sequence[tuple[Route, str]], families: frozenset[int], out: Collector) -> None:
+def _rule_routes(routes: Sequence[tuple[Route, JsonPath]], families: frozenset[int], out: Collector) -> None:
     for route, path in routes:
         if route.gw is not None and route.gw.version != route.dst.version:
-            out.error(path, f"route to {route.dst} has an {_fam(route.gw.version)} gateway {route.gw}")
+            out.add(
+                "ipam-route-gateway-family",
+                path,
+                f"route to {route.dst} has an {_fam(route.gw.version)} gateway {route.gw}",
+            )
         elif families and route.dst.version not in families:
-            out.soft(
+            out.add(
+                "ipam-route-family-unassigned",
                 path,
                 f"route to {route.dst} is {_fam(route.dst.version)} but this IPAM assigns no "
                 f"{_fam(route.dst.version)} address",
@@ -687,57 +724,74 @@ def _rule_routes(routes: Sequence[tuple[Route, str]], families: frozenset[int], 
             )
 
 
-def _rule_gateway_in(gw: IPAddress, nets: Sequence[IPNetwork], path: str, out: Collector) -> None:
+def _rule_gateway_in(gw: IPAddress, nets: Sequence[IPNetwork], path: JsonPath, out: Collector) -> None:
     if not nets:
         return
     same = [n for n in nets if n.version == gw.version]
     if not same:
-        out.soft(
+        out.add(
+            "ipam-gateway-outside-subnet",
             path,
             f"gateway {gw} is {_fam(gw.version)} but no range is",
             fix="use a gateway of the ranges' family",
         )
     elif not any(gw in n for n in same):
         shown = ", ".join(str(n) for n in same)
-        out.soft(
+        out.add(
+            "ipam-gateway-outside-subnet",
             path,
             f"gateway {gw} is outside {shown}; pods cannot reach it on-link",
             fix=f"use an address in {shown}",
         )
 
 
-def _rule_static_addresses(items: Sequence[tuple[StaticAddress, str]], out: Collector, cni_version: str | None) -> None:
+def _rule_static_addresses(
+    items: Sequence[tuple[StaticAddress, JsonPath]], out: Collector, cni_version: str | None
+) -> None:
     seen: set[IPAddress] = set()
     for a, path in items:
         iface = a.address
         net = iface.network
         ip = iface.ip
         if ip in seen:
-            out.error(path, f"address {ip} is listed twice")
+            out.add("ipam-static-duplicate-address", path, f"address {ip} is listed twice")
         seen.add(ip)
         if net.prefixlen <= net.max_prefixlen - 2 and ip == net.network_address:
-            out.error(path, f"{iface} is the network address of {net}", fix="use a host address")
+            out.add(
+                "ipam-static-network-address",
+                path,
+                f"{iface} is the network address of {net}",
+                fix="use a host address",
+            )
         elif net.version == 4 and net.prefixlen <= 30 and ip == net.broadcast_address:
-            out.error(path, f"{iface} is the broadcast address of {net}", fix="use a host address")
+            out.add(
+                "ipam-static-broadcast-address",
+                path,
+                f"{iface} is the broadcast address of {net}",
+                fix="use a host address",
+            )
         if a.gateway is not None:
             if a.gateway.version != ip.version:
-                out.error(
+                out.add(
+                    "ipam-family-mismatch",
                     path,
                     f"gateway {a.gateway} is {_fam(a.gateway.version)} but address {iface} is {_fam(ip.version)}",
                 )
             elif a.gateway not in net:
-                out.soft(
+                out.add(
+                    "ipam-gateway-outside-subnet",
                     path,
                     f"gateway {a.gateway} is outside {net}; pods cannot reach it on-link",
                     fix=f"use an address in {net}",
                 )
             elif a.gateway == ip:
-                out.error(path, f"gateway {a.gateway} is the address itself")
+                out.add("ipam-static-gateway-is-address", path, f"gateway {a.gateway} is the address itself")
     if cni_version in SINGLE_IP_CNI_VERSIONS:
         fams = [a.address.version for a, _ in items]
         for v in (4, 6):
             if fams.count(v) > 1:
-                out.error(
+                out.add(
+                    "ipam-one-address-per-family",
                     items[-1][1],
                     f"CNI version {cni_version} allows one address per family",
                     fix="use cniVersion 0.3.1 or later",
@@ -803,27 +857,30 @@ _STATIC_KEYS = frozenset({"type", "addresses", "routes", "dns"})
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def _str_field(obj: Mapping[str, Any], key: str, path: str, out: Collector) -> str | None:
+def _str_field(obj: Mapping[str, Any], key: str, path: JsonPath, out: Collector) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        out.error(path, f"{key} must be a string, not {type(value).__name__}")
+        out.add("ipam-malformed", path, f"{key} must be a string, not {type(value).__name__}")
         return None
     return value
 
 
-def _json_ip(obj: Mapping[str, Any], key: str, path: str, out: Collector, *, sloppy: bool = False) -> IPAddress | None:
+def _json_ip(
+    obj: Mapping[str, Any], key: str, path: JsonPath, out: Collector, *, sloppy: bool = False
+) -> IPAddress | None:
     text = _str_field(obj, key, path, out)
     if text is None:
         return None
     try:
         ip, zeros = _parse_ip(text, sloppy=sloppy)
     except ValueError:
-        out.error(path, f"{key} {text!r} is not an IP address")
+        out.add("ipam-malformed", path, f"{key} {text!r} is not an IP address")
         return None
     if zeros:
-        out.soft(
+        out.add(
+            "ipam-leading-zeros",
             path,
             f"{text!r} has leading zeros; whereabouts reads them as decimal {ip}, other tools as octal",
             fix=f"write {ip}",
@@ -831,42 +888,49 @@ def _json_ip(obj: Mapping[str, Any], key: str, path: str, out: Collector, *, slo
     return ip
 
 
-def _unknown_keys(obj: Mapping[str, Any], known: frozenset[str], where: str, what: str, out: Collector) -> None:
+def _unknown_keys(obj: Mapping[str, Any], known: frozenset[str], where: JsonPath, what: str, out: Collector) -> None:
     for key in sorted(k for k in obj if k not in known):
-        out.soft(f"{where}.{key}", f"{what} does not know key {key!r}; it is ignored", fix="remove it")
+        out.add("ipam-unknown-key", (*where, key), f"{what} does not know key {key!r}; it is ignored", fix="remove it")
 
 
-def _load_routes(value: Any, where: str, out: Collector) -> list[tuple[Route, str]]:
-    routes: list[tuple[Route, str]] = []
+def _load_routes(value: Any, where: JsonPath, out: Collector) -> list[tuple[Route, JsonPath]]:
+    routes: list[tuple[Route, JsonPath]] = []
     if value is None:
         return routes
     if not isinstance(value, list):
-        out.error(where, "routes must be a list of {dst, gw} objects")
+        out.add("ipam-malformed", where, "routes must be a list of {dst, gw} objects")
         return routes
     for i, item in enumerate(value):
-        path = f"{where}[{i}]"
+        path = (*where, i)
         if not isinstance(item, dict):
-            out.error(path, "a route must be an object with dst and optional gw")
+            out.add("ipam-malformed", path, "a route must be an object with dst and optional gw")
             continue
         dst_text = item.get("dst")
         if not isinstance(dst_text, str):
-            out.error(f"{path}.dst", "route dst is missing or not a string", fix="write a CIDR such as 0.0.0.0/0")
+            out.add(
+                "ipam-malformed",
+                (*path, "dst"),
+                "route dst is missing or not a string",
+                fix="write a CIDR such as 0.0.0.0/0",
+            )
             continue
         try:
             ip, net, _ = _parse_cidr(dst_text)
         except ValueError as exc:
-            out.error(f"{path}.dst", str(exc))
+            out.add("ipam-malformed", (*path, "dst"), str(exc))
             continue
         if ip != net.network_address:
-            out.soft(
-                f"{path}.dst",
+            out.add(
+                "ipam-route-host-bits",
+                (*path, "dst"),
                 f"route dst {dst_text} has host bits set; the kernel route is {net}",
                 fix=f"write {net}",
             )
-        gw = _json_ip(item, "gw", f"{path}.gw", out)
+        gw = _json_ip(item, "gw", (*path, "gw"), out)
         for key in sorted(k for k in item if k not in ("dst", "gw")):
-            out.soft(
-                f"{path}.{key}",
+            out.add(
+                "ipam-unknown-key",
+                (*path, key),
                 f"route key {key!r} is ignored by the CNI plugins multus-gen targets",
                 fix="remove it",
             )
@@ -875,24 +939,30 @@ def _load_routes(value: Any, where: str, out: Collector) -> list[tuple[Route, st
 
 
 def _load_hostlocal(
-    ipam: Mapping[str, Any], where: str, out: Collector, cni_version: str | None
+    ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_version: str | None
 ) -> HostLocalIpam | None:
     _unknown_keys(ipam, _HOSTLOCAL_KEYS, where, "host-local", out)
     sets: list[list[tuple[HostLocalRange, Loc, bool]]] = []
-    set_paths: list[str] = []
+    set_paths: list[JsonPath] = []
 
     def load_range(obj: Mapping[str, Any], at: Loc) -> tuple[HostLocalRange, Loc, bool] | None:
         text = obj.get("subnet")
         if not isinstance(text, str):
-            out.error(at("subnet"), "subnet is missing or not a string", fix="write a CIDR such as 10.1.0.0/24")
+            out.add(
+                "ipam-malformed",
+                at("subnet"),
+                "subnet is missing or not a string",
+                fix="write a CIDR such as 10.1.0.0/24",
+            )
             return None
         try:
             ip, net, _ = _parse_cidr(text)
         except ValueError as exc:
-            out.error(at("subnet"), str(exc))
+            out.add("ipam-malformed", at("subnet"), str(exc))
             return None
         if ip != net.network_address:
-            out.error(
+            out.add(
+                "ipam-subnet-host-bits",
                 at("subnet"),
                 f"subnet {text} has host bits set; the network address is {net.network_address}",
                 fix=f"write {net}",
@@ -909,35 +979,43 @@ def _load_hostlocal(
 
     # Legacy single-range form: top-level subnet (host-local puts it before `ranges`).
     if "subnet" in ipam:
-        loaded = load_range(ipam, lambda k: f"{where}.{k}")
+        loaded = load_range(ipam, lambda k: (*where, k))
         set_paths.append(where)
         sets.append([loaded] if loaded else [])
-        out.soft(f"{where}.subnet", "legacy top-level subnet form", fix="move it into ranges: [[{subnet: ...}]]")
+        out.add(
+            "ipam-legacy-subnet",
+            (*where, "subnet"),
+            "legacy top-level subnet form",
+            fix="move it into ranges: [[{subnet: ...}]]",
+        )
     else:
         for key in ("rangeStart", "rangeEnd", "gateway"):
             if key in ipam:
-                out.error(
-                    f"{where}.{key}",
+                out.add(
+                    "ipam-key-ignored",
+                    (*where, key),
                     f"top-level {key} without a top-level subnet is ignored by host-local",
                     fix="put it into a range in ranges",
                 )
     ranges = ipam.get("ranges")
     if ranges is not None:
         if not isinstance(ranges, list):
-            out.error(f"{where}.ranges", "ranges must be a list of range sets (lists of ranges)")
+            out.add("ipam-malformed", (*where, "ranges"), "ranges must be a list of range sets (lists of ranges)")
             ranges = []
         for i, rs in enumerate(ranges):
-            spath = f"{where}.ranges[{i}]"
+            spath = (*where, "ranges", i)
             set_paths.append(spath)
             if not isinstance(rs, list) or not rs:
-                out.error(spath, "a range set must be a non-empty list of ranges")
+                out.add("ipam-malformed", spath, "a range set must be a non-empty list of ranges")
                 sets.append([])
                 continue
             items: list[tuple[HostLocalRange, Loc, bool]] = []
             for j, robj in enumerate(rs):
-                rpath = f"{spath}[{j}]"
+                rpath = (*spath, j)
                 if not isinstance(robj, dict):
-                    out.error(rpath, "a range must be an object with subnet, rangeStart, rangeEnd, gateway")
+                    out.add(
+                        "ipam-malformed", rpath, "a range must be an object with subnet, rangeStart, rangeEnd, gateway"
+                    )
                     continue
                 _unknown_keys(robj, _HOSTLOCAL_RANGE_KEYS, rpath, "host-local range", out)
                 loaded = load_range(robj, _prefix_loc(rpath))
@@ -945,22 +1023,23 @@ def _load_hostlocal(
                     items.append(loaded)
             sets.append(items)
     if not set_paths:
-        out.error(
-            f"{where}.ranges",
-            "host-local needs ranges (or the legacy subnet)",
-            fix="add ranges: [[{subnet: ...}]]",
+        out.add(
+            "ipam-no-range",
+            (*where, "ranges"),
+            "host-local needs at least one range (ranges, or the legacy subnet)",
+            fix="add a range such as 10.1.0.0/24",
         )
     _rule_hostlocal_sets(sets, lambda i: set_paths[i], out, cni_version)
-    routes = _load_routes(ipam.get("routes"), f"{where}.routes", out)
+    routes = _load_routes(ipam.get("routes"), (*where, "routes"), out)
     model = HostLocalIpam(
         tuple(tuple(r for r, _, _ in s) for s in sets),
         tuple(r for r, _ in routes),
-        _str_field(ipam, "dataDir", f"{where}.dataDir", out),
-        _str_field(ipam, "resolvConf", f"{where}.resolvConf", out),
+        _str_field(ipam, "dataDir", (*where, "dataDir"), out),
+        _str_field(ipam, "resolvConf", (*where, "resolvConf"), out),
     )
     _rule_routes(routes, model.families(), out)
     if model.data_dir is not None and not model.data_dir.startswith("/"):
-        out.error(f"{where}.dataDir", f"dataDir {model.data_dir!r} is not an absolute path")
+        out.add("ipam-data-dir-relative", (*where, "dataDir"), f"dataDir {model.data_dir!r} is not an absolute path")
     return model
 
 
@@ -968,7 +1047,9 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
     """Parse one whereabouts range (top-level keys or an ipRanges entry); returns (range, rules ok)."""
     text = obj.get("range")
     if not isinstance(text, str):
-        out.error(at("range"), "range is missing or not a string", fix="write a CIDR such as 10.1.0.0/24")
+        out.add(
+            "ipam-malformed", at("range"), "range is missing or not a string", fix="write a CIDR such as 10.1.0.0/24"
+        )
         return None
     before = out.count_errors()
     from_dash = False
@@ -980,16 +1061,23 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
             first, zeros1 = _parse_ip(first_text, sloppy=True)
             last, net, zeros2 = _parse_cidr(cidr_text, sloppy=True)
             if first.version != net.version:
-                out.error(at("range"), f"range {text!r} mixes IPv{first.version} and IPv{net.version}")
+                out.add(
+                    "ipam-family-mismatch", at("range"), f"range {text!r} mixes IPv{first.version} and IPv{net.version}"
+                )
                 return None
             if first not in net:
-                out.error(at("range"), f"range start {first} is not in {net} (whereabouts refuses this)")
+                out.add(
+                    "ipam-range-outside-subnet",
+                    at("range"),
+                    f"range start {first} is not in {net} (whereabouts refuses this)",
+                )
                 return None
             start, end, from_dash = first, last, True
             zeros = zeros1 or zeros2
             for key in ("range_start", "range_end"):
                 if obj.get(key) is not None:
-                    out.error(
+                    out.add(
+                        "ipam-window-given-twice",
                         at(key),
                         f"{key} is overridden by the first-last form of range {text!r}",
                         fix="give the window in one place only",
@@ -997,7 +1085,8 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
         else:
             ip, net, zeros = _parse_cidr(text, sloppy=True)
             if ip != net.network_address:
-                out.soft(
+                out.add(
+                    "ipam-range-host-bits",
                     at("range"),
                     f"range {text} has host bits set; whereabouts uses {net} and ignores them",
                     fix=f"write {net} (set range_start to start elsewhere)",
@@ -1005,10 +1094,11 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
             start = _json_ip(obj, "range_start", at("range_start"), out, sloppy=True)
             end = _json_ip(obj, "range_end", at("range_end"), out, sloppy=True)
     except ValueError as exc:
-        out.error(at("range"), f"range: {exc}")
+        out.add("ipam-malformed", at("range"), f"range: {exc}")
         return None
     if zeros:
-        out.soft(
+        out.add(
+            "ipam-leading-zeros",
             at("range"),
             f"range {text!r} has leading zeros (whereabouts reads them as decimal)",
             fix="write the addresses without leading zeros",
@@ -1017,14 +1107,15 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
     raw_ex = obj.get("exclude")
     if raw_ex is not None:
         if not isinstance(raw_ex, list) or not all(isinstance(x, str) for x in raw_ex):
-            out.error(at("exclude"), "exclude must be a list of CIDR or IP strings")
+            out.add("ipam-malformed", at("exclude"), "exclude must be a list of CIDR or IP strings")
         else:
             for x in raw_ex:
                 try:
                     if "/" in x:
                         xip, xnet, _ = _parse_cidr(x)
                         if xip != xnet.network_address:
-                            out.soft(
+                            out.add(
+                                "ipam-exclude-host-bits",
                                 at("exclude"),
                                 f"exclude {x} has host bits set; whereabouts excludes {xnet}",
                                 fix=f"write {xnet}",
@@ -1033,7 +1124,8 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
                         xip, _ = _parse_ip(x)
                         xnet = ipaddress.ip_network(xip)
                 except ValueError:
-                    out.error(
+                    out.add(
+                        "ipam-malformed",
                         at("exclude"),
                         f"exclude {x!r} is not a CIDR or an IP address (whereabouts fails "
                         "with 'could not parse exclude range' when allocating)",
@@ -1047,21 +1139,22 @@ def _load_wa_range(obj: Mapping[str, Any], at: Loc, out: Collector) -> tuple[Whe
 
 
 def _load_whereabouts(
-    ipam: Mapping[str, Any], where: str, out: Collector, cni_version: str | None, k3s_paths: K3sPaths | None
+    ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_version: str | None, k3s_paths: K3sPaths | None
 ) -> WhereaboutsIpam | None:
     _unknown_keys(ipam, _WHEREABOUTS_KEYS, where, "whereabouts", out)
     items: list[tuple[WhereaboutsRange, Loc, bool]] = []
     top: WhereaboutsRange | None = None
     if ipam.get("range") is not None:
-        loaded = _load_wa_range(ipam, lambda k: f"{where}.{k}", out)
+        loaded = _load_wa_range(ipam, lambda k: (*where, k), out)
         if loaded:
             top = loaded[0]
-            items.append((loaded[0], lambda k: f"{where}.{k}", loaded[1]))
+            items.append((loaded[0], lambda k: (*where, k), loaded[1]))
     else:
         for key in ("range_start", "range_end", "exclude"):
             if ipam.get(key) is not None:
-                out.error(
-                    f"{where}.{key}",
+                out.add(
+                    "ipam-key-ignored",
+                    (*where, key),
                     f"top-level {key} without a top-level range is dropped by whereabouts",
                     fix="move it into the ipRanges entry it belongs to",
                 )
@@ -1069,12 +1162,20 @@ def _load_whereabouts(
     raw = ipam.get("ipRanges")
     if raw is not None:
         if not isinstance(raw, list):
-            out.error(f"{where}.ipRanges", "ipRanges must be a list of {range, range_start, range_end, exclude}")
+            out.add(
+                "ipam-malformed",
+                (*where, "ipRanges"),
+                "ipRanges must be a list of {range, range_start, range_end, exclude}",
+            )
             raw = []
         for i, obj in enumerate(raw):
-            base = f"{where}.ipRanges[{i}]"
+            base = (*where, "ipRanges", i)
             if not isinstance(obj, dict):
-                out.error(base, "an ipRanges entry must be an object with range, range_start, range_end, exclude")
+                out.add(
+                    "ipam-malformed",
+                    base,
+                    "an ipRanges entry must be an object with range, range_start, range_end, exclude",
+                )
                 continue
             _unknown_keys(obj, _WHEREABOUTS_RANGE_KEYS, base, "whereabouts ipRanges entry", out)
             at = _prefix_loc(base)
@@ -1083,80 +1184,106 @@ def _load_whereabouts(
                 extra.append(loaded[0])
                 items.append((loaded[0], at, loaded[1]))
     if ipam.get("range") is None and not raw:
-        out.error(f"{where}.range", "whereabouts needs range or ipRanges", fix="add range: <CIDR>")
+        out.add(
+            "ipam-no-range",
+            (*where, "range"),
+            "whereabouts needs at least one range (range or ipRanges)",
+            fix="add a range such as 10.1.0.0/24",
+        )
     _rule_whereabouts_set(items, out, cni_version)
-    gateway = _json_ip(ipam, "gateway", f"{where}.gateway", out, sloppy=True)
+    gateway = _json_ip(ipam, "gateway", (*where, "gateway"), out, sloppy=True)
     if gateway is not None:
-        _rule_gateway_in(gateway, [r.range for r, _, _ in items], f"{where}.gateway", out)
-    routes = _load_routes(ipam.get("routes"), f"{where}.routes", out)
-    network_name = _str_field(ipam, "network_name", f"{where}.network_name", out)
+        _rule_gateway_in(gateway, [r.range for r, _, _ in items], (*where, "gateway"), out)
+    routes = _load_routes(ipam.get("routes"), (*where, "routes"), out)
+    network_name = _str_field(ipam, "network_name", (*where, "network_name"), out)
     if network_name is not None and not _NAME_RE.match(network_name):
-        out.error(
-            f"{where}.network_name",
+        out.add(
+            "ipam-network-name-invalid",
+            (*where, "network_name"),
             f"network_name {network_name!r} is not a lowercase DNS label; the IPPool name built from it "
             "would be refused by the API server",
             fix="use lowercase letters, digits and '-'",
         )
     overlapping = ipam.get("enable_overlapping_ranges")
     if overlapping is not None and not isinstance(overlapping, bool):
-        out.error(f"{where}.enable_overlapping_ranges", "enable_overlapping_ranges must be true or false")
+        out.add(
+            "ipam-malformed", (*where, "enable_overlapping_ranges"), "enable_overlapping_ranges must be true or false"
+        )
         overlapping = None
     if overlapping is False:
-        out.warn(
-            f"{where}.enable_overlapping_ranges",
+        out.add(
+            "ipam-overlapping-ranges-off",
+            (*where, "enable_overlapping_ranges"),
             "overlapping-range detection is off: another NAD's overlapping range can hand out the same IP",
         )
-    log_level = _str_field(ipam, "log_level", f"{where}.log_level", out)
+    log_level = _str_field(ipam, "log_level", (*where, "log_level"), out)
     if log_level is not None and log_level not in WHEREABOUTS_LOG_LEVELS:
-        out.error(f"{where}.log_level", f"log_level {log_level!r} is not one of {', '.join(WHEREABOUTS_LOG_LEVELS)}")
-    conf_path = _str_field(ipam, "configuration_path", f"{where}.configuration_path", out)
+        out.add(
+            "ipam-log-level-invalid",
+            (*where, "log_level"),
+            f"log_level {log_level!r} is not one of {', '.join(WHEREABOUTS_LOG_LEVELS)}",
+        )
+    conf_path = _str_field(ipam, "configuration_path", (*where, "configuration_path"), out)
     kube = ipam.get("kubernetes")
     kubeconfig: str | None = None
     if kube is not None:
         if not isinstance(kube, dict):
-            out.error(f"{where}.kubernetes", "kubernetes must be an object with kubeconfig")
+            out.add("ipam-malformed", (*where, "kubernetes"), "kubernetes must be an object with kubeconfig")
         else:
-            kubeconfig = _str_field(kube, "kubeconfig", f"{where}.kubernetes.kubeconfig", out)
+            kubeconfig = _str_field(kube, "kubeconfig", (*where, "kubernetes", "kubeconfig"), out)
     if k3s_paths is not None:
         if conf_path != k3s_paths.whereabouts_conf:
-            out.error(
-                f"{where}.configuration_path",
+            out.add(
+                "ipam-k3s-paths",
+                (*where, "configuration_path"),
                 f"on K3s whereabouts must read {k3s_paths.whereabouts_conf} (got {conf_path!r}); "
                 "otherwise it searches /etc/cni/net.d and fails",
                 fix=f"set configuration_path: {k3s_paths.whereabouts_conf}",
             )
         if kubeconfig != k3s_paths.whereabouts_kubeconfig:
-            out.error(
-                f"{where}.kubernetes.kubeconfig",
+            out.add(
+                "ipam-k3s-paths",
+                (*where, "kubernetes", "kubeconfig"),
                 f"on K3s the whereabouts kubeconfig is {k3s_paths.whereabouts_kubeconfig} (got {kubeconfig!r})",
                 fix=f"set kubernetes.kubeconfig: {k3s_paths.whereabouts_kubeconfig}",
             )
     elif conf_path is None and kubeconfig is None:
-        out.soft(
-            f"{where}.kubernetes.kubeconfig",
+        out.add(
+            "ipam-no-kubeconfig",
+            (*where, "kubernetes", "kubeconfig"),
             "no kubernetes.kubeconfig and no configuration_path: whereabouts finds its kubeconfig only in a "
             "flat file under /etc/cni/net.d, which K3s does not have",
             fix="set configuration_path and kubernetes.kubeconfig to the K3s whereabouts.d files",
         )
     if ipam.get("dns") is not None:
-        out.soft(
-            f"{where}.dns",
+        out.add(
+            "ipam-dns-ignored",
+            (*where, "dns"),
             "Kubernetes ignores DNS from CNI results (kubelet writes resolv.conf)",
             fix="use the pod's spec.dnsConfig",
         )
     datastore = ipam.get("datastore")
     if datastore is not None and datastore != "kubernetes":
-        out.warn(f"{where}.datastore", f"datastore {datastore!r}: whereabouts v0.9 keeps its pools in Kubernetes")
+        out.add(
+            "ipam-datastore",
+            (*where, "datastore"),
+            f"datastore {datastore!r}: whereabouts v0.9 keeps its pools in Kubernetes",
+        )
     nss = ipam.get("node_slice_size")
     if nss is not None:
         text = str(nss).lstrip("/")
         if not isinstance(nss, str) or not text.isdigit():
-            out.error(f"{where}.node_slice_size", f"node_slice_size {nss!r} is not a prefix length such as /26")
+            out.add(
+                "ipam-node-slice-size",
+                (*where, "node_slice_size"),
+                f"node_slice_size {nss!r} is not a prefix length such as /26",
+            )
         else:
             for r, _at, ok in items:
                 if ok and not r.range.prefixlen < int(text) <= r.range.max_prefixlen - 2:
-                    out.error(
-                        f"{where}.node_slice_size",
+                    out.add(
+                        "ipam-node-slice-size",
+                        (*where, "node_slice_size"),
                         f"node_slice_size /{text} does not divide range {r.range} into usable slices",
                     )
     model = WhereaboutsIpam(
@@ -1174,61 +1301,68 @@ def _load_whereabouts(
     return model
 
 
-def _load_dhcp(ipam: Mapping[str, Any], where: str, out: Collector) -> DhcpIpam:
+def _load_dhcp(ipam: Mapping[str, Any], where: JsonPath, out: Collector) -> DhcpIpam:
     for key in sorted(ipam):
         if key in _DHCP_IGNORED:
-            out.error(
-                f"{where}.{key}",
+            out.add(
+                "ipam-dhcp-ignored-key",
+                (*where, key),
                 f"dhcp ignores {key!r}: addresses and routes come from the DHCP server",
                 fix="remove it, or use whereabouts/host-local/static",
             )
         elif key not in _DHCP_KEYS:
-            out.soft(f"{where}.{key}", f"dhcp does not know key {key!r}; it is ignored", fix="remove it")
-    sock = _str_field(ipam, "daemonSocketPath", f"{where}.daemonSocketPath", out)
+            out.add(
+                "ipam-unknown-key", (*where, key), f"dhcp does not know key {key!r}; it is ignored", fix="remove it"
+            )
+    sock = _str_field(ipam, "daemonSocketPath", (*where, "daemonSocketPath"), out)
     if sock is not None and sock != DHCP_SOCKET:
-        out.warn(
-            f"{where}.daemonSocketPath",
+        out.add(
+            "ipam-dhcp-socket",
+            (*where, "daemonSocketPath"),
             f"the rke2-multus dhcp DaemonSet listens on {DHCP_SOCKET}, not {sock}",
         )
     for key in ("request", "provide"):
         opts = ipam.get(key)
         if opts is not None and (not isinstance(opts, list) or not all(isinstance(o, dict) for o in opts)):
-            out.error(f"{where}.{key}", f"{key} must be a list of option objects")
+            out.add("ipam-malformed", (*where, key), f"{key} must be a list of option objects")
     return DhcpIpam(sock)
 
 
-def _load_static(ipam: Mapping[str, Any], where: str, out: Collector, cni_version: str | None) -> StaticIpam:
+def _load_static(ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_version: str | None) -> StaticIpam:
     _unknown_keys(ipam, _STATIC_KEYS, where, "static", out)
-    items: list[tuple[StaticAddress, str]] = []
+    items: list[tuple[StaticAddress, JsonPath]] = []
     raw = ipam.get("addresses")
     if raw is None or raw == []:
-        out.warn(
-            f"{where}.addresses",
+        out.add(
+            "ipam-static-no-addresses",
+            (*where, "addresses"),
             "no addresses: every pod must pass its own in the network annotation (ips), which needs "
             'capabilities {"ips": true} on the plugin',
+            fix="give the NAD an address such as 10.1.0.5/24",
         )
     elif not isinstance(raw, list):
-        out.error(f"{where}.addresses", "addresses must be a list of {address, gateway}")
+        out.add("ipam-malformed", (*where, "addresses"), "addresses must be a list of {address, gateway}")
     else:
         for i, obj in enumerate(raw):
-            path = f"{where}.addresses[{i}]"
+            path = (*where, "addresses", i)
             if not isinstance(obj, dict) or not isinstance(obj.get("address"), str):
-                out.error(path, "an address must be an object with address (CIDR) and optional gateway")
+                out.add("ipam-malformed", path, "an address must be an object with address (CIDR) and optional gateway")
                 continue
             try:
                 ip, net, _ = _parse_cidr(obj["address"])
             except ValueError as exc:
-                out.error(f"{path}.address", str(exc))
+                out.add("ipam-malformed", (*path, "address"), str(exc))
                 continue
-            gw = _json_ip(obj, "gateway", f"{path}.gateway", out)
+            gw = _json_ip(obj, "gateway", (*path, "gateway"), out)
             items.append((StaticAddress(ipaddress.ip_interface(f"{ip}/{net.prefixlen}"), gw), path))
     _rule_static_addresses(items, out, cni_version)
-    routes = _load_routes(ipam.get("routes"), f"{where}.routes", out)
+    routes = _load_routes(ipam.get("routes"), (*where, "routes"), out)
     model = StaticIpam(tuple(a for a, _ in items), tuple(r for r, _ in routes))
     _rule_routes(routes, model.families(), out)
     if ipam.get("dns") is not None:
-        out.soft(
-            f"{where}.dns",
+        out.add(
+            "ipam-dns-ignored",
+            (*where, "dns"),
             "Kubernetes ignores DNS from CNI results (kubelet writes resolv.conf)",
             fix="use the pod's spec.dnsConfig",
         )
@@ -1237,22 +1371,24 @@ def _load_static(ipam: Mapping[str, Any], where: str, out: Collector, cni_versio
 
 def load_ipam(
     ipam: object,
-    where: str = "$.ipam",
+    where: JsonPath = ("ipam",),
     *,
     cni_version: str | None = None,
     k3s_paths: K3sPaths | None = None,
-    strict: bool = False,
+    base: Location = NOWHERE,
 ) -> tuple[IpamModel | None, list[Finding]]:
-    """Parse and check an IPAM block. Returns the model (None if it could not be parsed or the type is
-    not one of :data:`IPAM_KINDS`) and every finding."""
-    out = Collector(strict)
+    """Parse and check an IPAM block at JSON path ``where`` (under ``base``: a file, a document). Returns the
+    model (None if it could not be parsed or the type is not one of :data:`IPAM_KINDS`) and every finding."""
+    out = Collector(base)
     if not isinstance(ipam, dict):
-        out.error(where, "ipam must be an object")
+        out.add("ipam-malformed", where, "ipam must be an object")
         return None, out.items
     kind = ipam.get("type")
     model: IpamModel | None = None
     if not isinstance(kind, str) or not kind:
-        out.error(f"{where}.type", "ipam.type is missing", fix=f"use one of {', '.join(IPAM_KINDS)}")
+        out.add(
+            "ipam-type-missing", (*where, "type"), "ipam.type is missing", fix=f"use one of {', '.join(IPAM_KINDS)}"
+        )
     elif kind == "host-local":
         model = _load_hostlocal(ipam, where, out, cni_version)
     elif kind == "whereabouts":
@@ -1262,24 +1398,24 @@ def load_ipam(
     elif kind == "static":
         model = _load_static(ipam, where, out, cni_version)
     else:
-        out.warn(f"{where}.type", f"IPAM type {kind!r} is not one multus-gen checks")
+        out.add("ipam-type-unknown", (*where, "type"), f"IPAM type {kind!r} is not one multus-gen checks")
     return model, out.items
 
 
 def check_ipam_config(
     ipam: object,
-    where: str = "$.ipam",
+    where: JsonPath = ("ipam",),
     *,
     cni_version: str | None = None,
     k3s_paths: K3sPaths | None = None,
-    strict: bool = False,
+    base: Location = NOWHERE,
 ) -> list[Finding]:
     """Check an IPAM block as found in a NAD's ``spec.config``; see the module docstring for severities.
 
     ``cni_version`` enables the one-address-per-family rule of CNI 0.1.0/0.2.0; ``k3s_paths`` requires
     whereabouts' ``configuration_path`` and ``kubernetes.kubeconfig`` to be the K3s files.
     """
-    return load_ipam(ipam, where, cni_version=cni_version, k3s_paths=k3s_paths, strict=strict)[1]
+    return load_ipam(ipam, where, cni_version=cni_version, k3s_paths=k3s_paths, base=base)[1]
 
 
 def ipam_families(ipam: object) -> frozenset[int]:
@@ -1347,24 +1483,31 @@ def _flag_route(text: str) -> Route:
     return Route(dst, gw)
 
 
-def _refuse(inputs: IpamInputs, names: Sequence[str], why: Callable[[str], str]) -> None:
-    flags = {
-        "ranges": "--range",
-        "range_start": "--range-start",
-        "range_end": "--range-end",
-        "gateway": "--gateway",
-        "excludes": "--exclude",
-        "routes": "--route",
-        "addresses": "--address",
-        "data_dir": "--host-local-data-dir",
-        "network_name": "--network-name",
-        "enable_overlapping_ranges": "--enable-overlapping-ranges",
-        "log_level": "--log-level",
-    }
-    for name in names:
-        value = getattr(inputs, name)
-        if value not in (None, ()):
-            raise InputError(why(flags[name]), where=flags[name])
+#: IpamInputs field -> the CLI flag that sets it.
+FLAGS: dict[str, str] = {
+    "dns": "--dns",
+    "ranges": "--range",
+    "range_start": "--range-start",
+    "range_end": "--range-end",
+    "gateway": "--gateway",
+    "excludes": "--exclude",
+    "routes": "--route",
+    "addresses": "--address",
+    "data_dir": "--host-local-data-dir",
+    "network_name": "--network-name",
+    "enable_overlapping_ranges": "--enable-overlapping-ranges",
+    "log_level": "--log-level",
+}
+#: The inputs each kind translates into a key of its config; any other input has no place in it.
+_TRANSLATED: dict[str, frozenset[str]] = {
+    "dhcp": frozenset(),
+    "static": frozenset({"addresses", "routes"}),
+    "host-local": frozenset({"ranges", "range_start", "range_end", "gateway", "routes", "data_dir"}),
+    "whereabouts": frozenset(
+        {"ranges", "range_start", "range_end", "gateway", "excludes", "routes"}
+        | {"network_name", "enable_overlapping_ranges", "log_level"}
+    ),
+}
 
 
 def _attach(
@@ -1394,72 +1537,64 @@ def _attach(
     return attached
 
 
-def _raise(out: Collector) -> None:
-    raise_first_error(out.items)
+def _ipv6(value: object) -> str | None:
+    return next((v for v in value if ":" in v), None) if isinstance(value, tuple) else None
 
 
-def build_ipam_from(
-    inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None, cni_version: str | None = None
-) -> dict[str, Any]:
-    """Build the IPAM block for ``inputs`` (strict: every problem, soft ones included, raises InputError)."""
+def _untranslatable(inputs: IpamInputs) -> InputError | None:
+    """The refusal of the first input that a config of its kind has no key for (the builder would have to
+    drop it): ``--dns`` first, then on dhcp an IPv6 value, then the rest in :data:`FLAGS` order."""
+    kind = inputs.kind
+    given = [(n, f, getattr(inputs, n)) for n, f in FLAGS.items() if n not in _TRANSLATED[kind]]
+    given = [g for g in given if g[2] not in (None, ())]
+    if not given:
+        return None
+    if kind == "dhcp":
+        given.sort(key=lambda g: g[0] != "dns" and _ipv6(g[2]) is None)
+    name, flag, value = given[0]
+    fix = None
+    if name == "dns":
+        why = "Kubernetes ignores DNS from CNI results (kubelet writes the pod's resolv.conf)"
+        fix = "set spec.dnsConfig on the pod instead"
+    elif kind == "dhcp" and _ipv6(value) is not None:
+        why = f"{_ipv6(value)}: DHCP is IPv4 only (the dhcp plugin has no DHCPv6 client)"
+        fix = "use whereabouts or host-local for IPv6"
+    elif kind == "dhcp":
+        why = f"dhcp takes no {flag}: addresses, gateway and routes come from the DHCP server"
+    elif kind == "static":
+        why = f"static takes no {flag}; give --address CIDR[,GW]"
+    elif name == "excludes":
+        why = "host-local has no exclude; narrow the window with --range-start/--range-end"
+    elif name in ("network_name", "enable_overlapping_ranges", "log_level"):
+        why = f"{flag} is a whereabouts setting; host-local would ignore it"
+    elif name == "addresses":
+        why = "whereabouts takes --range, not --address"
+    else:
+        why = "dataDir is a host-local setting; whereabouts keeps its pools in Kubernetes"
+    return InputError(why, where=flag, fix=fix, rule="ipam-flag-not-for-kind")
+
+
+def translate_ipam(inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None) -> tuple[dict[str, Any], Origins]:
+    """The ``ipam`` block ``inputs`` ask for, unchecked, and where it differs from :mod:`.fields` the flag
+    that set a key (paths from ``("ipam", ...)``).
+
+    It only parses what it must to write the JSON: addresses and CIDRs, and which ``--range`` each
+    ``--range-start``, ``--range-end``, ``--gateway`` and ``--exclude`` belongs to; whether the result is
+    right is :func:`check_ipam_config`'s to say. Raises InputError when a flag cannot be written at all.
+    """
     kind = inputs.kind
     if kind not in IPAM_KINDS:
         raise InputError(f"unknown IPAM {kind!r}", where="--ipam", fix=f"use one of {', '.join(IPAM_KINDS)}")
-    if inputs.dns:
-        raise InputError(
-            "Kubernetes ignores DNS from CNI results (kubelet writes the pod's resolv.conf)",
-            where="--dns",
-            fix="set spec.dnsConfig on the pod instead",
-        )
-    routes = [_flag_route(t) for t in inputs.routes]
-    out = Collector(strict=True)
+    refused = _untranslatable(inputs)
+    if refused is not None:
+        raise refused
+    routes = tuple(_flag_route(t) for t in inputs.routes)
+    origins: Origins = {}
     model: IpamModel
     if kind == "dhcp":
-        for text in inputs.ranges + inputs.addresses:
-            if ":" in text:
-                flag = "--range" if text in inputs.ranges else "--address"
-                raise InputError(
-                    f"{text}: DHCP is IPv4 only (the dhcp plugin has no DHCPv6 client)",
-                    where=flag,
-                    fix="use whereabouts or host-local for IPv6",
-                )
-        _refuse(
-            inputs,
-            (
-                "ranges",
-                "range_start",
-                "range_end",
-                "gateway",
-                "excludes",
-                "routes",
-                "addresses",
-                "data_dir",
-                "network_name",
-                "enable_overlapping_ranges",
-                "log_level",
-            ),
-            lambda f: f"dhcp takes no {f}: addresses, gateway and routes come from the DHCP server",
-        )
         model = DhcpIpam()
     elif kind == "static":
-        _refuse(
-            inputs,
-            (
-                "ranges",
-                "range_start",
-                "range_end",
-                "gateway",
-                "excludes",
-                "data_dir",
-                "network_name",
-                "enable_overlapping_ranges",
-                "log_level",
-            ),
-            lambda f: f"static takes no {f}; give --address CIDR[,GW]",
-        )
-        if not inputs.addresses:
-            raise InputError("static needs at least one address", where="--address", fix="add --address 10.1.0.5/24")
-        addrs: list[tuple[StaticAddress, str]] = []
+        addrs: list[StaticAddress] = []
         for text in inputs.addresses:
             a_text, _, gw_text = text.partition(",")
             try:
@@ -1469,70 +1604,21 @@ def build_ipam_from(
                     f"address: {exc}", where="--address", fix="write e.g. 10.1.0.5/24[,10.1.0.1]"
                 ) from None
             gw = _flag_ip(gw_text.strip(), "--address") if gw_text.strip() else None
-            addrs.append((StaticAddress(ipaddress.ip_interface(f"{ip}/{net.prefixlen}"), gw), "--address"))
-        _rule_static_addresses(addrs, out, cni_version)
-        model = StaticIpam(tuple(a for a, _ in addrs), tuple(routes))
+            addrs.append(StaticAddress(ipaddress.ip_interface(f"{ip}/{net.prefixlen}"), gw))
+        model = StaticIpam(tuple(addrs), routes)
     elif kind == "host-local":
-        _refuse(
-            inputs,
-            ("excludes",),
-            lambda f: "host-local has no exclude; narrow the window with --range-start/--range-end",
-        )
-        _refuse(
-            inputs,
-            ("network_name", "enable_overlapping_ranges", "log_level"),
-            lambda f: f"{f} is a whereabouts setting; host-local would ignore it",
-        )
-        if not inputs.ranges:
-            raise InputError("host-local needs at least one range", where="--range", fix="add --range 10.1.0.0/24")
-        if inputs.data_dir is not None and not inputs.data_dir.startswith("/"):
-            raise InputError(
-                f"host-local data dir {inputs.data_dir!r} is not an absolute path", where="--host-local-data-dir"
-            )
         nets = [_flag_net(t, "--range", "range") for t in inputs.ranges]
         starts = _attach([_flag_ip(t, "--range-start") for t in inputs.range_start], nets, "--range-start")
         ends = _attach([_flag_ip(t, "--range-end") for t in inputs.range_end], nets, "--range-end")
         gws = _attach([_flag_ip(t, "--gateway") for t in inputs.gateway], nets, "--gateway")
-        flag_of = {
-            "subnet": "--range",
-            "rangeStart": "--range-start",
-            "rangeEnd": "--range-end",
-            "gateway": "--gateway",
-        }
-        at: Loc = flag_of.__getitem__
-        hl_sets: list[list[tuple[HostLocalRange, Loc, bool]]] = []
-        for i, net in enumerate(nets):
-            r = HostLocalRange(net, starts.get(i), ends.get(i), gws.get(i))
-            ok = _rule_hostlocal_range(r, at, out)
-            _raise(out)
-            hl_sets.append([(r, at, ok)])
-        _rule_hostlocal_sets(hl_sets, lambda i: "--range", out, cni_version)
-        model = HostLocalIpam(tuple((s[0][0],) for s in hl_sets), tuple(routes), inputs.data_dir)
+        range_sets = tuple((HostLocalRange(net, starts.get(i), ends.get(i), gws.get(i)),) for i, net in enumerate(nets))
+        model = HostLocalIpam(range_sets, routes, inputs.data_dir)
     else:  # whereabouts
-        _refuse(inputs, ("addresses",), lambda f: "whereabouts takes --range, not --address")
-        _refuse(
-            inputs,
-            ("data_dir",),
-            lambda f: "dataDir is a host-local setting; whereabouts keeps its pools in Kubernetes",
-        )
         if k3s_paths is None:
             raise InputError(
                 "whereabouts on K3s needs the K3s paths for configuration_path and kubeconfig",
                 where="--data-dir",
                 fix="pass the K3s data dir and version",
-            )
-        if not inputs.ranges:
-            raise InputError("whereabouts needs at least one range", where="--range", fix="add --range 10.1.0.0/24")
-        if inputs.log_level is not None and inputs.log_level not in WHEREABOUTS_LOG_LEVELS:
-            raise InputError(
-                f"log level {inputs.log_level!r} is not one of {', '.join(WHEREABOUTS_LOG_LEVELS)}",
-                where="--log-level",
-            )
-        if inputs.network_name is not None and not _NAME_RE.match(inputs.network_name):
-            raise InputError(
-                f"network name {inputs.network_name!r} is not a lowercase DNS label",
-                where="--network-name",
-                fix="use lowercase letters, digits and '-'",
             )
         nets = []
         dash: dict[int, tuple[IPAddress, IPAddress]] = {}
@@ -1584,47 +1670,56 @@ def build_ipam_from(
             ex_by.setdefault(hits[0], []).append(xnet)
         if len(inputs.gateway) > 1:
             raise InputError("whereabouts has one gateway for all ranges", where="--gateway", fix="give one --gateway")
-        gateway = _flag_ip(inputs.gateway[0], "--gateway") if inputs.gateway else None
-        flag_of = {
-            "range": "--range",
-            "range_start": "--range-start",
-            "range_end": "--range-end",
-            "exclude": "--exclude",
-        }
-        wat: Loc = flag_of.__getitem__
-        items: list[tuple[WhereaboutsRange, Loc, bool]] = []
-        for i, net in enumerate(nets):
-            wr = WhereaboutsRange(net, starts.get(i), ends.get(i), tuple(ex_by.get(i, ())))
-            ok = _rule_whereabouts_range(wr, wat, out, from_dash=i in dash)
-            _raise(out)
-            items.append((wr, wat, ok))
-        _rule_whereabouts_set(items, out, cni_version)
-        if gateway is not None:
-            _rule_gateway_in(gateway, nets, "--gateway", out)
-        ranges = tuple(r for r, _, _ in items)
+        ranges = tuple(
+            WhereaboutsRange(net, starts.get(i), ends.get(i), tuple(ex_by.get(i, ()))) for i, net in enumerate(nets)
+        )
+        for i in dash:  # a first-last range sets the window: what is wrong with it is the --range
+            base: JsonPath = ("ipam",) if len(ranges) == 1 else ("ipam", "ipRanges", i)
+            origins[(*base, "range_start")] = origins[(*base, "range_end")] = "--range"
         model = WhereaboutsIpam(
             range=ranges[0] if len(ranges) == 1 else None,
             ip_ranges=ranges if len(ranges) > 1 else (),
-            gateway=gateway,
-            routes=tuple(routes),
+            gateway=_flag_ip(inputs.gateway[0], "--gateway") if inputs.gateway else None,
+            routes=routes,
             network_name=inputs.network_name,
             enable_overlapping_ranges=inputs.enable_overlapping_ranges,
             log_level=inputs.log_level,
             configuration_path=k3s_paths.whereabouts_conf,
             kubeconfig=k3s_paths.whereabouts_kubeconfig,
         )
-    _rule_routes([(r, "--route") for r in routes], model.families(), out)
-    _raise(out)
-    block = model.to_cni()
-    # The builder and the checker must agree: anything the strict checker refuses is a builder bug.
-    raise_first_error(
-        check_ipam_config(
-            block,
-            cni_version=cni_version,
-            k3s_paths=k3s_paths if kind == "whereabouts" else None,
-            strict=True,
-        )
-    )
+    return model.to_cni(), origins
+
+
+def refusal(findings: Sequence[Finding], origins: Origins | None = None) -> InputError | None:
+    """The error a builder raises for its output's ``findings``: the first it refuses (:func:`refuses`),
+    located at the flag that set it (``origins``, else :mod:`.fields`), naming every other one it refuses."""
+    refused = [f for f in findings if refuses(f)]
+    if not refused:
+        return None
+
+    def at(f: Finding) -> Location:
+        path = f.at.path or ()
+        flag = (origins or {}).get(path) or flag_of(path)
+        return Location(flag=flag) if flag is not None else f.at
+
+    first = refused[0]
+    message = first.message
+    if len(refused) > 1:
+        more = "; ".join(f"{at(f).text()}: {f.message}" + (f" [{f.rule}]" if f.rule else "") for f in refused[1:])
+        message = f"{message}; also {more}"
+    return InputError(message, at=at(first), fix=first.fix, rule=first.rule)
+
+
+def build_ipam_from(
+    inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None, cni_version: str | None = None
+) -> dict[str, Any]:
+    """The checked IPAM block for ``inputs``: :func:`translate_ipam`, then :func:`check_ipam_config` once; raises
+    the InputError of :func:`refusal` (located at the flag) when the check refuses it."""
+    block, origins = translate_ipam(inputs, k3s_paths=k3s_paths)
+    paths = k3s_paths if inputs.kind == "whereabouts" else None
+    refused = refusal(check_ipam_config(block, cni_version=cni_version, k3s_paths=paths), origins)
+    if refused is not None:
+        raise refused
     return block
 
 

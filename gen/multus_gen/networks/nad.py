@@ -1,9 +1,11 @@
 """NetworkAttachmentDefinition (``k8s.cni.cncf.io/v1``) builder and checker (FACTS 4, 7, 8).
 
 ``build_nad(opts)`` returns a :class:`NadResult`: ``doc`` (the NAD as a plain dict) and ``warnings``
-(:class:`~multus_gen.networks.ipam.Finding` objects whose paths point into ``doc``, e.g.
-``$.spec.config.ipam``). Every problem with the inputs raises :class:`~multus_gen.errors.InputError`
-whose ``where`` is the CLI flag: ``--name --namespace --type --master --mode --mtu --bridge --is-gateway
+(:class:`~multus_gen.findings.Finding` objects whose paths point into ``doc``, e.g. ``$.spec.config.ipam``).
+It translates (:func:`translate_nad`: the options into the document, no rule decisions), runs
+:func:`check_nad` once on the result, and raises the :func:`~multus_gen.networks.ipam.refusal` of its
+findings: an :class:`~multus_gen.errors.InputError` whose ``where`` is the CLI flag that set the key
+(:mod:`multus_gen.networks.fields`): ``--name --namespace --type --master --mode --mtu --bridge --is-gateway
 --ip-masq --vlan --device --hwaddr --kernelpath --pci-bus-id --node --cni-version`` plus the IPAM flags of
 :mod:`multus_gen.networks.ipam`.
 
@@ -32,9 +34,10 @@ Decisions
 * static gives every attached pod the same addresses, so it always warns; host-device moves the device
   into one pod and macvlan ``passthru`` allows one pod per parent, so they warn too.
 
-``check_nad(doc, path_prefix="$")`` applies the same rules to an existing NAD (``spec.config`` parsed
-from its string; paths continue into it: ``$.spec.config.ipam.range``). ``check_cni_config`` does the
-same for a bare CNI config (or conflist) and is what ``check_nad`` calls.
+``check_nad(doc, base=Location(file=...))`` is the one check of a NAD, for ``validate`` and the builders
+alike: every finding (with its rule id, ``nad-ifname-invalid``, ...), at a JSON path that continues into the
+parsed ``spec.config`` string (``$.spec.config.ipam.range``). ``check_cni_config`` does the same for a bare
+CNI config (or conflist) and is what ``check_nad`` calls.
 """
 
 from __future__ import annotations
@@ -45,17 +48,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from multus_gen.errors import InputError
+from multus_gen.findings import NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.record import record
-from multus_gen.networks.ipam import (
-    Collector,
-    Finding,
-    IpamInputs,
-    build_ipam_from,
-    ipam_families,
-    load_ipam,
-    raise_first_error,
-)
+from multus_gen.networks.fields import NODE_ANNOTATION
+from multus_gen.networks.ipam import Collector, IpamInputs, Origins, load_ipam, refusal, translate_ipam
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
@@ -68,8 +65,6 @@ DEFAULT_CNI_VERSION = "0.3.1"
 CNI_VERSIONS: tuple[str, ...] = ("0.3.1", "1.0.0")
 #: cniVersions the CNI spec defines (check_nad accepts these).
 KNOWN_CNI_VERSIONS: tuple[str, ...] = ("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
-#: Records the node a per-node (host-local/static) NAD is for.
-NODE_ANNOTATION = "multus-gen/node"
 #: Interfaces K3s's flannel owns: not a parent for macvlan/ipvlan, not a name for a new bridge.
 FLANNEL_INTERFACES: frozenset[str] = frozenset({"cni0", "flannel.1", "flannel-v6.1", "flannel-wg", "flannel-wg-v6"})
 MTU_MIN, MTU_MAX, MTU_MIN_IPV6 = 68, 65535, 1280
@@ -77,6 +72,8 @@ MTU_MIN, MTU_MAX, MTU_MIN_IPV6 = 68, 65535, 1280
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+_LABEL_FIX = "1-63 lowercase letters, digits and '-', starting and ending alphanumeric"
+_IFNAME_FIX = "1-15 characters from letters, digits, '.', '_' and '-'"
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _PCI = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$")
 
@@ -175,144 +172,38 @@ def config_json(config: Mapping[str, Any]) -> str:
     return json.dumps(config, separators=(",", ":"))
 
 
-def _check_ifname(value: str | None, flag: str, what: str) -> None:
-    if value is not None and not is_ifname(value):
-        raise InputError(
-            f"{what} {value!r} is not a valid interface name",
-            where=flag,
-            fix="1-15 characters from letters, digits, '.', '_' and '-'",
-        )
-
-
-def _refuse_for(opts: NadOptions, names: dict[str, str]) -> None:
-    for attr, flag in names.items():
-        value = getattr(opts, attr)
-        if value not in (None, False):
-            raise InputError(f"{opts.type} has no {flag[2:]} setting; it would be ignored", where=flag)
+#: NadOptions field -> the key of the plugin config it sets (each plugin's own; the check refuses the others).
+_PLUGIN_FIELDS: dict[str, str] = {
+    "master": "master",
+    "mode": "mode",
+    "bridge": "bridge",
+    "is_gateway": "isGateway",
+    "ip_masq": "ipMasq",
+    "vlan": "vlan",
+    "mtu": "mtu",
+    "device": "device",
+    "hwaddr": "hwaddr",
+    "kernelpath": "kernelpath",
+    "pci_bus_id": "pciBusID",
+}
 
 
 def _plugin_keys(opts: NadOptions) -> dict[str, Any]:
-    t = opts.type
+    """The plugin keys of ``opts``: every option given (a false switch is not given), macvlan's and ipvlan's
+    ``mode`` defaulted."""
     keys: dict[str, Any] = {}
-    if t in ("macvlan", "ipvlan"):
-        _refuse_for(
-            opts,
-            {
-                "bridge": "--bridge",
-                "is_gateway": "--is-gateway",
-                "ip_masq": "--ip-masq",
-                "vlan": "--vlan",
-                "device": "--device",
-                "hwaddr": "--hwaddr",
-                "kernelpath": "--kernelpath",
-                "pci_bus_id": "--pci-bus-id",
-            },
-        )
-        if opts.master is None:
-            raise InputError(
-                f"{t} needs the parent interface on the nodes",
-                where="--master",
-                fix="e.g. --master eth1 (without it the plugin picks each node's default-route interface)",
-            )
-        _check_ifname(opts.master, "--master", "master")
-        if opts.master in FLANNEL_INTERFACES:
-            raise InputError(
-                f"{opts.master} belongs to K3s's flannel",
-                where="--master",
-                fix="use a physical or VLAN interface of the node",
-            )
-        modes = MACVLAN_MODES if t == "macvlan" else IPVLAN_MODES
-        mode = opts.mode if opts.mode is not None else DEFAULT_MODES[t]
-        if mode not in modes:
-            raise InputError(f"{t} mode {mode!r} is not one of {', '.join(modes)}", where="--mode")
-        keys["master"] = opts.master
-        keys["mode"] = mode
-        if opts.mtu is not None:
-            keys["mtu"] = opts.mtu
-    elif t == "bridge":
-        _refuse_for(
-            opts,
-            {
-                "master": "--master",
-                "mode": "--mode",
-                "device": "--device",
-                "hwaddr": "--hwaddr",
-                "kernelpath": "--kernelpath",
-                "pci_bus_id": "--pci-bus-id",
-            },
-        )
-        if opts.bridge is None:
-            raise InputError(
-                "bridge needs a bridge name (the plugin's default, cni0, is flannel's bridge on K3s)",
-                where="--bridge",
-                fix="e.g. --bridge br-lan",
-            )
-        _check_ifname(opts.bridge, "--bridge", "bridge")
-        if opts.bridge in FLANNEL_INTERFACES:
-            raise InputError(
-                f"{opts.bridge} is K3s flannel's interface", where="--bridge", fix="pick another bridge name"
-            )
-        if opts.vlan is not None and not 1 <= opts.vlan <= 4094:
-            raise InputError(f"VLAN id {opts.vlan} is not in 1-4094", where="--vlan")
-        keys["bridge"] = opts.bridge
-        if opts.is_gateway:
-            keys["isGateway"] = True
-        if opts.ip_masq:
-            keys["ipMasq"] = True
-        if opts.vlan is not None:
-            keys["vlan"] = opts.vlan
-        if opts.mtu is not None:
-            keys["mtu"] = opts.mtu
-    else:  # host-device
-        _refuse_for(
-            opts,
-            {
-                "master": "--master",
-                "mode": "--mode",
-                "mtu": "--mtu",
-                "bridge": "--bridge",
-                "is_gateway": "--is-gateway",
-                "ip_masq": "--ip-masq",
-                "vlan": "--vlan",
-            },
-        )
-        given = {
-            "device": ("--device", opts.device),
-            "hwaddr": ("--hwaddr", opts.hwaddr),
-            "kernelpath": ("--kernelpath", opts.kernelpath),
-            "pciBusID": ("--pci-bus-id", opts.pci_bus_id),
-        }
-        chosen = [(k, flag, v) for k, (flag, v) in given.items() if v is not None]
-        if len(chosen) != 1:
-            flags = ", ".join(flag for _, flag, _ in chosen) or "none"
-            raise InputError(
-                f"host-device needs exactly one of --device, --hwaddr, --kernelpath, --pci-bus-id (got {flags})",
-                where=chosen[1][1] if len(chosen) > 1 else "--device",
-            )
-        key, flag, value = chosen[0]
-        assert value is not None
-        if key == "device":
-            _check_ifname(value, flag, "device")
-        elif key == "hwaddr" and not _MAC.match(value):
-            raise InputError(f"{value!r} is not a MAC address", where=flag, fix="write e.g. 52:54:00:12:34:56")
-        elif key == "kernelpath" and not value.startswith("/sys/devices/"):
-            raise InputError(f"{value!r} is not a /sys/devices/... path", where=flag)
-        elif key == "pciBusID" and not _PCI.match(value):
-            raise InputError(f"{value!r} is not a PCI address", where=flag, fix="write e.g. 0000:03:00.0")
-        keys[key] = value
+    for attr, key in _PLUGIN_FIELDS.items():
+        value = getattr(opts, attr)
+        if key == "mode" and value is None:
+            value = DEFAULT_MODES.get(opts.type)
+        if value not in (None, False):
+            keys[key] = value
     return keys
 
 
-def build_nad(opts: NadOptions) -> NadResult:
-    """Build the NetworkAttachmentDefinition for ``opts``; raises InputError naming the flag."""
-    if not is_dns_label(opts.name):
-        raise InputError(
-            f"NAD name {opts.name!r} is not a DNS-1123 label",
-            where="--name",
-            fix="1-63 lowercase letters, digits and '-', starting and ending alphanumeric",
-        )
-    if not is_dns_label(opts.namespace):
-        raise InputError(f"namespace {opts.namespace!r} is not a DNS-1123 label", where="--namespace")
+def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
+    """The NAD document ``opts`` ask for, unchecked, and the flags :mod:`.fields` does not name (paths into
+    the document); raises InputError for what cannot be written at all."""
     if opts.type not in PLUGIN_TYPES:
         raise InputError(
             f"unknown plugin type {opts.type!r}", where="--type", fix=f"use one of {', '.join(PLUGIN_TYPES)}"
@@ -323,26 +214,9 @@ def build_nad(opts: NadOptions) -> NadResult:
             where="--cni-version",
             fix=f"use {' or '.join(CNI_VERSIONS)}",
         )
-    if opts.mtu is not None and not MTU_MIN <= opts.mtu <= MTU_MAX:
-        raise InputError(f"MTU {opts.mtu} is not in {MTU_MIN}-{MTU_MAX}", where="--mtu")
-    kind = opts.ipam.kind
-    if opts.node is not None:
-        if kind not in ("host-local", "static"):
-            raise InputError(f"--node is for host-local and static NADs; {kind} is not per node", where="--node")
-        if len(opts.node) > 253 or not _DNS_SUBDOMAIN.match(opts.node):
-            raise InputError(f"node name {opts.node!r} is not a DNS-1123 subdomain", where="--node")
-    if opts.type == "ipvlan" and kind == "dhcp":
-        raise InputError(
-            "dhcp does not work with ipvlan (all ipvlan links share the parent's MAC address)",
-            where="--ipam",
-            fix="use macvlan, or whereabouts/host-local/static",
-        )
-    plugin = _plugin_keys(opts)
-    ipam = build_ipam_from(opts.ipam, k3s_paths=opts.k3s_paths, cni_version=opts.cni_version)
-    if opts.mtu is not None and opts.mtu < MTU_MIN_IPV6 and 6 in ipam_families(ipam):
-        raise InputError(f"MTU {opts.mtu} is below IPv6's minimum of {MTU_MIN_IPV6}", where="--mtu")
+    ipam, ipam_origins = translate_ipam(opts.ipam, k3s_paths=opts.k3s_paths)
     config: dict[str, Any] = {"cniVersion": opts.cni_version, "name": opts.name, "type": opts.type}
-    config.update(plugin)
+    config.update(_plugin_keys(opts))
     config["ipam"] = ipam
     metadata: dict[str, Any] = {"name": opts.name, "namespace": opts.namespace}
     if opts.node is not None:
@@ -353,9 +227,19 @@ def build_nad(opts: NadOptions) -> NadResult:
         "metadata": metadata,
         "spec": {"config": config_json(config)},
     }
-    findings = check_nad(doc, k3s_paths=opts.k3s_paths if kind == "whereabouts" else None, strict=True)
-    raise_first_error(findings)  # the builder and the checker must agree; this never fires for valid inputs
-    return NadResult(doc, tuple(f for f in findings if not f.is_error))
+    return doc, {("spec", "config", *path): flag for path, flag in ipam_origins.items()}
+
+
+def build_nad(opts: NadOptions) -> NadResult:
+    """The NetworkAttachmentDefinition of ``opts``: :func:`translate_nad`, then :func:`check_nad` once; raises
+    the InputError of :func:`~multus_gen.networks.ipam.refusal` (located at the flag) when the check refuses
+    it, else returns the document with the check's other warnings."""
+    doc, origins = translate_nad(opts)
+    findings = check_nad(doc, k3s_paths=opts.k3s_paths if opts.ipam.kind == "whereabouts" else None)
+    refused = refusal(findings, origins)
+    if refused is not None:
+        raise refused
+    return NadResult(doc, tuple(findings))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -364,7 +248,7 @@ def build_nad(opts: NadOptions) -> NadResult:
 
 def _check_plugin(
     conf: Mapping[str, Any],
-    where: str,
+    where: JsonPath,
     out: Collector,
     *,
     cni_version: str | None,
@@ -373,12 +257,18 @@ def _check_plugin(
 ) -> None:
     ptype = conf.get("type")
     if not isinstance(ptype, str) or not ptype:
-        out.error(f"{where}.type", "type (the CNI plugin) is missing", fix=f"use one of {', '.join(PLUGIN_TYPES)}")
+        out.add(
+            "nad-malformed",
+            (*where, "type"),
+            "type (the CNI plugin) is missing",
+            fix=f"use one of {', '.join(PLUGIN_TYPES)}",
+        )
         return
     for key in ("runtimeConfig", "args"):
         if key in conf:
-            out.soft(
-                f"{where}.{key}",
+            out.add(
+                "nad-runtime-key",
+                (*where, key),
                 f"{key} is filled in by the runtime (Multus), not by the NAD",
                 fix="remove it; use the pod's network annotation",
             )
@@ -388,98 +278,157 @@ def _check_plugin(
             if key in _COMMON_KEYS or key in known:
                 continue
             if key in _FOREIGN_KEYS:
-                out.error(
-                    f"{where}.{key}",
+                out.add(
+                    "nad-foreign-key",
+                    (*where, key),
                     f"{ptype} ignores {key!r} (it belongs to another plugin)",
                     fix="remove it",
                 )
             else:
-                out.soft(f"{where}.{key}", f"{ptype} does not know key {key!r}; it is ignored", fix="remove it")
+                out.add(
+                    "nad-unknown-key",
+                    (*where, key),
+                    f"{ptype} does not know key {key!r}; it is ignored",
+                    fix="remove it",
+                )
     families: frozenset[int] = frozenset()
     ipam = conf.get("ipam")
     ipam_type = ipam.get("type") if isinstance(ipam, dict) else None
     if ipam is not None and ipam != {}:
-        model, findings = load_ipam(
-            ipam, f"{where}.ipam", cni_version=cni_version, k3s_paths=k3s_paths, strict=out.strict
-        )
+        model, findings = load_ipam(ipam, (*where, "ipam"), cni_version=cni_version, k3s_paths=k3s_paths, base=out.base)
         out.items.extend(findings)
         families = model.families() if model is not None else frozenset()
     if ptype in ("macvlan", "ipvlan"):
         master = conf.get("master")
         if master is None:
-            out.soft(
-                f"{where}.master",
-                f"no master: {ptype} uses each node's default-route interface",
-                fix="name the parent interface",
+            out.add(
+                "nad-no-master",
+                (*where, "master"),
+                f"no master: {ptype} uses each node's default-route interface as its parent, which differs "
+                "between nodes and on K3s also carries flannel's traffic",
+                fix="name the parent interface, e.g. eth1",
             )
         elif not isinstance(master, str) or not is_ifname(master):
-            out.error(f"{where}.master", f"master {master!r} is not a valid interface name (at most 15 characters)")
+            out.add(
+                "nad-ifname-invalid",
+                (*where, "master"),
+                f"master {master!r} is not a valid interface name",
+                fix=_IFNAME_FIX,
+            )
         elif master in FLANNEL_INTERFACES:
-            out.error(f"{where}.master", f"master {master} belongs to K3s's flannel")
+            out.add(
+                "nad-flannel-interface",
+                (*where, "master"),
+                f"master {master} belongs to K3s's flannel",
+                fix="use a physical or VLAN interface of the node",
+            )
         modes = MACVLAN_MODES if ptype == "macvlan" else IPVLAN_MODES
         mode = conf.get("mode")
         if mode is not None and mode not in modes:
-            out.error(f"{where}.mode", f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
+            out.add("nad-mode-invalid", (*where, "mode"), f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
         if ptype == "macvlan" and mode == "passthru":
-            out.warn(f"{where}.mode", "passthru lets one pod per node use the parent interface")
+            out.add("nad-passthru-one-pod", (*where, "mode"), "passthru lets one pod per node use the parent interface")
         if ptype == "ipvlan" and ipam_type == "dhcp":
-            out.error(
-                f"{where}.ipam.type",
+            out.add(
+                "nad-ipvlan-dhcp",
+                (*where, "ipam", "type"),
                 "dhcp does not work with ipvlan (the links share the parent's MAC)",
                 fix="use macvlan or another IPAM",
             )
     elif ptype == "bridge":
         br = conf.get("bridge")
         if br is None:
-            out.error(
-                f"{where}.bridge",
+            out.add(
+                "nad-no-bridge",
+                (*where, "bridge"),
                 "no bridge name: the plugin uses cni0, which is flannel's bridge on K3s",
                 fix="name a bridge of its own",
             )
         elif not isinstance(br, str) or not is_ifname(br):
-            out.error(f"{where}.bridge", f"bridge {br!r} is not a valid interface name (at most 15 characters)")
+            out.add(
+                "nad-ifname-invalid",
+                (*where, "bridge"),
+                f"bridge {br!r} is not a valid interface name",
+                fix=_IFNAME_FIX,
+            )
         elif br in FLANNEL_INTERFACES:
-            out.error(f"{where}.bridge", f"bridge {br} is K3s flannel's interface", fix="name a bridge of its own")
+            out.add(
+                "nad-flannel-interface",
+                (*where, "bridge"),
+                f"bridge {br} is K3s flannel's interface",
+                fix="name a bridge of its own",
+            )
         for key in ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"):
             if key in conf and not isinstance(conf[key], bool):
-                out.error(f"{where}.{key}", f"{key} must be true or false")
+                out.add("nad-malformed", (*where, key), f"{key} must be true or false")
         vlan = conf.get("vlan")
         if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
-            out.error(f"{where}.vlan", f"vlan {vlan!r} is not a VLAN id (0-4094)")
+            out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
+        elif vlan == 0:
+            out.add(
+                "nad-vlan-zero",
+                (*where, "vlan"),
+                "vlan 0 is no VLAN (the bridge plugin ignores it)",
+                fix="leave it out",
+            )
     elif ptype == "host-device":
         given = [k for k in ("device", "hwaddr", "kernelpath", "pciBusID") if conf.get(k) is not None]
         if len(given) != 1:
-            out.error(
-                where,
+            out.add(
+                "nad-host-device-selector",
+                (*where, given[1] if given else "device"),
                 f"host-device needs exactly one of device, hwaddr, kernelpath, pciBusID (got "
                 f"{', '.join(given) or 'none'})",
             )
         dev = conf.get("device")
         if dev is not None and (not isinstance(dev, str) or not is_ifname(dev)):
-            out.error(f"{where}.device", f"device {dev!r} is not a valid interface name")
+            out.add(
+                "nad-ifname-invalid",
+                (*where, "device"),
+                f"device {dev!r} is not a valid interface name",
+                fix=_IFNAME_FIX,
+            )
         hw = conf.get("hwaddr")
         if hw is not None and (not isinstance(hw, str) or not _MAC.match(hw)):
-            out.error(f"{where}.hwaddr", f"hwaddr {hw!r} is not a MAC address")
+            out.add(
+                "nad-hwaddr-invalid",
+                (*where, "hwaddr"),
+                f"hwaddr {hw!r} is not a MAC address",
+                fix="write e.g. 52:54:00:12:34:56",
+            )
+        kp = conf.get("kernelpath")
+        if kp is not None and (not isinstance(kp, str) or not kp.startswith("/sys/devices/")):
+            out.add(
+                "nad-kernelpath-invalid", (*where, "kernelpath"), f"kernelpath {kp!r} is not a /sys/devices/... path"
+            )
         pci = conf.get("pciBusID")
         if pci is not None and (not isinstance(pci, str) or not _PCI.match(pci)):
-            out.error(f"{where}.pciBusID", f"pciBusID {pci!r} is not a PCI address such as 0000:03:00.0")
-        out.warn(where, "host-device moves the device into one pod: one pod per node can use this NAD")
+            out.add(
+                "nad-pci-invalid", (*where, "pciBusID"), f"pciBusID {pci!r} is not a PCI address such as 0000:03:00.0"
+            )
+        out.add(
+            "nad-host-device-one-pod",
+            where,
+            "host-device moves the device into one pod: one pod per node can use this NAD",
+        )
     if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge"):
         mtu = conf["mtu"]
         if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
-            out.error(f"{where}.mtu", f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
+            out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
         elif mtu < MTU_MIN_IPV6 and 6 in families:
-            out.error(f"{where}.mtu", f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+            out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
     if ipam_type == "host-local" and node is None:
-        out.warn(
-            f"{where}.ipam",
+        out.add(
+            "nad-host-local-per-node",
+            (*where, "ipam"),
             "host-local state is per node: the same range on several nodes hands out duplicate addresses",
             fix=f"give each node its own range and NAD (annotation {NODE_ANNOTATION}, pods pinned with a "
             "nodeSelector), or use whereabouts",
         )
     if ipam_type == "static":
-        out.warn(
-            f"{where}.ipam",
+        out.add(
+            "nad-static-shared",
+            (*where, "ipam"),
             "static gives every pod attached to this NAD the same addresses",
             fix="attach one pod at a time, or use whereabouts",
         )
@@ -487,50 +436,57 @@ def _check_plugin(
 
 def check_cni_config(
     conf: object,
-    where: str = "$",
+    where: JsonPath = (),
     *,
     nad_name: str | None = None,
     node: str | None = None,
     k3s_paths: K3sPaths | None = None,
-    strict: bool = False,
+    base: Location = NOWHERE,
 ) -> list[Finding]:
-    """Check a CNI config (or conflist) as found in ``spec.config``; ``where`` is its path."""
-    out = Collector(strict)
+    """Check a CNI config (or conflist) as found in ``spec.config``; ``where`` is its path (under ``base``)."""
+    out = Collector(base)
     if not isinstance(conf, dict):
-        out.error(where, "the CNI config must be a JSON object")
+        out.add("nad-malformed", where, "the CNI config must be a JSON object")
         return out.items
     version = conf.get("cniVersion")
     cni_version: str | None = None
     if version is None:
-        out.error(f"{where}.cniVersion", "cniVersion is missing", fix=f"set cniVersion: {DEFAULT_CNI_VERSION}")
+        out.add(
+            "nad-cni-version-missing",
+            (*where, "cniVersion"),
+            "cniVersion is missing",
+            fix=f"set cniVersion: {DEFAULT_CNI_VERSION}",
+        )
     elif version not in KNOWN_CNI_VERSIONS:
-        out.error(
-            f"{where}.cniVersion",
+        out.add(
+            "nad-cni-version-unknown",
+            (*where, "cniVersion"),
             f"cniVersion {version!r} is not a CNI version",
             fix=f"use {DEFAULT_CNI_VERSION}",
         )
     else:
         cni_version = str(version)
         if version == "1.1.0":
-            out.warn(f"{where}.cniVersion", "cniVersion 1.1.0 needs CNI plugins v1.5 or later")
+            out.add("nad-cni-version-new", (*where, "cniVersion"), "cniVersion 1.1.0 needs CNI plugins v1.5 or later")
     name = conf.get("name")
     if not isinstance(name, str) or not name:
-        out.error(f"{where}.name", "name is missing", fix="set it to the NAD's name")
+        out.add("nad-name-missing", (*where, "name"), "name is missing", fix="set it to the NAD's name")
     elif nad_name is not None and name != nad_name:
-        out.soft(
-            f"{where}.name",
+        out.add(
+            "nad-name-mismatch",
+            (*where, "name"),
             f"CNI name {name!r} differs from the NAD name {nad_name!r}",
             fix=f"set name: {nad_name}",
         )
     if "plugins" in conf:
         plugins = conf["plugins"]
         if not isinstance(plugins, list) or not plugins:
-            out.error(f"{where}.plugins", "plugins must be a non-empty list of plugin configs")
+            out.add("nad-malformed", (*where, "plugins"), "plugins must be a non-empty list of plugin configs")
             return out.items
         for i, plugin in enumerate(plugins):
-            path = f"{where}.plugins[{i}]"
+            path = (*where, "plugins", i)
             if not isinstance(plugin, dict):
-                out.error(path, "a plugin config must be an object")
+                out.add("nad-malformed", path, "a plugin config must be an object")
                 continue
             _check_plugin(plugin, path, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
     else:
@@ -540,56 +496,94 @@ def check_cni_config(
 
 def check_nad(
     doc: object,
-    path_prefix: str = "$",
+    base: Location = NOWHERE,
     *,
     k3s_paths: K3sPaths | None = None,
-    strict: bool = False,
 ) -> list[Finding]:
-    """Check a NetworkAttachmentDefinition document; paths start with ``path_prefix`` (e.g. ``$`` or
-    ``nads.yaml::$``) and continue into the parsed ``spec.config`` string."""
-    p = path_prefix
-    out = Collector(strict)
+    """Check a NetworkAttachmentDefinition document: every finding, each at a JSON path into the document
+    (under ``base``: a file, a document of it) that continues into the parsed ``spec.config`` string.
+
+    The one strict check of a NAD: ``validate`` runs it on the documents it reads, the builders on the ones
+    they write (and refuse what :func:`~multus_gen.networks.ipam.refuses`)."""
+    p: JsonPath = ()
+    out = Collector(base)
     if not isinstance(doc, dict):
-        out.error(p, "a NetworkAttachmentDefinition must be a mapping")
+        out.add("nad-malformed", p, "a NetworkAttachmentDefinition must be a mapping")
         return out.items
     if doc.get("apiVersion") != API_VERSION:
-        out.error(f"{p}.apiVersion", f"apiVersion {doc.get('apiVersion')!r} is not {API_VERSION}")
+        out.add("nad-api-version", (*p, "apiVersion"), f"apiVersion {doc.get('apiVersion')!r} is not {API_VERSION}")
     if doc.get("kind") != KIND:
-        out.error(f"{p}.kind", f"kind {doc.get('kind')!r} is not {KIND}")
+        out.add("nad-kind", (*p, "kind"), f"kind {doc.get('kind')!r} is not {KIND}")
     meta = doc.get("metadata")
     name: str | None = None
     node: str | None = None
     if not isinstance(meta, dict):
-        out.error(f"{p}.metadata", "metadata is missing")
+        out.add("nad-malformed", (*p, "metadata"), "metadata is missing")
     else:
         raw_name = meta.get("name")
         if not isinstance(raw_name, str) or not is_dns_label(raw_name):
-            out.error(f"{p}.metadata.name", f"name {raw_name!r} is not a DNS-1123 label (at most 63 characters)")
+            out.add(
+                "nad-name-invalid",
+                (*p, "metadata", "name"),
+                f"NAD name {raw_name!r} is not a DNS-1123 label",
+                fix=_LABEL_FIX,
+            )
         else:
             name = raw_name
         ns = meta.get("namespace")
         if ns is not None and (not isinstance(ns, str) or not is_dns_label(ns)):
-            out.error(f"{p}.metadata.namespace", f"namespace {ns!r} is not a DNS-1123 label")
+            out.add(
+                "nad-namespace-invalid",
+                (*p, "metadata", "namespace"),
+                f"namespace {ns!r} is not a DNS-1123 label",
+                fix=_LABEL_FIX,
+            )
         annotations = meta.get("annotations")
         if isinstance(annotations, dict) and NODE_ANNOTATION in annotations:
             raw_node = annotations[NODE_ANNOTATION]
             if not isinstance(raw_node, str) or len(raw_node) > 253 or not _DNS_SUBDOMAIN.match(raw_node):
-                out.error(f"{p}.metadata.annotations.{NODE_ANNOTATION}", f"{raw_node!r} is not a node name")
+                out.add(
+                    "nad-node-invalid",
+                    (*p, "metadata", "annotations", NODE_ANNOTATION),
+                    f"node name {raw_node!r} is not a DNS-1123 subdomain",
+                    fix="use the node's name as kubectl get nodes shows it",
+                )
             else:
                 node = raw_node
     spec = doc.get("spec")
     config = spec.get("config") if isinstance(spec, dict) else None
-    where = f"{p}.spec.config"
+    where: JsonPath = (*p, "spec", "config")
     if config is None or config == "":
-        out.warn(where, "no spec.config: Multus looks for a CNI config file named after the NAD on each node")
+        out.add(
+            "nad-no-config",
+            where,
+            "no spec.config: Multus looks for a CNI config file named after the NAD on each node",
+        )
         return out.items
     if not isinstance(config, str):
-        out.error(where, "spec.config must be a string holding JSON", fix="serialise the CNI config with json.dumps")
+        out.add(
+            "nad-malformed",
+            where,
+            "spec.config must be a string holding JSON",
+            fix="serialise the CNI config with json.dumps",
+        )
         return out.items
     try:
         parsed = json.loads(config)
     except json.JSONDecodeError as exc:
-        out.error(where, f"spec.config is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        out.add(
+            "nad-malformed", where, f"spec.config is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
         return out.items
-    out.items.extend(check_cni_config(parsed, where, nad_name=name, node=node, k3s_paths=k3s_paths, strict=strict))
+    out.items.extend(check_cni_config(parsed, where, nad_name=name, node=node, k3s_paths=k3s_paths, base=base))
+    if node is not None:
+        plugins = parsed.get("plugins", [parsed]) if isinstance(parsed, dict) else []
+        ipams = {c["ipam"].get("type") for c in plugins if isinstance(c, dict) and isinstance(c.get("ipam"), dict)}
+        for kind in sorted(str(k) for k in ipams - {"host-local", "static"}):
+            out.add(
+                "nad-node-not-per-node",
+                (*p, "metadata", "annotations", NODE_ANNOTATION),
+                f"{NODE_ANNOTATION} is for host-local and static NADs; {kind} is not per node",
+                fix="remove the annotation",
+            )
     return out.items
