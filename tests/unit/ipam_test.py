@@ -43,7 +43,7 @@ def warnings(findings: list[Finding]) -> list[Finding]:
 
 
 def refused(findings: list[Finding]) -> list[Finding]:
-    """What a builder refuses to write: the errors and the warnings it never writes."""
+    """What a builder refuses to write: the errors (as validate fails on them)."""
     return [f for f in findings if refuses(f)]
 
 
@@ -287,13 +287,6 @@ BAD_BUILDS: list[tuple[str, str, dict[str, Any], str, str]] = [
         "10.2.0.1",
     ),
     (
-        "whereabouts gateway outside",
-        "whereabouts",
-        {"ranges": ["10.1.0.0/24"], "gateway": "10.2.0.1"},
-        "--gateway",
-        "outside",
-    ),
-    (
         "whereabouts two gateways",
         "whereabouts",
         {"ranges": ["10.1.0.0/24", "fd00::/64"], "gateway": ["10.1.0.1", "fd00::1"]},
@@ -397,13 +390,6 @@ BAD_BUILDS: list[tuple[str, str, dict[str, Any], str, str]] = [
         "IPv6 gateway",
     ),
     (
-        "route for a family never assigned",
-        "host-local",
-        {"ranges": ["10.1.0.0/24"], "routes": ["::/0"]},
-        "--route",
-        "IPv6",
-    ),
-    (
         "malformed route gw",
         "host-local",
         {"ranges": ["10.1.0.0/24"], "routes": ["0.0.0.0/0,10.1.0.x"]},
@@ -413,10 +399,8 @@ BAD_BUILDS: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("dhcp with IPv6", "dhcp", {"ranges": ["fd00::/64"]}, "--range", "IPv4 only"),
     ("dhcp with a range", "dhcp", {"ranges": ["10.1.0.0/24"]}, "--range", "DHCP server"),
     ("dhcp with routes", "dhcp", {"routes": ["0.0.0.0/0"]}, "--route", "DHCP server"),
-    ("static without address", "static", {}, "--address", "address"),
     ("static network address", "static", {"addresses": ["10.1.0.0/24"]}, "--address", "network address"),
     ("static broadcast address", "static", {"addresses": ["10.1.0.255/24"]}, "--address", "broadcast"),
-    ("static gateway outside", "static", {"addresses": ["10.1.0.5/24,10.2.0.1"]}, "--address", "outside"),
     ("static duplicate", "static", {"addresses": ["10.1.0.5/24", "10.1.0.5/24"]}, "--address", "twice"),
     ("static with range", "static", {"ranges": ["10.1.0.0/24"]}, "--range", "--address"),
     (
@@ -475,6 +459,25 @@ def test_build_bad(kind: str, kwargs: dict[str, Any], where: str, word: str) -> 
     assert err.where == where, err.one_line()
     assert word in err.message, err.one_line()
     assert "\n" not in err.one_line()
+
+
+#: What upstream accepts: a warning for validate, so the builders write it and say so (one rule, one severity).
+WARNED_BUILDS: list[tuple[str, str, dict[str, Any], str]] = [
+    ("whereabouts gateway outside", "whereabouts", {"ranges": ["10.1.0.0/24"], "gateway": "10.2.0.1"}, "$.gateway"),
+    ("static without address", "static", {}, "$.addresses"),
+    ("static gateway outside", "static", {"addresses": ["10.1.0.5/24,10.2.0.1"]}, "$.addresses[0]"),
+    ("route for a family never assigned", "host-local", {"ranges": ["10.1.0.0/24"], "routes": ["::/0"]}, "$.routes[0]"),
+]
+
+
+@pytest.mark.parametrize(("kind", "kwargs", "path"), [b[1:] for b in WARNED_BUILDS], ids=[b[0] for b in WARNED_BUILDS])
+def test_build_writes_what_validate_only_warns_about(kind: str, kwargs: dict[str, Any], path: str) -> None:
+    block = build_ipam(kind, k3s_paths=K3S, **kwargs)
+    findings = check_ipam_config(block, k3s_paths=K3S if kind == "whereabouts" else None)
+    assert errors(findings) == [] and warnings(findings), [f.one_line() for f in findings]
+    assert any(f.at.text().startswith(path.replace("$", "$.ipam", 1)) or f.at.text() == path for f in findings), [
+        f.at.text() for f in findings
+    ]
 
 
 def test_whereabouts_needs_k3s_paths() -> None:
@@ -744,14 +747,9 @@ def test_check_cni_020() -> None:
 
 
 SOFT_CHECKS: list[tuple[str, dict[str, Any], str]] = [
-    # accepted upstream: a warning wherever it is found; the builders refuse to write it
+    # accepted upstream: a warning wherever it is found, for the builders too (they write it and warn)
     ("whereabouts host bits", {**WB, "range": "10.1.0.5/24"}, "$.ipam.range"),
     ("whereabouts leading zeros", {**WB, "range": "010.1.0.0/24"}, "$.ipam.range"),
-    (
-        "whereabouts start on network address",
-        {**WB, "range": "10.1.0.0/24", "range_start": "10.1.0.0"},
-        "$.ipam.range_start",
-    ),
     ("whereabouts gateway outside", {**WB, "range": "10.1.0.0/24", "gateway": "10.9.0.1"}, "$.ipam.gateway"),
     (
         "host-local gateway outside",
@@ -792,7 +790,16 @@ def test_check_soft(ipam: dict[str, Any], path: str) -> None:
     lenient = check_ipam_config(ipam)
     assert errors(lenient) == [], [f.one_line() for f in lenient]
     assert path in [f.at.text() for f in warnings(lenient)]
-    assert path in [f.at.text() for f in refused(lenient)]
+    assert path not in [f.at.text() for f in refused(lenient)]
+
+
+def test_silently_moved_window_end_is_an_error_everywhere() -> None:
+    """whereabouts moves a range_start on the network address (FACTS 7: a generator must refuse what upstream
+    silently changes): an error for validate and the builders alike, stricter than upstream on purpose."""
+    findings = check_ipam_config({**WB, "range": "10.1.0.0/24", "range_start": "10.1.0.0"})
+    assert [(f.at.text(), f.rule) for f in errors(findings)] == [
+        ("$.ipam.range_start", "ipam-range-start-network-address")
+    ]
 
 
 def test_check_plain_warnings() -> None:

@@ -40,13 +40,12 @@ Severity policy (a rule has one severity wherever it runs: :mod:`multus_gen.netw
 * error: upstream rejects the config, or accepts it and then does something other than what it says
   (silently ignores a setting, hands out a network or broadcast address, cannot allocate at all).
 * warning: upstream accepts it, or it is true but not fixable by the config -- whereabouts on IPv6 wider
-  than /65, overlapping-range detection turned off, a static address shared by every pod. The warnings of
-  :data:`~multus_gen.networks.rules.GENERATOR_REFUSES` are what upstream accepts and its tests use but a
-  generator must not write (FACTS 7) -- host bits in a whereabouts ``range``, leading zeros, a whereabouts
+  than /65, overlapping-range detection turned off, a static address shared by every pod, and what upstream
+  accepts and its own tests use -- host bits in a whereabouts ``range``, leading zeros, a whereabouts
   ``range_start`` on the network address (whereabouts' own default), a gateway outside its subnet, an
   exclude reaching outside its range or window, a route for an address family the IPAM never assigns,
-  unknown keys, dns that Kubernetes ignores: ``validate`` reports them as warnings, the builders refuse
-  their own output with one.
+  unknown keys, dns that Kubernetes ignores. A warning is a warning for ``validate`` and the generators
+  alike; the generators refuse errors only.
 
 Upstream behaviour encoded here (containernetworking/plugins host-local, whereabouts v0.9.4; the
 host-local points were re-checked against Debian's plugins v1.1.1):
@@ -76,7 +75,7 @@ from multus_gen.findings import ERROR, NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.record import record
 from multus_gen.networks.fields import flag_of
-from multus_gen.networks.rules import GENERATOR_REFUSES, SEVERITY
+from multus_gen.networks.rules import SEVERITY
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network
@@ -94,9 +93,9 @@ SINGLE_IP_CNI_VERSIONS: frozenset[str] = frozenset({"0.1.0", "0.2.0"})
 
 
 def refuses(finding: Finding) -> bool:
-    """Whether a generator refuses to write a config drawing ``finding``: every error, and the warnings of
-    :data:`GENERATOR_REFUSES`."""
-    return finding.is_error or finding.rule in GENERATOR_REFUSES
+    """Whether a generator refuses to write a config drawing ``finding``: every error (one rule, one
+    severity: ``validate`` fails on the same finding)."""
+    return finding.is_error
 
 
 class Collector:

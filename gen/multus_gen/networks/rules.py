@@ -3,8 +3,11 @@
 Same shape as :mod:`multus_gen.check.catalog` (``id, severity, summary``), which registers them. The checks of
 :mod:`.ipam` and :mod:`.nad` report through these ids only; a finding's severity is its rule's.
 
-:data:`GENERATOR_REFUSES` are warnings about what upstream accepts (its own tests use it) but a generator must not
-write (FACTS 7): ``validate`` reports them as warnings, and the builders refuse their own output when it draws one.
+A warning is a warning everywhere: what upstream accepts and its own tests use (host bits in a whereabouts
+range, leading zeros, a gateway off the subnet, the legacy subnet form...) is printed as a warning by the
+generators as by ``validate``, never refused by one and passed by the other. What upstream accepts but then
+silently moves or ignores (a window end on the network or last address, an exclude outside its range or
+window; FACTS 7) is an error for both, stricter than upstream on purpose.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("ipam-range-outside-window", ERROR, "a whereabouts window end outside the usable addresses (ignored)"),
     ("ipam-range-network-address", ERROR, "a host-local window that hands out the network address"),
     ("ipam-range-broadcast-address", ERROR, "a host-local window that hands out the broadcast/last address"),
-    ("ipam-range-start-network-address", WARNING, "a whereabouts range_start on the network address (moved)"),
-    ("ipam-range-end-last-address", WARNING, "a whereabouts range_end on the last address (moved)"),
+    ("ipam-range-start-network-address", ERROR, "a whereabouts range_start on the network address (moved)"),
+    ("ipam-range-end-last-address", ERROR, "a whereabouts range_end on the last address (moved)"),
     ("ipam-range-reversed", ERROR, "a window whose end is before its start"),
     ("ipam-window-given-twice", ERROR, "range_start/range_end next to a first-last range that sets them"),
     ("ipam-window-gateway-only", ERROR, "a host-local window holding only the gateway (allocates nothing)"),
@@ -42,8 +45,8 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("ipam-whereabouts-ipv6-wide", WARNING, "a whereabouts IPv6 range wider than /65 (only the first /65 is used)"),
     # ipam: excludes, gateways, routes
     ("ipam-exclude-outside-range", ERROR, "an exclude outside its range (it does nothing)"),
-    ("ipam-exclude-beyond-range", WARNING, "an exclude reaching outside its range"),
-    ("ipam-exclude-outside-window", WARNING, "an exclude outside the allocation window (it does nothing)"),
+    ("ipam-exclude-beyond-range", ERROR, "an exclude reaching outside its range"),
+    ("ipam-exclude-outside-window", ERROR, "an exclude outside the allocation window (it does nothing)"),
     ("ipam-exclude-host-bits", WARNING, "an exclude with host bits set"),
     ("ipam-exclude-covers-window", ERROR, "excludes covering the whole window (allocates nothing)"),
     ("ipam-gateway-outside-subnet", WARNING, "a gateway outside its subnet (not reachable on-link)"),
@@ -106,28 +109,3 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
 )
 #: rule id -> its severity
 SEVERITY: dict[str, Severity] = {rule: severity for rule, severity, _ in NETWORK_RULES}
-
-GENERATOR_REFUSES: frozenset[str] = frozenset(
-    {
-        "ipam-gateway-outside-subnet",
-        "ipam-range-start-network-address",
-        "ipam-range-end-last-address",
-        "ipam-exclude-beyond-range",
-        "ipam-exclude-outside-window",
-        "ipam-route-family-unassigned",
-        "ipam-route-host-bits",
-        "ipam-leading-zeros",
-        "ipam-unknown-key",
-        "ipam-legacy-subnet",
-        "ipam-range-host-bits",
-        "ipam-exclude-host-bits",
-        "ipam-no-kubeconfig",
-        "ipam-dns-ignored",
-        "ipam-static-no-addresses",
-        "nad-runtime-key",
-        "nad-unknown-key",
-        "nad-no-master",
-        "nad-name-mismatch",
-        "nad-vlan-zero",
-    }
-)
