@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from multus_gen.model.record import record
+from multus_gen.record import record
 
 #: Bump when the layout of a remembered render changes.
 _RENDER_FORMAT = "1"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from multus_gen.model.record import record, replace
+from multus_gen.record import record, replace
 
 Severity = Literal["error", "warning", "note"]
 ERROR: Severity = "error"

@@ -11,7 +11,7 @@ import pytest
 from multus_gen.build import gitops
 from multus_gen.build.helmchart import build_helmchartconfigs
 from multus_gen.build.pipeline import RenderedCluster, fleet_notices, flux_path, generate_install
-from multus_gen.build.plan import make_plan, paths_for
+from multus_gen.build.plan import make_plan
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import DeliveryError, InputError, ValidationError
 from multus_gen.findings import NOTE, Location, warning
@@ -21,9 +21,10 @@ from multus_gen.model.options import (
     gitops_path_for,
     make_gen_options,
     normalize_gitops_path,
+    paths_for,
     resolve_format,
 )
-from multus_gen.model.record import replace
+from multus_gen.record import replace
 from multus_gen.sinks.prune import find_stale, prune, written_by_render
 from multus_gen.values.compose import prune_equal
 from multus_gen.yamlio.serialize import documents, header

@@ -56,7 +56,7 @@ ALLOWED_OURS = {
     "multus_gen.model.options",
     "multus_gen.overlays",
     "multus_gen.build.plan",
-    "multus_gen.model.record",
+    "multus_gen.record",
     "multus_gen.yamlio.serialize",
     "multus_gen.schemas",
     "multus_gen.check.schemas",

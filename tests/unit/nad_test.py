@@ -14,7 +14,6 @@ from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
-from multus_gen.model.record import replace
 from multus_gen.networks.ipam import IpamInputs, refuses
 from multus_gen.networks.nad import (
     NODE_ANNOTATION,
@@ -23,6 +22,7 @@ from multus_gen.networks.nad import (
     check_cni_config,
     check_nad,
 )
+from multus_gen.record import replace
 
 K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
 HOSTLOCAL = IpamInputs("host-local", ranges=("10.10.0.0/24",), range_start=("10.10.0.10",), range_end=("10.10.0.50",))

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from multus_gen.knowledge.k3s import K3sVersion
-from multus_gen.model.record import FrozenInstanceError, fields, record, replace
+from multus_gen.record import FrozenInstanceError, fields, record, replace
 
 
 @record

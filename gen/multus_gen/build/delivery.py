@@ -19,7 +19,7 @@ from multus_gen.build.pipeline import chart_file_stem, helmchart_text
 from multus_gen.knowledge import k3s, rke2
 from multus_gen.model.options import GenOptions, check_dns1123_label
 from multus_gen.findings import Finding
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.yamlio.serialize import Manifest
 
 #: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).

@@ -34,7 +34,8 @@ from typing import Any
 
 from multus_gen.knowledge import charts
 from multus_gen.build.plan import ChartPlan
-from multus_gen.model.record import record
+from multus_gen.model.options import FLUX_NAMESPACE, FluxSource
+from multus_gen.record import record
 from multus_gen.values.compose import sort_keys
 from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
 
@@ -50,16 +51,6 @@ KUSTOMIZATION_INTERVAL = "10m"
 KUSTOMIZATION_TIMEOUT = "10m"
 #: Install/upgrade attempts before Flux gives up (remediating in between).
 REMEDIATION_RETRIES = 3
-FLUX_NAMESPACE = "flux-system"
-
-
-@record
-class FluxSource:
-    """The Flux source the Kustomizations read the Git repository from (``flux bootstrap``'s by default)."""
-
-    kind: str = "GitRepository"
-    name: str = "flux-system"
-    namespace: str = FLUX_NAMESPACE
 
 
 def helm_repository(namespace: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import json
 import posixpath
 from collections.abc import Hashable, Iterator, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multus_gen import __version__
@@ -42,7 +43,7 @@ from multus_gen.build.plan import ChartPlan, make_plan
 from multus_gen.check.catalog import allow
 from multus_gen.errors import InputError, ValidationError
 from multus_gen.findings import Finding, JsonPath, Location, warning
-from multus_gen.model.record import record, replace
+from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network and check modules load only when used
@@ -534,3 +535,33 @@ def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
     notices = result.warnings
     return documents([result.doc], header("nad", inputs, __version__)), notices
+
+
+def spec_findings(path: Path, display: str) -> list[Finding]:
+    """What ``validate`` says of a multus-gen spec file: load it and run the render pipeline; its errors and
+    warnings as findings (``display``: the file as the user named it). Handed to the file walk by the CLI."""
+    from multus_gen.check.catalog import severity
+    from multus_gen.model.spec import load_spec
+
+    file = str(path)
+
+    def shown(finding: Finding) -> Finding:
+        """The finding with the spec file named as the user named it (other locations stay as they are)."""
+        if finding.at.file == file:
+            return replace(finding, at=replace(finding.at, file=display))
+        if not finding.at.file:
+            return replace(finding, at=Location(file=display, path=(), label=finding.at.text() or None))
+        return finding
+
+    out: list[Finding] = []
+    try:
+        spec = load_spec(path)
+        for cluster in render_spec(spec):
+            out += [shown(f) for f in cluster.notices if f.severity != "note"]
+    except InputError as exc:
+        finding = exc.finding
+        out.append(shown(replace(finding, rule=finding.rule or "spec")))
+    except (ValueError, LookupError, TypeError) as exc:  # a spec the pipeline cannot digest: say so, do not crash
+        message = f"the spec cannot be rendered: {type(exc).__name__}: {exc}"
+        out.append(Finding(severity("spec"), message, None, Location(file=display, path=()), "spec"))
+    return out

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from multus_gen.findings import Finding, note
 from multus_gen.knowledge import charts, k3s, rke2
-from multus_gen.model.options import GenOptions
-from multus_gen.model.record import record
+from multus_gen.model.options import GenOptions, paths_for
+from multus_gen.record import record
 from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, prune_equal
 
 
@@ -40,13 +40,6 @@ def _params(paths: k3s.K3sPaths) -> dict[str, str]:
         "bin_dir": paths.bin_dir,
         "multus_kubeconfig": paths.multus_kubeconfig,
     }
-
-
-def paths_for(opts: GenOptions) -> k3s.K3sPaths:
-    """The node paths of the cluster ``opts`` describes: K3s's (per data dir and version) or RKE2's."""
-    if opts.distro == "rke2":
-        return rke2.paths()
-    return k3s.paths(opts.data_dir, opts.k3s_version)
 
 
 def make_plan(opts: GenOptions) -> ChartPlan:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from multus_gen.findings import ERROR, NOTE, WARNING, Finding, Severity
-from multus_gen.model.record import record, replace
+from multus_gen.record import record, replace
 
 
 @record

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from multus_gen.errors import InputError, UsageError
 from multus_gen.knowledge import k3s, rke2
-from multus_gen.model.record import record
+from multus_gen.record import record
 
 DISTROS = ("k3s", "rke2")
 
@@ -69,17 +68,3 @@ class Cluster:
 
     def describe(self) -> str:
         return f"K3s {self.k3s_version}" if self.distro == "k3s" else "RKE2"
-
-
-def make_cluster(distro: str = "k3s", k3s_version: str | None = None, data_dir: str | None = None) -> Cluster:
-    """Check the command line's cluster options; a bad value is a usage error naming the flag."""
-    from multus_gen.model.options import check_data_dir, parse_k3s_version
-
-    if distro not in DISTROS:
-        raise UsageError(f"unknown distribution {distro!r}", where="--distro", fix="use k3s or rke2")
-    try:
-        version = parse_k3s_version(k3s_version)
-        directory = check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR)
-    except InputError as exc:
-        raise UsageError(exc.message, where=exc.where, fix=exc.fix) from None
-    return Cluster(distro, version, directory)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from multus_gen.check.catalog import severity
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge import charts
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.yamlio.reader import (
     Document,
 )

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from multus_gen.check.catalog import severity
 from multus_gen.check.chart_values import ValueChecker
 from multus_gen.check.cluster import Cluster
 from multus_gen.check.documents import (
@@ -54,10 +53,9 @@ from multus_gen.check.shape import HELM_CONTROLLER_FIELDS, HELM_CONTROLLER_RETRY
 from multus_gen.check.state import Install, Run, dotted, overlay_leaves
 from multus_gen.check.versions import version_check
 from multus_gen.errors import InputError
-from multus_gen.findings import Finding, Location
+from multus_gen.findings import Finding
 from multus_gen.knowledge import charts, k3s
-from multus_gen.model.options import IPAMS
-from multus_gen.model.record import record, replace
+from multus_gen.record import record
 from multus_gen.values.compose import get_path, merge
 from multus_gen.yamlio.reader import (
     Document,
@@ -202,7 +200,7 @@ def _check_declared_ipams(run: Run, ipams: Sequence[str]) -> None:
     for inst in run.installs:
         if inst.chart != charts.CHART_NAME or inst.partial:
             continue
-        for ipam in [i for i in IPAMS if i in ipams or i in inst.src.ipams]:
+        for ipam in [i for i in charts.IPAMS if i in ipams or i in inst.src.ipams]:
             for keys, value in overlay_leaves([f"ipam/{ipam}"], params):
                 if value is True and get_path(inst.values, *keys) is not True:
                     src, doc, at = inst.origin(keys)
@@ -233,7 +231,7 @@ def _check_nads(run: Run, *, checked: bool = False) -> None:
         if not multus:
             continue
         for ipam, where in _nad_ipams(doc.data):
-            if ipam not in IPAMS:
+            if ipam not in charts.IPAMS:
                 continue  # an IPAM the chart installs nothing for (static, or not one multus-gen knows)
             needs = [(k, v) for k, v in overlay_leaves([f"ipam/{ipam}"], params) if v is True]
             for keys, value in needs:
@@ -443,33 +441,4 @@ def _dedupe(items: list[Finding]) -> list[Finding]:
         if item not in seen:
             seen.add(item)
             out.append(item)
-    return out
-
-
-def spec_problems(path: Path, display: str) -> list[Finding]:
-    """Load a multus-gen spec file and run the render pipeline; its errors and warnings as findings."""
-    from multus_gen.build.pipeline import render_spec
-    from multus_gen.model.spec import load_spec
-
-    file = str(path)
-
-    def shown(finding: Finding) -> Finding:
-        """The finding with the spec file named as the user named it (other locations stay as they are)."""
-        if finding.at.file == file:
-            return replace(finding, at=replace(finding.at, file=display))
-        if not finding.at.file:
-            return replace(finding, at=Location(file=display, path=(), label=finding.at.text() or None))
-        return finding
-
-    out: list[Finding] = []
-    try:
-        spec = load_spec(path)
-        for cluster in render_spec(spec):
-            out += [shown(f) for f in cluster.notices if f.severity != "note"]
-    except InputError as exc:
-        finding = exc.finding
-        out.append(shown(replace(finding, rule=finding.rule or "spec")))
-    except (ValueError, LookupError, TypeError) as exc:  # a spec the pipeline cannot digest: say so, do not crash
-        message = f"the spec cannot be rendered: {type(exc).__name__}: {exc}"
-        out.append(Finding(severity("spec"), message, None, Location(file=display, path=()), "spec"))
     return out

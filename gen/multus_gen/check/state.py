@@ -14,7 +14,7 @@ from multus_gen.check.documents import Source
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge import charts
-from multus_gen.model.record import record, replace
+from multus_gen.record import record, replace
 from multus_gen.values.compose import UserValues, compose
 from multus_gen.yamlio.reader import (
     Document,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from multus_gen.check.documents import Source
 from multus_gen.check.state import Run
-from multus_gen.errors import InputError
 from multus_gen.knowledge import charts
 from multus_gen.yamlio.reader import (
     Document,
@@ -46,13 +45,10 @@ def version_check(
     if chart == charts.CRD_CHART_NAME:
         _crd_version_check(run, src, doc, at, text)
         return None
-    from multus_gen.model.options import resolve_chart_version
-
-    try:
-        resolve_chart_version(text, allow_unknown=True, where=field_name, distro=run.cluster.distro)
-    except InputError as exc:
+    refused = charts.version_refusal(text, allow_unknown=True, distro=run.cluster.distro)
+    if refused is not None:
         # Unknown, misspelled or broken (whose gates describe a broken layout): no gates to check against.
-        run.out.add(src, doc, at, "chart-version-unusable", exc.message, exc.fix)
+        run.out.add(src, doc, at, "chart-version-unusable", *refused)
         return None
     facts = charts.chart_facts(text)
     if not facts.published:

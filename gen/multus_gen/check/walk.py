@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from multus_gen.check.cluster import Cluster, make_cluster
+from multus_gen.check.cluster import Cluster
 from multus_gen.check.documents import Source, file_problem, is_spec, looks_like_ours
 from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import charts
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.yamlio.reader import parse_text
 
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
@@ -183,20 +183,22 @@ def _no_progress(_total: int) -> Iterator[None]:
 def validate_paths(
     paths: list[Path],
     *,
-    k3s_version: str | None,
-    data_dir: str,
-    distro: str,
+    cluster: Cluster,
     values_files: list[Path],
     chart_version: str | None,
     progress: Progress = _no_progress,
     allow: tuple[str, ...] = (),
+    spec_findings: Callable[[Path, str], list[Finding]] | None = None,
 ) -> Report:
-    """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for one cluster."""
+    """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for ``cluster``.
+
+    ``spec_findings(path, display)``: what a multus-gen spec file among them gives (the generator's pipeline,
+    handed in by the caller: the checks never call up into the builders); None: spec files are listed, not
+    checked."""
     from multus_gen.check import catalog, rules
 
     if not paths and not values_files:
         raise UsageError("nothing to check", where="PATH", fix="name files or folders, or pass --values-file")
-    cluster = make_cluster(distro, k3s_version, data_dir)
     version = chart_version if chart_version is not None else charts.DEFAULT_CHART_VERSION
     candidates, skipped = collect(paths)
     problems: list[Finding] = []
@@ -249,8 +251,9 @@ def validate_paths(
             value_sources.append(src)
     result = rules.check_sources(sources, cluster, values_files=value_sources, chart_version=version, context=context)
     problems += result.problems
-    for cand in specs:
-        problems += rules.spec_problems(cand.path, cand.display)
+    if spec_findings is not None:
+        for cand in specs:
+            problems += spec_findings(cand.path, cand.display)
     problems = catalog.allow(problems, allow)
 
     checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed

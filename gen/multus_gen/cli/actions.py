@@ -276,7 +276,7 @@ def nad(
     output: Path | None,
 ) -> int:
     from multus_gen.build.pipeline import nad_text
-    from multus_gen.build.plan import paths_for
+    from multus_gen.model.options import paths_for
     from multus_gen.networks.ipam import IpamInputs
     from multus_gen.networks.nad import NadOptions
 
@@ -414,18 +414,19 @@ def validate(
     strict: bool,
     allow: tuple[str, ...] = (),
 ) -> int:
+    from multus_gen.build.pipeline import spec_findings
     from multus_gen.check.catalog import check_allowed
     from multus_gen.check.walk import validate_paths
+    from multus_gen.model.options import make_cluster
 
     report = validate_paths(
         list(paths or ()),
-        k3s_version=k3s_version,
-        data_dir=data_dir,
-        distro=distro,
+        cluster=make_cluster(distro, k3s_version, data_dir),
         values_files=list(values_files or ()),
         chart_version=chart_version,
         progress=_progress_bar,
         allow=check_allowed(allow or ()),
+        spec_findings=spec_findings,
     )
     if output_format == "json":
         sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")

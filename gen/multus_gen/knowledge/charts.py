@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from multus_gen.model.record import record
+from multus_gen.record import record
+
+#: The IPAMs the chart prepares for (one overlay each in overlays/ipam/: what the chart must run for it).
+IPAMS = ("host-local", "whereabouts", "dhcp")
 
 CHART_REPO = "https://rke2-charts.rancher.io"
 CHART_NAME = "rke2-multus"
@@ -382,3 +385,34 @@ def newest_published() -> str:
 def is_newer_than_index(version: str) -> bool:
     key = version_key(version)
     return key is not None and key > _key(newest_published())
+
+
+def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> tuple[str, str] | None:
+    """Why rke2-multus ``value`` cannot be used, as (message, fix); None when it can (published and not broken
+    for ``distro``, or newer than the index with ``allow_unknown``). On RKE2 the chart runs with its default
+    CNI dirs, so a version broken only for custom dirs is usable."""
+    from multus_gen.knowledge.rke2 import LAYOUTS_FINE_WITH_DEFAULT_DIRS
+
+    version = value.strip()
+    if version in PUBLISHED:
+        facts = chart_facts(version)
+        fine_on_rke2 = distro == "rke2" and facts.layout.value in LAYOUTS_FINE_WITH_DEFAULT_DIRS
+        if facts.status == BROKEN and not fine_on_rke2:
+            return (
+                f"rke2-multus {version} is broken on K3s: {facts.layout.note} ({facts.layout.source})",
+                f"use {nearest_good(version)}",
+            )
+        return None
+    spelled = same_version_spelled_differently(version)
+    if spelled is not None:
+        return f"rke2-multus has no version {version!r} (versions are matched exactly)", f"did you mean {spelled}?"
+    if version_key(version) is None:
+        return f"{version!r} is not a chart version", f"use e.g. {DEFAULT_CHART_VERSION}"
+    if is_newer_than_index(version):
+        if allow_unknown:
+            return None
+        return (
+            f"rke2-multus {version} is newer than every version multus-gen knows (newest: {newest_published()})",
+            f"pass --allow-unknown-chart-version to use it with the newest known gates, or use {DEFAULT_CHART_VERSION}",
+        )
+    return f"rke2-multus {version} is not in the chart repository index", f"use {nearest_good(version)}"

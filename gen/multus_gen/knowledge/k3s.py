@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import total_ordering
 
-from multus_gen.model.record import record
+from multus_gen.record import record
 
 DEFAULT_DATA_DIR = "/var/lib/rancher/k3s"
 #: A current K3s release; used when the user gives no --k3s-version.

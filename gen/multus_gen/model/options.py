@@ -8,14 +8,18 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from multus_gen.check.catalog import check_allowed
-from multus_gen.errors import InputError
+from multus_gen.errors import InputError, UsageError
 from multus_gen.knowledge import charts, k3s, rke2
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.values.compose import UserValues
 
-IPAMS = ("host-local", "whereabouts", "dhcp")
+if TYPE_CHECKING:
+    from multus_gen.check.cluster import Cluster
+
+IPAMS = charts.IPAMS
 DISTROS = ("k3s", "rke2")
 #: How the chart installation is emitted: K3s HelmChart, HelmChartConfig, or a GitOps engine's objects.
 FORMATS = ("helmchart", "helmchartconfig", "flux", "argocd", "fleet")
@@ -89,49 +93,15 @@ def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s
 def resolve_chart_version(
     value: str | None, *, allow_unknown: bool, where: str = "--chart-version", distro: str = "k3s"
 ) -> str:
-    """Check a rke2-multus version against the index and the gates; returns it unchanged when usable.
-
-    On RKE2 the chart runs with its default CNI dirs, so a version broken only for custom dirs is accepted.
-    """
+    """Check a rke2-multus version against the index and the gates (:func:`charts.version_refusal`); returns
+    it unchanged when usable, the default when not given."""
     if value is None:
         return charts.DEFAULT_CHART_VERSION
-    version = value.strip()
-    if version in charts.PUBLISHED:
-        facts = charts.chart_facts(version)
-        fine_on_rke2 = distro == "rke2" and facts.layout.value in rke2.LAYOUTS_FINE_WITH_DEFAULT_DIRS
-        if facts.status == charts.BROKEN and not fine_on_rke2:
-            good = charts.nearest_good(version)
-            raise InputError(
-                f"rke2-multus {version} is broken on K3s: {facts.layout.note} ({facts.layout.source})",
-                where=where,
-                fix=f"use {good}",
-            )
-        return version
-    spelled = charts.same_version_spelled_differently(version)
-    if spelled is not None:
-        raise InputError(
-            f"rke2-multus has no version {version!r} (versions are matched exactly)",
-            where=where,
-            fix=f"did you mean {spelled}?",
-        )
-    if charts.version_key(version) is None:
-        raise InputError(
-            f"{version!r} is not a chart version", where=where, fix=f"use e.g. {charts.DEFAULT_CHART_VERSION}"
-        )
-    if charts.is_newer_than_index(version):
-        if allow_unknown:
-            return version
-        raise InputError(
-            f"rke2-multus {version} is newer than every version multus-gen knows (newest: {charts.newest_published()})",
-            where=where,
-            fix="pass --allow-unknown-chart-version to use it with the newest known gates, "
-            f"or use {charts.DEFAULT_CHART_VERSION}",
-        )
-    raise InputError(
-        f"rke2-multus {version} is not in the chart repository index",
-        where=where,
-        fix=f"use {charts.nearest_good(version)}",
-    )
+    refused = charts.version_refusal(value, allow_unknown=allow_unknown, distro=distro)
+    if refused is not None:
+        message, fix = refused
+        raise InputError(message, where=where, fix=fix)
+    return value.strip()
 
 
 def normalize_ipams(ipams: tuple[str, ...] | list[str], *, where: str = "--ipam") -> tuple[str, ...]:
@@ -363,3 +333,37 @@ def gitops_path_for(option: str | None, spec_value: str | None, out_dir: str | N
     if out_dir.startswith("/"):
         return None
     return normalize_gitops_path(out_dir, where="--out-dir")
+
+
+def make_cluster(distro: str = "k3s", k3s_version: str | None = None, data_dir: str | None = None) -> Cluster:
+    """Check the command line's cluster options; a bad value is a usage error naming the flag."""
+    from multus_gen.check.cluster import DISTROS, Cluster
+
+    if distro not in DISTROS:
+        raise UsageError(f"unknown distribution {distro!r}", where="--distro", fix="use k3s or rke2")
+    try:
+        version = parse_k3s_version(k3s_version)
+        directory = check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR)
+    except InputError as exc:
+        raise UsageError(exc.message, where=exc.where, fix=exc.fix) from None
+    return Cluster(distro, version, directory)
+
+
+#: The namespace Flux itself runs in (``flux bootstrap``'s).
+FLUX_NAMESPACE = "flux-system"
+
+
+@record
+class FluxSource:
+    """The Flux source the Kustomizations read the Git repository from (``flux bootstrap``'s by default)."""
+
+    kind: str = "GitRepository"
+    name: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
+
+
+def paths_for(opts: GenOptions) -> k3s.K3sPaths:
+    """The node paths of the cluster ``opts`` describes: K3s's (per data dir and version) or RKE2's."""
+    if opts.distro == "rke2":
+        return rke2.paths()
+    return k3s.paths(opts.data_dir, opts.k3s_version)

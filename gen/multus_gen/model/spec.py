@@ -22,18 +22,24 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from multus_gen.build.gitops import FluxSource
-from multus_gen.build.plan import paths_for
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError
 from multus_gen.findings import Location
 from multus_gen.knowledge import k3s
 from multus_gen.knowledge.k3s import K3sPaths
-from multus_gen.model.options import FORMATS, GenOptions, make_gen_options, normalize_gitops_path, resolve_format
-from multus_gen.model.record import record, replace
+from multus_gen.model.options import (
+    FORMATS,
+    FluxSource,
+    GenOptions,
+    make_gen_options,
+    normalize_gitops_path,
+    paths_for,
+    resolve_format,
+)
 from multus_gen.networks.fields import SPEC_KEYS
 from multus_gen.networks.ipam import IpamInputs
 from multus_gen.networks.nad import NadOptions
+from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
 from multus_gen.yamlio.reader import Document, JsonPath, load_mapping_file
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding
-from multus_gen.model.record import record, replace
-from multus_gen.model.spec import ClusterSpec, Spec
 from multus_gen.networks.ipam import HostLocalIpam, IPAddress, StaticIpam, WhereaboutsIpam, load_ipam, overlap
 from multus_gen.networks.nad import NadOptions, build_nad
+from multus_gen.record import record, replace
+
+if TYPE_CHECKING:  # the spec (model) calls down into networks, never the other way
+    from multus_gen.model.spec import ClusterSpec, Spec
 
 #: An address window first..last (inclusive) and how to name it
 Span = tuple[IPAddress, IPAddress, str]

@@ -11,7 +11,7 @@ NAD document (``metadata``, ``spec.config`` parsed) or into ``spec.config`` alon
 from __future__ import annotations
 
 from multus_gen.findings import JsonPath
-from multus_gen.model.record import record
+from multus_gen.record import record
 
 ANY = "*"
 #: The annotation of a NAD that records its node (also :data:`multus_gen.networks.nad.NODE_ANNOTATION`).

@@ -73,9 +73,9 @@ from typing import Any, ClassVar, TypeAlias
 from multus_gen.errors import InputError
 from multus_gen.findings import ERROR, NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
-from multus_gen.model.record import record
 from multus_gen.networks.fields import flag_of
 from multus_gen.networks.rules import SEVERITY
+from multus_gen.record import record
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPNetwork: TypeAlias = IPv4Network | IPv6Network

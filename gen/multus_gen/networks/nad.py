@@ -50,9 +50,9 @@ from typing import Any
 from multus_gen.errors import InputError
 from multus_gen.findings import NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
-from multus_gen.model.record import record
 from multus_gen.networks.fields import NODE_ANNOTATION
 from multus_gen.networks.ipam import Collector, IpamInputs, Origins, load_ipam, refusal, translate_ipam
+from multus_gen.record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from multus_gen.errors import DeliveryError
-from multus_gen.model.record import record
+from multus_gen.record import record
 
 WriteStatus = Literal["written", "up to date", "would write"]
 CommitStatus = Literal["committed", "up to date"]

@@ -39,7 +39,7 @@ from pathlib import Path
 import git
 
 from multus_gen.errors import DeliveryError
-from multus_gen.model.record import record, replace
+from multus_gen.record import record, replace
 from multus_gen.sinks import CommitOutcome, clean_relative_path
 from multus_gen.sinks import folder as _folder
 from multus_gen.yamlio.serialize import Manifest

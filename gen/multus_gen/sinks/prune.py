@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from multus_gen.errors import DeliveryError
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.yamlio.serialize import HEADER_PREFIX
 
 #: The first line of every file ``render`` writes contains this (after the version).

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
-from multus_gen.model.record import record
+from multus_gen.record import record
 from multus_gen.yamlio.reader import json_path, load_mapping_file
 
 Values = dict[str, Any]
