@@ -18,9 +18,10 @@ import pytest
 import yaml
 
 from conftest import isolate_git
-from helpers import git, invoke
+from helpers import capture, git, invoke
 from multus_gen import __version__
 from multus_gen.cli import run
+from multus_gen.knowledge import k3s
 
 GEN = ["--chart-version", "v4.3.017", "--k3s-version", "v1.33.5+k3s1"]
 
@@ -453,3 +454,36 @@ def test_install_refuses_a_gitops_format_spec(
     _, err = capsys.readouterr()
     assert "format flux" in err and len(err.strip().splitlines()) == 1
     assert list(manifests.iterdir()) == []
+
+
+OWNED = sorted(k3s.OWNED_NAMES)
+
+
+@pytest.mark.parametrize("name", OWNED)
+@pytest.mark.parametrize("command", ["helmchart", "values", "install"])
+def test_every_name_k3s_deploys_itself_is_refused_for_every_command(tmp_path: Path, command: str, name: str) -> None:
+    extra = ["--manifests-dir", str(tmp_path)] if command == "install" else []
+    code, out, err = capture([command, "--name", name, *extra])
+    assert code == 1 and out == "" and len(err.splitlines()) == 1, err
+    assert f"--name: {name!r} is reserved: K3s deploys" in err and k3s.OWNED_NAMES_SOURCE in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_whose_crd_companion_k3s_owns_is_refused(tmp_path: Path) -> None:
+    assert "traefik-crd" in k3s.OWNED_NAMES  # K3s's traefik.yaml deploys the HelmChart traefik-crd
+    code, _, err = capture(["helmchart", "--name", "traefik"])
+    assert code == 1 and "reserved" in err
+    # a spec's name is the same flag
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("cluster: {}\nchart: {name: metrics-server}\n")
+    code, _, err = capture(["render", "-c", str(spec)])
+    assert code == 1 and "'metrics-server' is reserved" in err
+
+
+def test_the_one_list_serves_install_files_and_names() -> None:
+    from multus_gen.build.delivery import check_addon_name
+    from multus_gen.errors import InputError
+
+    for name in OWNED:
+        with pytest.raises(InputError, match="reserved"):
+            check_addon_name(name)

@@ -14,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from multus_gen import __version__
-from multus_gen.errors import InputError
 from multus_gen.build.pipeline import chart_file_stem, helmchart_text
-from multus_gen.knowledge import k3s, rke2
-from multus_gen.model.options import GenOptions, check_dns1123_label
+from multus_gen.errors import InputError
 from multus_gen.findings import Finding
+from multus_gen.knowledge import k3s, rke2
+from multus_gen.model.options import GenOptions, check_dns1123_label, check_not_owned
 from multus_gen.record import record
 from multus_gen.yamlio.serialize import Manifest
 
@@ -44,13 +44,7 @@ def addon_name(file_name: str) -> str:
 def check_addon_name(name: str, *, where: str = "--name") -> str:
     """Refuse a name the K3s deploy controller would not accept, or that K3s or RKE2 reserve."""
     check_dns1123_label(name, where=where)
-    if name in k3s.RESERVED_ADDON_NAMES:
-        raise InputError(
-            f"{name!r} is reserved: K3s packages a component under this addon name and writes (or, when "
-            "disabled, removes) its own manifest of that name on every start, replacing yours",
-            where=where,
-            fix="use another --name, such as multus",
-        )
+    check_not_owned(name, where=where)
     if name.startswith(RKE2_RESERVED_PREFIX) and not name.endswith(RKE2_CONFIG_SUFFIX):
         raise InputError(
             f"{name!r}: names starting with {RKE2_RESERVED_PREFIX!r} are reserved for the charts RKE2 packages "

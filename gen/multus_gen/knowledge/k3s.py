@@ -30,18 +30,40 @@ STABLE_CNI_BIN_SINCE: dict[tuple[int, int], int] = {
 STABLE_CNI_BIN_ALL_FROM: tuple[int, int] = (1, 32)
 STABLE_CNI_BIN_SOURCE = "docs.k3s.io/networking/multus-ipams; k3s-io/k3s issues 10869, 10545, PR 10868"
 
-#: Addon names the K3s deploy controller reserves for its packaged components (FACTS 6).
-RESERVED_ADDON_NAMES: frozenset[str] = frozenset(
+#: Names a K3s server deploys itself: the addon names of its packaged manifests (a file's name up to the first
+#: ``.``; K3s writes -- or, when the component is disabled, removes -- these files on every start) and the
+#: HelmCharts in them (``traefik.yaml`` holds HelmCharts ``traefik-crd`` and ``traefik``). A HelmChart, its
+#: ``-crd`` companion or an addon file of multus-gen's under one of these names fights K3s's own.
+#: The one list: ``--name`` (and its ``-crd`` companion) and the files ``install`` writes are checked here.
+OWNED_NAMES: frozenset[str] = frozenset(
     {
+        "aggregated-metrics-reader",
+        "auth-delegator",
+        "auth-reader",
         "ccm",
         "coredns",
         "local-storage",
+        "metrics-apiservice",
         "metrics-server",
+        "metrics-server-deployment",
+        "metrics-server-service",
+        "resource-reader",
         "rolebindings",
         "runtimes",
         "traefik",
+        "traefik-crd",
     }
 )
+OWNED_NAMES_SOURCE = (
+    "k3s-io/k3s manifests/: ccm.yaml, coredns.yaml, local-storage.yaml, metrics-server/*.yaml, rolebindings.yaml, "
+    "runtimes.yaml, traefik.yaml (HelmCharts traefik-crd, traefik); FACTS.md section 6"
+)
+
+
+def owned_by_k3s(name: str) -> bool:
+    """True if a K3s server deploys an addon or HelmChart of this name itself (:data:`OWNED_NAMES`)."""
+    return name in OWNED_NAMES
+
 
 _VERSION_RE = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"

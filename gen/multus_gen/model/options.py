@@ -57,6 +57,19 @@ def check_dns1123_label(value: str, *, where: str, max_len: int = 63) -> str:
     return value
 
 
+def check_not_owned(name: str, *, where: str = "--name") -> str:
+    """Refuse a name K3s deploys itself (:data:`k3s.OWNED_NAMES`), for the chart and its ``-crd`` companion."""
+    for candidate, what in ((name, "this name"), (f"{name}-crd", f"the CRD companion {name}-crd")):
+        if k3s.owned_by_k3s(candidate):
+            raise InputError(
+                f"{name!r} is reserved: K3s deploys {what} itself and rewrites (or, when disabled, removes) it on "
+                f"every start, replacing yours ({k3s.OWNED_NAMES_SOURCE})",
+                where=where,
+                fix="use another --name, such as multus",
+            )
+    return name
+
+
 def check_data_dir(value: str, *, where: str = "--data-dir") -> str:
     if not value.startswith("/"):
         raise InputError(
@@ -209,6 +222,7 @@ def make_gen_options(
         )
     resolved_name = name if name is not None else DEFAULT_NAME
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
+    check_not_owned(resolved_name)
     return GenOptions(
         ipams=ipams,
         distro=distro,
