@@ -80,8 +80,10 @@ def write_text(folder: Path, text: str, name: str = "multus.yaml") -> Path:
 
 
 def tree(top: Path) -> list[str]:
-    """The files under ``top``, as sorted POSIX paths relative to it."""
-    return sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file())
+    """The files under ``top``, as sorted POSIX paths relative to it (without render's record folder
+    ``.multus-gen``: the manifests)."""
+    files = (p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file())
+    return sorted(rel for rel in files if not rel.startswith(".multus-gen/"))
 
 
 # -- git -------------------------------------------------------------------------------------------------------

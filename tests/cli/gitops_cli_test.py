@@ -345,7 +345,7 @@ def test_fleet_removed_clusters_are_reported_and_pruned_only_on_request(tmp_path
     out.mkdir()
     result = invoke("render", "-c", str(spec), "--out-dir", str(out))
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["edge-1", "edge-2", "edge-3", "edge-4"]
+    assert sorted(p.name for p in out.iterdir()) == [".multus-gen", "edge-1", "edge-2", "edge-3", "edge-4"]
     assert tree(out / "edge-3") == ["kustomization.yaml", "multus-config.yaml", "multus-networks.yaml"]
     k = docs_of((out / "edge-1/kustomization.yaml").read_text())[0]
     assert k["resources"] == ["multus.yaml", "multus-networks.yaml"]
@@ -375,7 +375,7 @@ def test_fleet_removed_clusters_are_reported_and_pruned_only_on_request(tmp_path
     assert not (out / "edge-3").exists()  # emptied: removed
     assert tree(out / "edge-4") == ["notes.yaml"]  # not ours: kept, and so is its folder
     assert (out / "README.md").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "edge-1", "edge-2", "edge-4"]
+    assert sorted(p.name for p in out.iterdir()) == [".multus-gen", "README.md", "edge-1", "edge-2", "edge-4"]
     again = invoke("render", "-c", str(fewer), "--out-dir", str(out), "--prune")
     assert "no longer in the spec" not in again.stderr
 
@@ -385,11 +385,23 @@ def test_format_change_reports_the_old_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     assert invoke("render", "-c", str(spec), "--out-dir", str(out)).exit_code == 0
-    flux = write_text(tmp_path, "format: flux\n" + SPEC, "flux.yaml")
+    flux = write_text(tmp_path, "format: flux\n" + SPEC)  # the same spec file, now for Flux
     result = invoke("render", "-c", str(flux), "--out-dir", str(out), "--gitops-path", "out", "--prune")
     assert result.exit_code == 0, result.stderr
     assert "multus.yaml: removed" in result.stderr and "multus-networks.yaml: removed" in result.stderr
     assert "multus-flux.yaml" in tree(out) and "multus.yaml" not in tree(out)
+
+
+def test_prune_never_touches_the_files_of_another_spec_in_the_same_folder(tmp_path: Path) -> None:
+    spec = write_text(tmp_path, SPEC)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert invoke("render", "-c", str(spec), "--out-dir", str(out)).exit_code == 0
+    other = write_text(tmp_path, "format: flux\n" + SPEC, "flux.yaml")
+    result = invoke("render", "-c", str(other), "--out-dir", str(out), "--gitops-path", "out", "--prune")
+    assert result.exit_code == 0, result.stderr
+    assert "removed" not in result.stderr and "no longer in the spec" not in result.stderr
+    assert "multus.yaml" in tree(out) and "multus-flux.yaml" in tree(out)
 
 
 def test_fleet_warnings_are_said_once_naming_the_clusters(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from crdschema import crd_errors
-from helpers import docs_of, invoke, write_text
+from helpers import docs_of, invoke, tree, write_text
 from multus_gen.cli import run
 
 SPEC = """\
@@ -73,7 +73,7 @@ def test_render_out_dir_separates_charts_and_nads(tmp_path: Path) -> None:
     out.mkdir()
     result = invoke(*["render", "-c", str(spec), "--out-dir", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["multus-networks.yaml", "multus.yaml"]
+    assert tree(out) == ["multus-networks.yaml", "multus.yaml"]
     assert {d["kind"] for d in docs_of((out / "multus.yaml").read_text())} == {"HelmChart"}
     assert {d["kind"] for d in docs_of((out / "multus-networks.yaml").read_text())} == {"NetworkAttachmentDefinition"}
     again = invoke(*["render", "-c", str(spec), "--out-dir", str(out)])

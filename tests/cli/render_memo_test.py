@@ -17,6 +17,7 @@ import pytest
 from multus_gen import cache as memo
 from multus_gen.cli import run
 from multus_gen.sinks.folder import TEMP_SUFFIX
+from multus_gen.sinks.prune import digest, read_record, write_record
 
 SPEC = """\
 cluster: {k3sVersion: v1.30.5+k3s1}
@@ -132,11 +133,30 @@ def test_a_symlinked_target_is_refused_as_without_the_cache(scene: Scene) -> Non
 def test_stale_files_are_reported_and_pruned_as_without_the_cache(scene: Scene) -> None:
     gone = scene.out / "edge-0"
     gone.mkdir()
-    shutil.copy(scene.out / "edge-1/multus.yaml", gone / "multus.yaml")  # our header: render wrote it
+    shutil.copy(scene.out / "edge-1/multus.yaml", gone / "multus.yaml")
+    # as if an earlier render of this spec wrote it: its record lists it
+    owned = read_record(scene.out, scene.spec)
+    write_record(scene.out, scene.spec, {**owned, "edge-0/multus.yaml": digest((gone / "multus.yaml").read_bytes())})
     code, _, err = scene.both(lambda out: None)
     assert code == 0 and "no longer in the spec (kept" in err
     code, _, err = scene.both(lambda out: None, "--prune")
     assert code == 0 and "removed (no longer in the spec)" in err and not gone.exists()
+
+
+def test_a_copied_header_is_not_pruned_and_a_remembered_render_never_widens_prune(scene: Scene) -> None:
+    hand = scene.out / "edge-0"
+    hand.mkdir()
+    shutil.copy(scene.out / "edge-1/multus.yaml", hand / "multus.yaml")  # render's header, but not render's file
+    code, _, err = scene.both(lambda out: None, "--prune")
+    assert code == 0 and "edge-0" not in err and (hand / "multus.yaml").exists()
+    # a remembered render that forgets a file this spec still writes: --prune renders, so it deletes nothing
+    key = memo.render_key(scene.spec, scene.out, None)
+    assert key is not None
+    remembered = memo.recall(key)
+    assert remembered is not None
+    memo.remember(key, [f for f in remembered.files if not f[0].startswith("edge-2/")], [])
+    code, _, err = scene.render("--prune")
+    assert code == 0 and "removed" not in err and (scene.out / "edge-2/multus.yaml").exists()
 
 
 def test_a_changed_spec_renders_again(scene: Scene) -> None:

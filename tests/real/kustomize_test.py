@@ -92,7 +92,7 @@ def test_every_generated_folder_builds(kubectl: str, tmp_path: Path, fmt: str) -
         assert built == 0
         return
     # every cluster folder builds; flux: its chart and networks folders too
-    clusters = sorted(p.name for p in out.iterdir())
+    clusters = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert clusters == (["edge-1", "edge-2", "edge-3"] if fmt == "helmchartconfig" else ["edge-1", "edge-2"])
     assert built == len(clusters) * (3 if fmt == "flux" else 1)
     if fmt == "flux":

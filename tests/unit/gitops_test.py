@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from multus_gen.build.helmchart import build_helmchartconfigs
 from multus_gen.build.pipeline import RenderedCluster, fleet_notices, flux_path, generate_install
 from multus_gen.build.plan import make_plan
 from multus_gen.check.schemas import schema_errors
-from multus_gen.errors import DeliveryError, InputError, ValidationError
+from multus_gen.errors import InputError, ValidationError
 from multus_gen.findings import NOTE, Location, warning
 from multus_gen.knowledge import rke2
 from multus_gen.model.options import (
@@ -25,9 +23,7 @@ from multus_gen.model.options import (
     resolve_format,
 )
 from multus_gen.record import replace
-from multus_gen.sinks.prune import find_stale, prune, written_by_render
 from multus_gen.values.compose import prune_equal
-from multus_gen.yamlio.serialize import documents, header
 
 K3S_DIRS = ("/var/lib/rancher/k3s", "/agent/etc/cni", "/data/cni", "/data/current")
 
@@ -392,75 +388,3 @@ def test_fleet_notices_name_each_distinct_notice_once() -> None:
     assert out[1] == net  # already names its cluster
     assert len(out) == 2
     assert fleet_notices([RenderedCluster(None, [], (old,))]) == [old]
-
-
-# --------------------------------------------------------------------------------------------------
-# The prune sink
-
-
-def _render_file(path: Path, command: str = "render") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(documents([{"a": 1}], header(command, [("spec", "x.yaml")], "0.1.0")))
-
-
-def test_prune_finds_and_removes_only_files_render_wrote(tmp_path: Path) -> None:
-    top = tmp_path / "out"
-    _render_file(top / "keep/multus.yaml")
-    _render_file(top / "gone/multus.yaml")
-    _render_file(top / "gone/sub/multus-networks.yaml")
-    _render_file(top / "gone/other-command.yaml", command="helmchart")  # not render's: never touched
-    (top / "gone/notes.yaml").write_text("# my notes\n")
-    (top / "gone/readme.md").write_text(
-        documents([{"a": 1}], header("render", [], "0.1.0"))
-    )  # ours by header, but not YAML: skipped
-    _render_file(top / ".git/multus.yaml")  # dot folders are not walked
-    _render_file(tmp_path / "elsewhere/multus.yaml")
-    os.symlink(tmp_path / "elsewhere", top / "link")  # symlinked folders are not followed
-    os.symlink(tmp_path / "elsewhere/multus.yaml", top / "keep/link.yaml")  # nor symlinked files
-    assert written_by_render(top / "keep/multus.yaml")
-    assert not written_by_render(top / "gone/other-command.yaml")
-
-    stale = find_stale(top, ["keep/multus.yaml"])
-    assert stale == ["gone/multus.yaml", "gone/sub/multus-networks.yaml"]
-    reported = prune(top, stale, delete=False)
-    assert [(s.path, s.status) for s in reported] == [(p, "stale") for p in stale]
-    assert (top / "gone/multus.yaml").exists()
-
-    removed = prune(top, stale, delete=True)
-    assert [(s.path, s.status) for s in removed] == [(p, "removed") for p in stale]
-    assert not (top / "gone/sub").exists()  # emptied folder removed
-    assert (top / "gone").is_dir()  # still holds files that are not ours
-    assert sorted(p.name for p in (top / "gone").iterdir()) == ["notes.yaml", "other-command.yaml", "readme.md"]
-    assert (top / ".git/multus.yaml").exists() and (tmp_path / "elsewhere/multus.yaml").exists()
-    assert (top / "keep/multus.yaml").exists()
-
-
-def test_prune_removes_emptied_folders_up_to_the_top(tmp_path: Path) -> None:
-    top = tmp_path / "out"
-    _render_file(top / "c1/multus/multus.yaml")
-    _render_file(top / "c1/multus-networks/multus-networks.yaml")
-    _render_file(top / "c1/kustomization.yaml")
-    prune(top, find_stale(top, []), delete=True)
-    assert top.is_dir() and list(top.iterdir()) == []
-
-
-def test_prune_leaves_a_file_that_changed_since(tmp_path: Path) -> None:
-    top = tmp_path / "out"
-    _render_file(top / "c1/multus.yaml")
-    stale = find_stale(top, [])
-    (top / "c1/multus.yaml").write_text("# edited by hand\n")
-    assert prune(top, stale, delete=True) == []
-    assert (top / "c1/multus.yaml").exists()
-
-
-def test_prune_reports_an_unremovable_file(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root can remove files from read-only folders")
-    top = tmp_path / "out"
-    _render_file(top / "c1/multus.yaml")
-    (top / "c1").chmod(0o555)
-    try:
-        with pytest.raises(DeliveryError, match="cannot remove"):
-            prune(top, ["c1/multus.yaml"], delete=True)
-    finally:
-        (top / "c1").chmod(0o755)

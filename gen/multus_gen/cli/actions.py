@@ -14,12 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from multus_gen.cli.output import echo, emit, error, info, is_terminal, print_finding_line, print_notices, style
 from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
 from multus_gen.knowledge import charts
 from multus_gen.model.options import GenOptions, make_gen_options
+
+if TYPE_CHECKING:
+    from multus_gen.sinks import Inputs
 
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
@@ -84,7 +87,7 @@ def helmchart(*, output: Path | None, output_format: str | None, **gen: Any) -> 
 
     text, notices = helmchart_text(gen_options(gen), fmt=output_format)
     print_notices(notices)
-    emit(text, output)
+    emit(text, output, _read_files(None, gen))
     return EXIT_OK
 
 
@@ -93,7 +96,7 @@ def values(*, output: Path | None, **gen: Any) -> int:
 
     text, notices = values_text(gen_options(gen))
     print_notices(notices)
-    emit(text, output)
+    emit(text, output, _read_files(None, gen))
     return EXIT_OK
 
 
@@ -160,6 +163,12 @@ def versions(*, output_format: str, since: str | None) -> int:
 # -- deliver ----------------------------------------------------------------------------------------------
 
 
+def _read_files(config: Path | None, gen: Mapping[str, Any] | None = None) -> tuple[Path, ...]:
+    """The files a generating command reads (the spec, ``-f`` values files): the sinks never write over them."""
+    files = tuple(gen.get("values_files") or ()) if gen is not None else ()
+    return (config, *files) if config is not None else files
+
+
 def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
     if config is not None and opts != make_gen_options():
         raise UsageError(
@@ -169,8 +178,10 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
 
 def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, **gen: Any) -> int:
     from multus_gen.build import delivery
+    from multus_gen.sinks import Inputs
     from multus_gen.sinks.folder import write_manifests
 
+    inputs = Inputs(_read_files(config, gen))
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
@@ -181,7 +192,7 @@ def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, d
         manifests = [manifest]
     target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
     print_notices(notices)
-    for outcome in write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff):
+    for outcome in write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff, inputs=inputs):
         if outcome.diff:
             sys.stdout.write(outcome.diff)
             sys.stdout.flush()
@@ -325,21 +336,24 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
     if out_dir is None:
         return _render_to_stdout(config, gitops_path)
     from multus_gen import cache as memo
+    from multus_gen.sinks import Inputs
     from multus_gen.sinks.folder import tree_lock, verify_manifests
 
+    inputs = Inputs(_read_files(config))
     key = memo.render_key(config, out_dir, gitops_path)
-    remembered = memo.recall(key) if key is not None else None
+    # --prune deletes: it always renders, so what it deletes never rests on a remembered render
+    remembered = memo.recall(key) if key is not None and not prune else None
     if remembered is not None and out_dir.is_dir():  # rendered before by this build: is the tree as left?
         with tree_lock(out_dir):
             outcomes = verify_manifests(out_dir, remembered.files)
-            if outcomes is not None:
+            if outcomes is not None and not any(inputs.input_at(o.path) for o in outcomes):
                 for severity, text in remembered.notices:
                     print_finding_line(severity, text)
                 for outcome in outcomes:
                     info(f"{outcome.path}: {outcome.status}")
-                _report_stale(out_dir, {rel for rel, _ in remembered.files}, prune)
+                _settle(out_dir, config, dict(remembered.files), False, inputs)
                 return EXIT_OK
-    _render_to_folder(config, out_dir, gitops_path, prune, key)
+    _render_to_folder(config, out_dir, gitops_path, prune, key, inputs)
     return EXIT_OK
 
 
@@ -364,7 +378,9 @@ def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
     return EXIT_OK
 
 
-def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None) -> None:
+def _render_to_folder(
+    config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None, inputs: Inputs
+) -> None:
     from multus_gen import cache as memo
     from multus_gen.build.pipeline import fleet_notices, render_checked
     from multus_gen.model.options import gitops_path_for
@@ -377,24 +393,26 @@ def _render_to_folder(config: Path, out_dir: Path, gitops_path: str | None, prun
     summaries, rendered = render_checked(spec, gitops_path=path)  # all checked before the first file is written
     notices = fleet_notices(summaries)
     print_notices(notices)
-    written: dict[str, str] = {}  # relative path -> SHA-256 of the content
-    with tree_lock(out_dir):  # one lock for the whole tree, not one per cluster
-        for cluster in rendered:
-            for outcome in write_manifests(out_dir, cluster.manifests, fsync=False, mode=0o644, locked=True):
-                info(f"{outcome.path}: {outcome.status}")
-            written.update((clean_relative_path(m.path), memo.digest(m.content)) for m in cluster.manifests)
-        _report_stale(out_dir, set(written), prune)
+    manifests = [m for cluster in rendered for m in cluster.manifests]
+    with tree_lock(out_dir):  # one lock for the whole tree; every target is checked before the first write
+        for outcome in write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs):
+            info(f"{outcome.path}: {outcome.status}")
+        written = {clean_relative_path(m.path): memo.digest(m.content) for m in manifests}
+        _settle(out_dir, config, written, prune, inputs)
     if key is not None:
         memo.remember(key, list(written.items()), [(n.severity, n.one_line()) for n in notices])
 
 
-def _report_stale(out_dir: Path, written: set[str], prune: bool) -> None:
-    from multus_gen.sinks.prune import find_stale
-    from multus_gen.sinks.prune import prune as prune_files
+def _settle(out_dir: Path, config: Path, written: dict[str, str], prune: bool, inputs: Inputs) -> None:
+    """Record what this spec wrote into ``out_dir`` and report (or, with ``--prune``, delete) what it wrote
+    before and no longer writes (``sinks.prune``: only files of its own record, with the recorded bytes)."""
+    from multus_gen.sinks.prune import settle
 
-    for stale in prune_files(out_dir, find_stale(out_dir, written), delete=prune):
+    for stale in settle(out_dir, config, written, delete=prune, inputs=inputs):
         if stale.status == "removed":
             info(f"{out_dir / stale.path}: removed (no longer in the spec)")
+        elif stale.status == "changed":
+            info(f"{out_dir / stale.path}: no longer in the spec, but changed since multus-gen wrote it (kept)")
         else:
             info(f"{out_dir / stale.path}: no longer in the spec (kept; --prune deletes it)")
 

@@ -65,13 +65,15 @@ def print_notices(notices: Iterable[Finding]) -> None:
         print_finding_line(notice.severity, notice.one_line())
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Manifests to stdout, or atomically to ``output`` (mode 0644); a note on stderr says what happened."""
+def emit(text: str, output: Path | None, inputs: Iterable[Path] = ()) -> None:
+    """Manifests to stdout, or atomically to ``output`` (mode 0644; never over one of ``inputs``, the files the
+    command read); a note on stderr says what happened."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    from multus_gen.sinks import Inputs
     from multus_gen.sinks.folder import write_file
 
-    outcome = write_file(output, text, mode=0o644)
+    outcome = write_file(output, text, mode=0o644, inputs=Inputs(inputs))
     info(f"{outcome.path}: {outcome.status}")

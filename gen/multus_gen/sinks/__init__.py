@@ -6,6 +6,8 @@ This module imports neither GitPython nor anything heavy, so the CLI can use the
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +51,49 @@ class CommitOutcome:
     rebased: bool = False
 
 
+class Inputs:
+    """The files a command read (spec, ``-f`` values ...), by identity: no sink writes over or prunes one.
+
+    Identity is the file's ``(st_dev, st_ino)`` (``os.path.samefile``), so another name for it -- a symlink, a
+    hard link, ``./x`` versus ``x`` -- is the same input. Taken when the command starts, before it writes."""
+
+    def __init__(self, paths: Iterable[Path | str] = ()) -> None:
+        self._ids: dict[tuple[int, int], str] = {}
+        for path in paths:
+            try:
+                info = os.stat(path)
+            except (OSError, ValueError):
+                continue  # not there (yet): nothing to protect
+            self._ids[(info.st_dev, info.st_ino)] = str(path)
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+    def input_at(self, path: Path | str) -> str | None:
+        """The input ``path`` is (followed through symlinks), as the user named it; None if it is none."""
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        return self._ids.get((info.st_dev, info.st_ino))
+
+    def refuse(self, path: Path | str, *, what: str = "write over") -> None:
+        """Raise ``DeliveryError`` (located at ``path``) if ``path`` is one of the inputs."""
+        found = self.input_at(path)
+        if found is not None:
+            alias = "" if os.path.abspath(found) == os.path.abspath(path) else f" ({found} by another name)"
+            raise DeliveryError(
+                f"an input of this command{alias}: refusing to {what} it",
+                where=str(path),
+                fix="write the output somewhere else (another --out-dir, --manifests-dir or -o), "
+                "or move the input out of the output folder",
+            )
+
+
+#: No inputs: nothing to protect.
+NO_INPUTS = Inputs()
+
+
 def clean_relative_path(path: str, *, where: str | None = None) -> str:
     """Normalize a manifest path (POSIX, relative) or refuse it.
 
@@ -77,4 +122,4 @@ def clean_relative_path(path: str, *, where: str | None = None) -> str:
     return "/".join(parts)
 
 
-__all__ = ["CommitOutcome", "CommitStatus", "Outcome", "WriteStatus", "clean_relative_path"]
+__all__ = ["NO_INPUTS", "CommitOutcome", "CommitStatus", "Inputs", "Outcome", "WriteStatus", "clean_relative_path"]

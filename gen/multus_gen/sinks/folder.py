@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from multus_gen.errors import DeliveryError
-from multus_gen.sinks import Outcome, clean_relative_path
+from multus_gen.sinks import NO_INPUTS, Inputs, Outcome, clean_relative_path
 from multus_gen.yamlio.serialize import Manifest
 
 TEMP_SUFFIX = ".multus-gen.tmp"
@@ -72,6 +72,7 @@ def write_manifests(
     mode: int = 0o600,
     lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
     locked: bool = False,
+    inputs: Inputs = NO_INPUTS,
 ) -> list[Outcome]:
     """Write every manifest to ``directory / manifest.path`` atomically; return one Outcome each.
 
@@ -90,7 +91,8 @@ def write_manifests(
     of files) one lock on ``directory`` covers the whole set: a concurrent run into the same tree waits for
     this one as a whole. Either way a target that already holds the bytes is reported "up to date" without
     taking a lock (reading it needs none: renames are atomic). ``locked``: the caller holds ``tree_lock`` on
-    ``directory`` (several calls, one lock).
+    ``directory`` (several calls, one lock). ``inputs``: the files the command read; a target that is one of
+    them (by identity) is refused before anything is written.
     """
     directory = Path(directory)
     _check_folder(directory, fix=_folder_fix(directory))
@@ -104,6 +106,7 @@ def write_manifests(
         data = _encode(manifest.content, rel)
         _check_parents(directory, rel, create=False)
         _check_target(directory / rel, rel, check_skip=True)
+        inputs.refuse(directory / rel)
         planned.append((rel, data))
     batch = locked or (not fsync and not dry_run and len(planned) > 1)
     take = batch and not locked
@@ -175,10 +178,12 @@ def write_file(
     fsync: bool = True,
     mode: int = 0o600,
     lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
+    inputs: Inputs = NO_INPUTS,
 ) -> Outcome:
     """Write one file (``-o FILE``) atomically, with the same guarantees as ``write_manifests``.
 
-    The parent folder must exist. The diff labels use the file's name.
+    The parent folder must exist. The diff labels use the file's name. A ``path`` that is one of ``inputs``
+    is refused.
     """
     path = Path(path)
     name = path.name
@@ -188,6 +193,7 @@ def write_file(
     _check_folder(folder, fix=f"create the folder first: mkdir -p {folder}")
     data = _encode(content, str(path))
     _check_target(path, str(path), check_skip=True)
+    inputs.refuse(path)
     return _deliver(
         path,
         name,
