@@ -3,6 +3,14 @@
 ``$MULTUS_GEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/multus-gen`` or ``~/.cache/multus-gen``;
 ``MULTUS_GEN_CACHE=off`` turns all of it off, and a cache that cannot be read or written is ignored.
 
+Advisory and private: a cache may skip work but never changes what is printed, written or deleted. The
+folder must belong to the current user and be writable by nobody else (it is created with mode 0700); a
+folder that is a symlink, belongs to another user or has group/other write bits is not used (one warning
+on stderr, :func:`take_warnings`; the run goes on without a cache). Files are read without following
+symlinks and only when the user owns them, and written to a temporary file of unpredictable name in the
+same folder (``tempfile.mkstemp``) that is then renamed into place (``os.replace``): nothing is written
+through a planted symlink. Deleting the folder is always safe.
+
 * ``valid/``: schema verdicts (:class:`VerdictStore`, handed to ``multus_gen.check.schemas`` by the CLI).
 * ``render/``: remembered renders. ``render --out-dir`` is a pure function of multus-gen's own code and
   data, the spec file's path and bytes, and the flags; the spec names no other file. After a successful
@@ -22,6 +30,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -33,10 +42,11 @@ from multus_gen.record import record
 _RENDER_FORMAT = "1"
 #: Specs larger than this are not remembered (the loader refuses them anyway).
 _MAX_SPEC_BYTES = 8 << 20
+#: A remembered render larger than this is damaged.
+_MAX_RECORD_BYTES = 64 << 20
 
 
-def cache_root() -> Path | None:
-    """The cache folder, or None when the cache is off."""
+def _configured_root() -> Path | None:
     if os.environ.get("MULTUS_GEN_CACHE", "").lower() in ("off", "0", "no", "false"):
         return None
     base = os.environ.get("MULTUS_GEN_CACHE_DIR")
@@ -44,6 +54,110 @@ def cache_root() -> Path | None:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(xdg) / "multus-gen"
+
+
+#: Warnings not yet shown (the CLI prints them once, :func:`take_warnings`), and the folders warned about.
+_pending: list[str] = []
+_warned: set[str] = set()
+
+
+def take_warnings() -> list[str]:
+    """The warnings about unusable cache folders found so far and not yet taken (each folder once a run)."""
+    out = list(_pending)
+    _pending.clear()
+    return out
+
+
+def _unsafe(folder: Path, why: str) -> None:
+    key = str(folder)
+    if key not in _warned:
+        _warned.add(key)
+        _pending.append(
+            f"cache folder {folder} {why}: running without the cache (fix: remove it, or set "
+            "MULTUS_GEN_CACHE_DIR to a folder only you can write; MULTUS_GEN_CACHE=off silences this)"
+        )
+
+
+def private_folder(folder: Path, *, create_parents: bool = False) -> bool:
+    """Create ``folder`` (mode 0700) if missing; True if it is a real folder of the current user that nobody
+    else may write to. Anything else is not used: a warning for an unsafe folder, silence for one that
+    cannot be created (a read-only home)."""
+    try:
+        if create_parents:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        _unsafe(folder, "is a symlink")
+    elif not stat.S_ISDIR(info.st_mode):
+        _unsafe(folder, "is not a folder")
+    elif info.st_uid != os.geteuid():
+        _unsafe(folder, f"belongs to another user (uid {info.st_uid})")
+    elif info.st_mode & 0o022:
+        _unsafe(folder, f"may be written by others (mode {stat.S_IMODE(info.st_mode):04o})")
+    else:
+        return True
+    return False
+
+
+def cache_root() -> Path | None:
+    """The cache folder, or None when the cache is off or the folder is not private (see the module)."""
+    root = _configured_root()
+    if root is None or not private_folder(root, create_parents=True):
+        return None
+    return root
+
+
+def _own_regular(info: os.stat_result) -> bool:
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+
+
+def _read_own(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of the current user (never followed through a symlink)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not _own_regular(info) or info.st_size > limit:
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _write_private(path: Path, top: Path, data: bytes) -> None:
+    """Write ``path`` (under the private folder ``top``) atomically: every folder from ``top`` down is private
+    (created 0700), the bytes go to a ``mkstemp`` file beside it, renamed into place. Errors are ignored: a
+    cache that cannot be written only costs the next run the work."""
+    parts = path.parent.relative_to(top).parts
+    for depth in range(len(parts) + 1):
+        if not private_folder(top.joinpath(*parts[:depth])):
+            return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 class VerdictStore:
@@ -64,17 +178,17 @@ class VerdictStore:
 
     def passed(self, schema_digest: bytes, doc: Any) -> bool:
         marker = self._marker(schema_digest, doc)
-        return marker is not None and marker.exists()
+        if marker is None:
+            return False
+        try:
+            return _own_regular(os.lstat(marker))
+        except OSError:
+            return False
 
     def remember_pass(self, schema_digest: bytes, doc: Any) -> None:
         marker = self._marker(schema_digest, doc)
-        if marker is None:
-            return
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
-        except OSError:
-            pass  # a read-only home or a full disk only costs the next run the full check
+        if marker is not None:
+            _write_private(marker, self.folder.parent, b"")
 
 
 def verdict_store() -> VerdictStore | None:
@@ -154,14 +268,15 @@ def _render_file(key: str) -> Path | None:
 
 def recall(key: str) -> Remembered | None:
     path = _render_file(key)
-    if path is None:
+    data = _read_own(path, _MAX_RECORD_BYTES) if path is not None else None
+    if data is None:
         return None
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        files = tuple((str(rel), str(digest)) for rel, digest in data["files"])
-        notices = tuple((str(severity), str(text)) for severity, text in data["notices"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing or damaged: render
+        payload: Any = json.loads(data)
+        files = tuple((str(rel), str(digest)) for rel, digest in payload["files"])
+        notices = tuple((str(severity), str(text)) for severity, text in payload["notices"])
+    except (ValueError, KeyError, TypeError):
+        return None  # damaged: render
     return Remembered(files, notices)
 
 
@@ -180,11 +295,6 @@ def remember(key: str, files: Sequence[tuple[str, str]], notices: Sequence[tuple
         "files": [list(f) for f in files],
         "notices": [list(n) for n in notices],
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    root = cache_root()
+    if root is not None:
+        _write_private(path, root, json.dumps(payload, separators=(",", ":")).encode("utf-8"))

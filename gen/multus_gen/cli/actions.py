@@ -30,10 +30,12 @@ def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
 
     The cache folder's schema verdicts are handed to the checks here: the core computes, the CLI remembers."""
     try:
-        from multus_gen.cache import verdict_store
+        from multus_gen.cache import take_warnings, verdict_store
         from multus_gen.check.schemas import use_verdicts
 
         use_verdicts(verdict_store())
+        for warning in take_warnings():  # an unsafe cache folder: said once, the run goes on without it
+            print_finding_line("warning", warning)
         return action(**kwargs)
     except MultusGenError as exc:
         error("error", exc.one_line())
