@@ -86,11 +86,20 @@ def collect(paths: list[Path]) -> tuple[list[Candidate], list[dict[str, str]]]:
     return files, skipped
 
 
-def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Candidate]:
+#: How much ``neighbours`` reads at most: the named files' folders may hold anything (a pre-commit run in a
+#: folder of 100,000 files must not read them all). Beyond either bound it stops and says so on stderr.
+MAX_NEIGHBOUR_FILES = 1000
+MAX_NEIGHBOUR_BYTES = 32 << 20
+
+
+def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> tuple[list[Candidate], str | None]:
     """YAML/JSON files next to the named files that are not checked themselves: the context for the checks
-    across files (a pre-commit run names only the changed files; the companion CRD chart may sit beside them)."""
+    across files (a pre-commit run names only the changed files; the companion CRD chart may sit beside them).
+    At most :data:`MAX_NEIGHBOUR_FILES` files of :data:`MAX_NEIGHBOUR_BYTES` in all; the second value says
+    where it stopped (None: it read them all)."""
     seen = {os.path.realpath(c.path) for c in checked}
     out: list[Candidate] = []
+    total = 0
     for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -102,12 +111,21 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Ca
                 continue
             try:
                 regular = entry.is_file()
+                size = entry.stat().st_size if regular else 0
             except OSError:
-                regular = False
-            if regular and os.path.realpath(path) not in seen:
-                seen.add(os.path.realpath(path))
-                out.append(Candidate(path, str(path), False))
-    return out
+                regular, size = False, 0
+            if not regular or os.path.realpath(path) in seen:
+                continue
+            if len(out) >= MAX_NEIGHBOUR_FILES or total + size > MAX_NEIGHBOUR_BYTES:
+                return out, (
+                    f"read {_plural(len(out), 'neighbouring file')} ({total >> 10} KiB) for the checks across "
+                    f"files and stopped at {path} (at most {MAX_NEIGHBOUR_FILES} files, "
+                    f"{MAX_NEIGHBOUR_BYTES >> 20} MiB): name the files that belong together to check them all"
+                )
+            seen.add(os.path.realpath(path))
+            total += size
+            out.append(Candidate(path, str(path), False))
+    return out, None
 
 
 def load_quietly(cand: Candidate) -> Source | None:
@@ -139,6 +157,8 @@ class Report:
     files: list[str]
     problems: list[Finding]
     skipped: list[dict[str, str]] = field(default_factory=list)
+    #: What the run says on stderr besides the summary (e.g. where it stopped reading neighbouring files).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -240,7 +260,8 @@ def validate_paths(
                 specs.append(cand)
 
     named = candidates + [Candidate(path, str(path), False) for path in values_files]
-    context = [src for src in (load_quietly(c) for c in neighbours(candidates, named)) if src is not None]
+    nearby, stopped = neighbours(candidates, named)
+    context = [src for src in (load_quietly(c) for c in nearby) if src is not None]
     value_sources = []
     for path in values_files:
         cand = Candidate(path, str(path), True)
@@ -267,4 +288,4 @@ def validate_paths(
             kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})
             reason = "no Multus documents" + (f" (kinds: {', '.join(kinds)})" if kinds else "")
             skipped.append({"path": src.file, "reason": reason})
-    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped)
+    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped, [stopped] if stopped else [])

@@ -454,6 +454,8 @@ def validate(
         colours = {"error": "red", "warning": "yellow"}
         for p in report.problems:
             echo(style(p.severity, fg=colours[p.severity], bold=p.is_error) + ": " + p.one_line())
+    for note in report.notes:
+        print_finding_line("note", note)
     echo(report.summary(), err=True)
     failing = report.errors > 0 or (strict and report.warnings > 0)
     return EXIT_INVALID if failing else EXIT_OK

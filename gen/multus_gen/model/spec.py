@@ -292,6 +292,12 @@ def load_spec(path: Path) -> Spec:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         fix = "quote the value" if "is not of type 'string'" in first.message else "see multus-gen render --help"
         raise located.error(first.at.path or (), first.message + more, fix=fix)
+    if "clusters" in data and not data["clusters"]:
+        raise located.error(
+            ("clusters",),
+            "clusters is empty: a fleet needs at least one cluster",
+            fix="list the clusters, or remove clusters: for a single-cluster spec",
+        )
     for key, items in (("clusters", data.get("clusters") or []), ("networks", data.get("networks") or [])):
         seen: set[str] = set()
         for i, item in enumerate(items):

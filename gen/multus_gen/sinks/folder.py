@@ -278,11 +278,7 @@ def _check_folder(folder: Path, *, fix: str) -> None:
     except FileNotFoundError:
         raise DeliveryError("folder does not exist", where=where, fix=fix) from None
     except PermissionError:
-        raise DeliveryError(
-            "cannot reach the folder (permission denied)",
-            where=where,
-            fix="run as a user who may read it (the K3s data dir belongs to root: use sudo)",
-        ) from None
+        raise DeliveryError("cannot reach the folder (permission denied)", where=where, fix=_permission_fix()) from None
     except NotADirectoryError:
         raise DeliveryError("a parent of this path is not a folder", where=where) from None
     except OSError as exc:
@@ -290,11 +286,11 @@ def _check_folder(folder: Path, *, fix: str) -> None:
     if not stat.S_ISDIR(st.st_mode):
         raise DeliveryError("not a folder", where=where)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise DeliveryError(
-            "folder is not writable",
-            where=where,
-            fix="run as a user who may write there (the K3s manifests folder belongs to root: use sudo)",
-        )
+        if _read_only(folder):
+            raise DeliveryError(
+                "folder is on a read-only file system", where=where, fix="write to a folder on a writable file system"
+            )
+        raise DeliveryError("folder is not writable", where=where, fix=_permission_fix())
 
 
 def _check_parents(base: Path, rel: str, *, create: bool, fsync: bool = True) -> None:
@@ -496,14 +492,26 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_only(folder: Path) -> bool:
+    """True if ``folder`` is on a file system mounted read-only (no user may write there, root included)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _permission_fix() -> str:
+    """What to do about "permission denied": sudo helps a user, not root (then it is the folder's mode, an
+    immutable file, or a security module)."""
+    if os.geteuid() == 0:
+        return "check the folder's owner, mode and attributes (chattr +i) and any SELinux/AppArmor policy"
+    return "run as a user who may write there (the K3s manifests folder belongs to root: use sudo)"
+
+
 def _os_error(exc: OSError, where: str, what: str) -> DeliveryError:
     reason = exc.strerror or str(exc)
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
-        return DeliveryError(
-            f"{what}: permission denied",
-            where=where,
-            fix="run as a user who may write there (the K3s manifests folder belongs to root: use sudo)",
-        )
     if exc.errno == errno.EROFS:
         return DeliveryError(f"{what}: read-only file system", where=where)
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return DeliveryError(f"{what}: permission denied", where=where, fix=_permission_fix())
     return DeliveryError(f"{what}: {reason}", where=where)
