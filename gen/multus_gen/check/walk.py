@@ -20,7 +20,7 @@ from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import charts
 from multus_gen.record import record
-from multus_gen.yamlio.reader import parse_text
+from multus_gen.yamlio.reader import MAX_FILE_BYTES, parse_text
 
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -114,8 +114,8 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> tuple[l
                 size = entry.stat().st_size if regular else 0
             except OSError:
                 regular, size = False, 0
-            if not regular or os.path.realpath(path) in seen:
-                continue
+            if not regular or size > MAX_FILE_BYTES or os.path.realpath(path) in seen:
+                continue  # the reader refuses a file that large unread: it takes no part
             if len(out) >= MAX_NEIGHBOUR_FILES or total + size > MAX_NEIGHBOUR_BYTES:
                 return out, (
                     f"read {_plural(len(out), 'neighbouring file')} ({total >> 10} KiB) for the checks across "
