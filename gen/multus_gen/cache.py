@@ -119,26 +119,6 @@ def _own_regular(info: os.stat_result) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
 
 
-def _read_own(path: Path, limit: int) -> bytes | None:
-    """The bytes of ``path`` if it is a regular file of the current user (never followed through a symlink)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not _own_regular(info) or info.st_size > limit:
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def _write_private(path: Path, top: Path, data: bytes) -> None:
     """Write ``path`` (under the private folder ``top``) atomically: every folder from ``top`` down is private
     (created 0700), the bytes go to a ``mkstemp`` file beside it, renamed into place. Errors are ignored: a
@@ -222,31 +202,14 @@ def code_fingerprint() -> str | None:
     return digest.hexdigest()
 
 
-def _spec_bytes(path: Path) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_SPEC_BYTES:
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def render_key(config: Path, out_dir: Path, gitops_path: str | None) -> str | None:
     """The key of ``render -c config --out-dir out_dir [--gitops-path ...]``; None: do not remember."""
     if cache_root() is None:
         return None
     fingerprint = code_fingerprint()
-    data = _spec_bytes(config)
+    from multus_gen.sinks import read_regular  # render only: a plain run does not load the sinks
+
+    data = read_regular(config, _MAX_SPEC_BYTES, follow=True)
     if fingerprint is None or data is None:
         return None
     head = json.dumps([_RENDER_FORMAT, fingerprint, str(config), str(out_dir), gitops_path])
@@ -268,7 +231,9 @@ def _render_file(key: str) -> Path | None:
 
 def recall(key: str) -> Remembered | None:
     path = _render_file(key)
-    data = _read_own(path, _MAX_RECORD_BYTES) if path is not None else None
+    from multus_gen.sinks import read_regular
+
+    data = read_regular(path, _MAX_RECORD_BYTES, own=True) if path is not None else None
     if data is None:
         return None
     try:

@@ -7,6 +7,7 @@ This module imports neither GitPython nor anything heavy, so the CLI can use the
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -49,6 +50,29 @@ class CommitOutcome:
     paths: tuple[str, ...]
     pushed: bool = False
     rebased: bool = False
+
+
+def read_regular(path: Path | str, limit: int, *, follow: bool = False, own: bool = False) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes, or None (missing, unreadable, too large, not a
+    regular file; a symlink unless ``follow``; with ``own``, a file the current user does not own). Never
+    blocks on a FIFO."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit or (own and info.st_uid != os.geteuid()):
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class Inputs:
@@ -122,4 +146,13 @@ def clean_relative_path(path: str, *, where: str | None = None) -> str:
     return "/".join(parts)
 
 
-__all__ = ["NO_INPUTS", "CommitOutcome", "CommitStatus", "Inputs", "Outcome", "WriteStatus", "clean_relative_path"]
+__all__ = [
+    "NO_INPUTS",
+    "CommitOutcome",
+    "CommitStatus",
+    "Inputs",
+    "Outcome",
+    "WriteStatus",
+    "clean_relative_path",
+    "read_regular",
+]

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from multus_gen.errors import DeliveryError
 from multus_gen.record import record
-from multus_gen.sinks import NO_INPUTS, Inputs, clean_relative_path
+from multus_gen.sinks import NO_INPUTS, Inputs, clean_relative_path, read_regular
 
 #: The hidden folder (inside the output folder) that holds one record per spec.
 RECORD_DIR = ".multus-gen"
@@ -66,7 +66,7 @@ def read_record(directory: Path, spec: Path) -> dict[str, str]:
     """The files (relative path -> SHA-256) this spec's last render recorded; empty when there is no usable
     record (missing, damaged, a symlink, or another spec's)."""
     path = record_path(directory, spec)
-    data = _read_regular(path, _MAX_RECORD_BYTES)
+    data = read_regular(path, _MAX_RECORD_BYTES)
     if data is None:
         return {}
     try:
@@ -143,7 +143,7 @@ def write_record(directory: Path, spec: Path, files: Mapping[str, str]) -> None:
             where=str(folder),
             fix=f"remove {folder}",
         )
-    if _read_regular(path, _MAX_RECORD_BYTES) == data:
+    if read_regular(path, _MAX_RECORD_BYTES) == data:
         return
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
     try:
@@ -157,26 +157,6 @@ def write_record(directory: Path, spec: Path, files: Mapping[str, str]) -> None:
         raise DeliveryError(f"cannot write the render record: {exc.strerror}", where=str(path)) from exc
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file (not followed through a symlink), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def _current_digest(top: Path, rel: str) -> str | None:
     """SHA-256 of the regular file at ``rel`` reached through real folders only; None otherwise."""
     current = top
@@ -187,7 +167,7 @@ def _current_digest(top: Path, rel: str) -> str | None:
                 return None  # a symlink or a file on the way: not the file we wrote
         except OSError:
             return None
-    data = _read_regular(top / rel, 1 << 40)
+    data = read_regular(top / rel, 1 << 40)
     return None if data is None else digest(data)
 
 
