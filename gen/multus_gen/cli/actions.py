@@ -277,7 +277,7 @@ def nad(
 ) -> int:
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
-    from multus_gen.networks.ipam import IpamInputs
+    from multus_gen.networks.ipam_build import IpamInputs
     from multus_gen.networks.nad import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)

@@ -37,7 +37,7 @@ from multus_gen.model.options import (
     resolve_format,
 )
 from multus_gen.networks.fields import SPEC_KEYS
-from multus_gen.networks.ipam import IpamInputs
+from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
