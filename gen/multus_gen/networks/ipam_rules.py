@@ -1,5 +1,20 @@
 """The IPAM rules on the models: ranges, windows, range sets, routes, gateways, static addresses. Each reports
-through its rule id (:mod:`multus_gen.networks.rules`), so one rule has one severity wherever it runs."""
+through its rule id (:mod:`multus_gen.networks.rules`), so one rule has one severity wherever it runs.
+
+Upstream behaviour encoded here (containernetworking/plugins host-local, whereabouts v0.9.4; the
+host-local points were re-checked against Debian's plugins v1.1.1):
+
+* host-local hands out whatever lies between rangeStart and rangeEnd, including the network address and
+  the IPv4 broadcast address if the window includes them; its default window is network+1 up to the
+  broadcast-1 (IPv4) or the last address (IPv6); it skips the gateway (default network+1); a window
+  holding only the gateway allocates nothing; it does not check that the gateway is in the subnet.
+* whereabouts silently ignores a range_start/range_end outside network+1..last-1 and a range_end before
+  range_start (GetIPRange), masks host bits off ``range``, and parses ``exclude`` (per range: the top-level
+  ``exclude`` belongs to the top-level ``range``, each ``ipRanges`` entry has its own) only when
+  allocating. A top-level ``range_start``/``range_end``/``exclude`` without a top-level ``range`` is
+  dropped. IPv6 ranges wider than /65 use only the first /65 (whereabouts README).
+* dhcp is IPv4 only (no DHCPv6 client) and takes its addresses and routes from the server.
+"""
 
 from __future__ import annotations
 
