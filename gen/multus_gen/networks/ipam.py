@@ -9,14 +9,13 @@ returns the model of a block that has no error.
 Severity policy (a rule has one severity wherever it runs: :mod:`multus_gen.networks.rules`)
 --------------------------------------------------------------------------------------------
 * error: upstream rejects the config, or accepts it and then does something other than what it says
-  (silently ignores a setting, hands out a network or broadcast address, cannot allocate at all).
+  (silently moves or ignores a setting -- a window end on the network or last address, an exclude outside
+  its range or window --, hands out a network or broadcast address, cannot allocate at all).
 * warning: upstream accepts it, or it is true but not fixable by the config -- whereabouts on IPv6 wider
   than /65, overlapping-range detection turned off, a static address shared by every pod, and what upstream
-  accepts and its own tests use -- host bits in a whereabouts ``range``, leading zeros, a whereabouts
-  ``range_start`` on the network address (whereabouts' own default), a gateway outside its subnet, an
-  exclude reaching outside its range or window, a route for an address family the IPAM never assigns,
-  unknown keys, dns that Kubernetes ignores. A warning is a warning for ``validate`` and the generators
-  alike; the generators refuse errors only.
+  accepts and its own tests use -- host bits in a whereabouts ``range``, leading zeros, a gateway outside its
+  subnet, a route for an address family the IPAM never assigns, unknown keys, dns that Kubernetes ignores.
+  A warning is a warning for ``validate`` and the generators alike; the generators refuse errors only.
 """
 
 from __future__ import annotations
