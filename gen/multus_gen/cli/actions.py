@@ -274,6 +274,7 @@ def nad(
     k3s_version: str | None,
     data_dir: str | None,
     output: Path | None,
+    allow: tuple[str, ...] | None = None,
 ) -> int:
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
@@ -298,6 +299,7 @@ def nad(
         pci_bus_id=pci_bus_id,
         node=node_name,
         cni_version=cni_version,
+        allow=tuple(allow or ()),
         k3s_paths=paths_for(cluster),
         ipam=IpamInputs(
             kind=ipam,

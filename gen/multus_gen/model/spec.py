@@ -67,6 +67,7 @@ _CHART_FIELDS = {
 }
 #: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
 _NETWORK_FIELDS: dict[str, str] = {
+    "allow": "allow",
     "name": "name",
     "namespace": "namespace",
     "type": "type",
@@ -183,6 +184,8 @@ class _Entry:
         if built is None:
             net = self.net
             fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
+            if "allow" in fields:
+                fields["allow"] = tuple(fields["allow"])
             options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
             built = self._built[paths] = Network(options, self.sources)
         return built
