@@ -11,15 +11,11 @@ from multus_gen.check.catalog import severity
 from multus_gen.check.cluster import Cluster
 from multus_gen.check.documents import Source
 from multus_gen.errors import InputError
-from multus_gen.findings import Finding, Location
+from multus_gen.findings import Finding, JsonPath, Location
 from multus_gen.knowledge import charts
 from multus_gen.record import record, replace
 from multus_gen.values.compose import UserValues, compose
-from multus_gen.yamlio.reader import (
-    Document,
-    JsonPath,
-    parse_text,
-)
+from multus_gen.yamlio.reader import Document, parse_text
 
 
 class _Out:

@@ -24,7 +24,7 @@ from typing import Any
 
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError
-from multus_gen.findings import Location
+from multus_gen.findings import JsonPath, Location
 from multus_gen.knowledge import k3s
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.options import (
@@ -41,7 +41,7 @@ from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
-from multus_gen.yamlio.reader import Document, JsonPath, load_mapping_file
+from multus_gen.yamlio.reader import Document, load_mapping_file
 
 __all__ = ["FORMATS", "ClusterSpec", "Network", "Spec", "load_spec"]
 

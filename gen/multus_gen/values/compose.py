@@ -18,8 +18,9 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
+from multus_gen.findings import json_path
 from multus_gen.record import record
-from multus_gen.yamlio.reader import json_path, load_mapping_file
+from multus_gen.yamlio.reader import load_mapping_file
 
 Values = dict[str, Any]
 
