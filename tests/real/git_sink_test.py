@@ -38,6 +38,11 @@ def set_identity(config: Path) -> None:
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path)
+
+
+def make_remote(tmp_path: Path) -> Path:
+    """A bare repository seeded with README.md, app/config.yaml and clusters/prod/keep.yaml on main."""
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
     seed = tmp_path / "seed"

@@ -84,20 +84,29 @@ _FILE_MODES = ("100644", "100755")
 _REDACTED = "***"
 
 
-def _url_secrets(url: str) -> list[str]:
-    """The credential parts of ``url`` (user info, password; raw, decoded and encoded), longest first."""
-    scheme_end = url.find("://")
-    at = url.rfind("@")
-    if scheme_end < 0 or at < scheme_end:
-        return []
-    userinfo = url[scheme_end + 3 : at]
+_KNOWN_URL = re.compile(r"(?is)([a-z][a-z0-9+.\-]*://)(.*)@([^@]*)")
+
+
+def _redact_known(text: str, url: str) -> str:
+    """``text`` without the user info of ``url``: wherever ``scheme://...@host`` shows it (git may show it
+    cut at its first ``@``), and its user info and password anywhere -- raw, decoded or encoded."""
+    match = _KNOWN_URL.fullmatch(url.strip())
+    if match is None:
+        return text
+    scheme, userinfo, rest = match.groups()
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if host:
+        text = re.sub(re.escape(scheme) + r"[^\n]*?@(?=" + re.escape(host) + ")", scheme, text, flags=re.I)
     password = userinfo.partition(":")[2]
-    found = set()
-    for part in (userinfo, password) if password else (userinfo,):
-        for form in (part, urllib.parse.unquote(part), urllib.parse.quote(part, safe="")):
-            if form:
-                found.add(form)
-    return sorted(found, key=len, reverse=True)
+    forms = {
+        form
+        for part in ((userinfo, password) if password else (userinfo,))
+        for form in (part, urllib.parse.unquote(part), urllib.parse.quote(part, safe=""))
+        if len(form) >= 4  # shorter ones would blank out ordinary words; the URL shape still catches them
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, _REDACTED)
+    return text
 
 
 def redact_credentials(text: str, urls: Sequence[str] = ()) -> str:
@@ -108,8 +117,7 @@ def redact_credentials(text: str, urls: Sequence[str] = ()) -> str:
     (a remote's configured URL) are also removed wherever they appear -- raw, percent-decoded or
     percent-encoded -- which covers passwords with spaces that split the URL in a message."""
     for url in urls:
-        for secret in _url_secrets(url):
-            text = text.replace(secret, _REDACTED)
+        text = _redact_known(text, url)
     return _URL_CREDENTIALS.sub(r"\1", text)
 
 
@@ -795,6 +803,9 @@ def _push(g: _Git, remote: str, ref: str) -> tuple[str, str]:
     for line in out.splitlines():
         if line.startswith("!") and "[rejected]" in line and ("fetch first" in line or "non-fast-forward" in line):
             return "rejected", _last_lines(line)
+    hook = Path(g.where, g.out("rev-parse", "--git-path", "hooks/pre-push").strip())
+    if not any(line.startswith("!") for line in out.splitlines()) and os.access(hook, os.X_OK):
+        return "error", f"the pre-push hook refused it ({_last_lines(err + chr(10) + out)})"
     return "error", _last_lines(err + "\n" + out)
 
 
