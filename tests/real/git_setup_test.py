@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import isolate_git
-from helpers import capture, examples, git
+from helpers import CHECKOUT, capture, examples, git, invoke
 from multus_gen.errors import DeliveryError
 from multus_gen.sinks import git as git_sink
 from multus_gen.sinks.git import IDENTITY_ENV, NO_IDENTITY, commit_manifests, redact_credentials
@@ -169,6 +169,25 @@ def test_which_hooks_run(remote: Path, isolated_git: Path, tmp_path: Path) -> No
     assert ran(markers) == {"reference-transaction", "pre-push"}
     commit(repo, "z\n", branch="other")  # another branch: the same
     assert ran(markers) & set(HOOKS) == {"pre-push"}
+    theirs = clone(remote, "theirs")  # the remote moves on: the commit is re-made on top (read-tree -m -u)
+    (theirs / "other.txt").write_text("t\n")
+    git(theirs, "add", "other.txt")
+    git(theirs, "commit", "-q", "-m", "theirs")
+    git(theirs, "push", "-q")
+    (markers / "pre-push").unlink()
+    out = commit(repo, "w\n", push=True)
+    assert out.rebased and out.pushed
+    assert ran(markers) & set(HOOKS) == {"pre-push"}  # no post-checkout, no commit hooks
+
+
+def test_readme_and_help_say_what_runs() -> None:
+    readme = (CHECKOUT / "README.md").read_text().split("### Delivering: `install` and `commit`")[1]
+    readme = "".join(readme.split("\n## ")[0].split())  # no whitespace: --help wraps lines at hyphens
+    shown = "".join(invoke("commit", "--help").stdout.split())
+    for text in (readme, shown):
+        assert "Nohooksrun" not in text
+        for needle in (IDENTITY_ENV, "pre-push", "pre-commit", "commit.gpgsign", "GIT_AUTHOR_", "EMAIL"):
+            assert needle in text, needle
 
 
 @pytest.mark.slow  # pushes to a bare remote
