@@ -224,7 +224,7 @@ def commit(
         push=push,
         remote=remote,
     )
-    shown_remote = git_sink.redact_credentials(remote)
+    shown_remote = git_sink.redact_credentials(remote, [remote])
     where = ", ".join(outcome.paths)
     if outcome.status == "committed":
         text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
