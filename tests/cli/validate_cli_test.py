@@ -114,7 +114,7 @@ def test_generated_helmcharts_pass(
 ) -> None:
     out = tmp_path / "multus.yaml"
     argv = ["--ipam", ipam, "--chart-version", chart, "--k3s-version", k3s, "--data-dir", "/srv/k3s"]
-    assert run(["helmchart", *argv, "-o", str(out)]) == 0
+    assert run(["helmchart", *argv, "--out", str(out)]) == 0
     capsys.readouterr()
     result = validate(capsys, out, "--k3s-version", k3s, "--data-dir", "/srv/k3s")
     assert result.code == 0, result.out
@@ -130,7 +130,7 @@ def test_generated_helmcharts_pass(
 
 def test_generated_values_file_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "multus-values.yaml"
-    assert run(["values", "--ipam", "whereabouts", "--chart-version", "v4.2.202", "-o", str(out)]) == 0
+    assert run(["values", "--ipam", "whereabouts", "--chart-version", "v4.2.202", "--out", str(out)]) == 0
     capsys.readouterr()
     result = validate(capsys, "--values-file", out, "--chart-version", "v4.2.202")
     assert result.code == 0 and result.findings() == []
@@ -143,7 +143,7 @@ def test_generated_values_file_passes(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_generated_nads_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nads = tmp_path / "nads.yaml"
-    assert run(["nad", "storage", "--master", "eth1", "--range", "192.168.50.0/24", "-o", str(nads)]) == 0
+    assert run(["nad", "storage", "--master", "eth1", "--range", "192.168.50.0/24", "--out", str(nads)]) == 0
     capsys.readouterr()
     result = validate(capsys, nads)
     assert result.code == 0 and result.findings() == []

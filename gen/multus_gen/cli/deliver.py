@@ -26,10 +26,12 @@ from multus_gen.cli.common import (
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    QuietOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
     gen_flags,
+    without_env,
 )
 
 DELIVERY_PANEL = "Delivery"
@@ -41,7 +43,7 @@ ConfigOpt = Annotated[
         "-c",
         metavar="FILE",
         help="Deliver a whole installation from a spec file (HelmCharts and NADs, as `render` makes them) "
-        "instead of the flags.",
+        "instead of the flags; - reads it from standard input.",
         rich_help_panel=DELIVERY_PANEL,
         readable=False,  # the loader checks: an unreadable file is invalid input (exit 1)
     ),
@@ -66,9 +68,13 @@ def install(
     diff: Annotated[
         bool,
         typer.Option(
-            "--diff", help="Print a unified diff against the current file on stdout.", rich_help_panel=DELIVERY_PANEL
+            "--diff",
+            help="Like kubectl diff: print a unified diff against the current files on stdout and write nothing; "
+            "exit 0 when there are no differences, 1 when there are.",
+            rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -106,7 +112,8 @@ def install(
     \b
     Examples:
       sudo multus-gen install --ipam dhcp
-      sudo multus-gen install --ipam dhcp --dry-run --diff
+      sudo multus-gen install --ipam dhcp --diff      # exit 1: there are differences (nothing written)
+      sudo "$(command -v multus-gen)" install --ipam dhcp   # multus-gen in a venv or pipx
       sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
@@ -118,7 +125,8 @@ def install(
             "manifests_dir": manifests_dir,
             "dry_run": dry_run,
             "diff": diff,
-            **gen_flags(
+            "quiet": quiet,
+            **without_env(gen_flags(
                 distro=distro,
                 ipam=ipam,
                 k3s_version=k3s_version,
@@ -133,7 +141,7 @@ def install(
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
-            ),
+            ), config),
         },
     )
 
@@ -191,6 +199,7 @@ def commit(
         ),
     ] = False,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -233,7 +242,8 @@ def commit(
             "remote": remote,
             "force": force,
             "config": config,
-            **gen_flags(
+            "quiet": quiet,
+            **without_env(gen_flags(
                 distro=distro,
                 ipam=ipam,
                 k3s_version=k3s_version,
@@ -248,6 +258,6 @@ def commit(
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
-            ),
+            ), config),
         },
     )
