@@ -452,3 +452,12 @@ def test_install_refuses_a_gitops_format_spec(
     _, err = capsys.readouterr()
     assert "format flux" in err and len(err.strip().splitlines()) == 1
     assert list(manifests.iterdir()) == []
+
+
+def test_commit_quiet_names_the_count_not_every_file(repo: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "multus.yaml"
+    spec.write_text("cluster: {}\nnetworks:\n  - {name: lan, type: macvlan, master: eth2, ipam: {type: dhcp}}\n")
+    result = commit(repo, "-c", str(spec), "--path", "clusters/prod/", "-q")
+    assert result.exit_code == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert result.stderr.strip() == f"2 files: committed {sha[:12]} on main"

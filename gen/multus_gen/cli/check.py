@@ -125,7 +125,9 @@ def validate(
 
 
 def rules(
-    output_format: Annotated[str, report_format_opt(("text", "json"), "text (a table) or json (a list of rules).")] = "text",
+    output_format: Annotated[
+        str, report_format_opt(("text", "json"), "text (a table) or json (a list of rules).")
+    ] = "text",
 ) -> int:
     """List the rules behind every finding: id, severity and what it is about.
 

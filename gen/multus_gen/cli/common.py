@@ -308,16 +308,11 @@ def report_format_opt(choices: tuple[str, str], help_text: str) -> Any:
     )
 
 
-def without_env(flags: dict[str, Any], config: Path | None) -> dict[str, Any]:
-    """``flags`` with the values that came from MULTUS_GEN_* variables dropped when a spec file (``config``)
-    describes the cluster: the file is explicit, the environment is not."""
-    if config is None:
-        return flags
+def env_ignored(config: Path | None) -> dict[str, Any]:
+    """The cluster flags that came from MULTUS_GEN_* variables, back at their defaults, when a spec file
+    (``config``) describes the cluster: the file is explicit, the environment is not. Merge it over gen_flags."""
     ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return flags
-    out = dict(flags)
-    for param in ENV_PARAMS:
-        if ctx.get_parameter_source(param) == click.core.ParameterSource.ENVIRONMENT:
-            out[param] = "k3s" if param == "distro" else None
-    return out
+    if config is None or ctx is None:
+        return {}
+    from_env = [p for p in ENV_PARAMS if ctx.get_parameter_source(p) == click.core.ParameterSource.ENVIRONMENT]
+    return {p: Distro.k3s.value if p == "distro" else None for p in from_env}

@@ -30,8 +30,8 @@ from multus_gen.cli.common import (
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
+    env_ignored,
     gen_flags,
-    without_env,
 )
 
 DELIVERY_PANEL = "Delivery"
@@ -126,7 +126,7 @@ def install(
             "dry_run": dry_run,
             "diff": diff,
             "quiet": quiet,
-            **without_env(gen_flags(
+            **gen_flags(
                 distro=distro,
                 ipam=ipam,
                 k3s_version=k3s_version,
@@ -141,7 +141,8 @@ def install(
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
-            ), config),
+            ),
+            **env_ignored(config),
         },
     )
 
@@ -243,7 +244,7 @@ def commit(
             "force": force,
             "config": config,
             "quiet": quiet,
-            **without_env(gen_flags(
+            **gen_flags(
                 distro=distro,
                 ipam=ipam,
                 k3s_version=k3s_version,
@@ -258,6 +259,7 @@ def commit(
                 values_files=values_files,
                 set_values=set_values,
                 set_string_values=set_string_values,
-            ), config),
+            ),
+            **env_ignored(config),
         },
     )

@@ -14,13 +14,13 @@ from multus_gen.cli.common import (
     DataDirOpt,
     Distro,
     DistroOpt,
+    DocFormatOpt,
     FailurePolicyOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
-    DocFormatOpt,
     OutFileOpt,
     SetOpt,
     SetStringOpt,
@@ -91,7 +91,8 @@ def helmchart(
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
-      multus-gen helmchart --distro rke2 --ipam whereabouts --out /var/lib/rancher/rke2/server/manifests/multus-config.yaml
+      multus-gen helmchart --distro rke2 --ipam whereabouts \
+        --out /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
     return actions.invoke(
         actions.helmchart,
@@ -171,7 +172,9 @@ def values(
 
 
 def versions(
-    output_format: Annotated[str, report_format_opt(("table", "json"), "table for people, json for scripts.")] = "table",
+    output_format: Annotated[
+        str, report_format_opt(("table", "json"), "table for people, json for scripts.")
+    ] = "table",
     since: Annotated[
         str | None, typer.Option("--since", metavar="VERSION", help="Only versions at or after VERSION.")
     ] = None,

@@ -15,10 +15,13 @@ from multus_gen.cli import COMMANDS
 from multus_gen.cli.output import echo, error
 from multus_gen.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
+
 class _Group(TyperGroup):
     """The command group: a mistyped command gets the one closest command as a suggestion."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
         except click.exceptions.UsageError as exc:
