@@ -337,10 +337,11 @@ def nad(
     data_dir: str | None,
     doc_format: str,
     out: Path | None,
+    allow: tuple[str, ...] | None = None,
 ) -> int:
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
-    from multus_gen.networks.ipam import IpamInputs
+    from multus_gen.networks.ipam_build import IpamInputs
     from multus_gen.networks.nad import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
@@ -361,6 +362,7 @@ def nad(
         pci_bus_id=pci_bus_id,
         node=node_name,
         cni_version=cni_version,
+        allow=tuple(allow or ()),
         k3s_paths=paths_for(cluster),
         ipam=IpamInputs(
             kind=ipam,
