@@ -215,11 +215,11 @@ def test_old_bin_dir_on_new_k3s_is_refused(capsys: pytest.CaptureFixture[str]) -
 
 def test_output_file(tmp_path: Path) -> None:
     out = tmp_path / "multus.yaml"
-    result = invoke("helmchart", "--ipam", "dhcp", "-o", str(out))
+    result = invoke("helmchart", "--ipam", "dhcp", "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert out.read_text() == invoke("helmchart", "--ipam", "dhcp").stdout
-    again = invoke("helmchart", "--ipam", "dhcp", "-o", str(out))
+    again = invoke("helmchart", "--ipam", "dhcp", "--out", str(out))
     assert "up to date" in again.stderr
 
 
@@ -284,7 +284,7 @@ def test_bad_values_files(tmp_path: Path, content: str, mentions: str, capsys: p
     path = tmp_path / "values.yaml"
     path.write_text(content)
     out_file = tmp_path / "out.yaml"
-    assert run(["helmchart", "-f", str(path), "-o", str(out_file)]) == 1
+    assert run(["helmchart", "-f", str(path), "--out", str(out_file)]) == 1
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and mentions in err, err
     assert not out_file.exists()

@@ -21,10 +21,13 @@ from multus_gen.findings import Finding
 from multus_gen.findings import allow as allow_rules
 from multus_gen.knowledge import charts
 from multus_gen.record import record
-from multus_gen.yamlio.reader import parse_text
+from multus_gen.yamlio.reader import is_stdin, parse_text
 
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
 EXTENSIONS = (".yaml", ".yml", ".json")
+
+#: How findings and reports name standard input.
+STDIN_DISPLAY = "<stdin>"
 
 #: ``progress(total)`` -> a context whose value is ``update(n)`` or None (no bar).
 Progress = Callable[[int], AbstractContextManager[Callable[[int], Any] | None]]
@@ -59,6 +62,11 @@ def collect(paths: list[Path]) -> tuple[list[Candidate], list[dict[str, str]]]:
         files.append(Candidate(path, display, explicit))
 
     for root in paths:
+        if is_stdin(root):  # `validate -` and `validate /dev/stdin`: one stream, read as YAML
+            if STDIN_DISPLAY not in seen:
+                seen.add(STDIN_DISPLAY)
+                files.append(Candidate(root, STDIN_DISPLAY, True))
+            continue
         if not os.path.lexists(root):
             raise UsageError(f"{root} does not exist", where="PATH", fix="name files or folders to check")
         try:
@@ -92,7 +100,7 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> list[Ca
     across files (a pre-commit run names only the changed files; the companion CRD chart may sit beside them)."""
     seen = {os.path.realpath(c.path) for c in checked}
     out: list[Candidate] = []
-    for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit):
+    for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit and not is_stdin(c.path)):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:

@@ -26,9 +26,11 @@ from multus_gen.cli.common import (
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    QuietOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
+    env_ignored,
     gen_flags,
 )
 
@@ -41,7 +43,7 @@ ConfigOpt = Annotated[
         "-c",
         metavar="FILE",
         help="Deliver a whole installation from a spec file (HelmCharts and NADs, as `render` makes them) "
-        "instead of the flags.",
+        "instead of the flags; - reads it from standard input.",
         rich_help_panel=DELIVERY_PANEL,
         readable=False,  # the loader checks: an unreadable file is invalid input (exit 1)
     ),
@@ -66,9 +68,13 @@ def install(
     diff: Annotated[
         bool,
         typer.Option(
-            "--diff", help="Print a unified diff against the current file on stdout.", rich_help_panel=DELIVERY_PANEL
+            "--diff",
+            help="Like kubectl diff: print a unified diff against the current files on stdout and write nothing; "
+            "exit 0 when there are no differences, 1 when there are.",
+            rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -106,7 +112,8 @@ def install(
     \b
     Examples:
       sudo multus-gen install --ipam dhcp
-      sudo multus-gen install --ipam dhcp --dry-run --diff
+      sudo multus-gen install --ipam dhcp --diff      # exit 1: there are differences (nothing written)
+      sudo "$(command -v multus-gen)" install --ipam dhcp   # multus-gen in a venv or pipx
       sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
@@ -118,6 +125,7 @@ def install(
             "manifests_dir": manifests_dir,
             "dry_run": dry_run,
             "diff": diff,
+            "quiet": quiet,
             **gen_flags(
                 distro=distro,
                 ipam=ipam,
@@ -134,6 +142,7 @@ def install(
                 set_values=set_values,
                 set_string_values=set_string_values,
             ),
+            **env_ignored(config),
         },
     )
 
@@ -191,6 +200,7 @@ def commit(
         ),
     ] = False,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -241,6 +251,7 @@ def commit(
             "remote": remote,
             "force": force,
             "config": config,
+            "quiet": quiet,
             **gen_flags(
                 distro=distro,
                 ipam=ipam,
@@ -257,5 +268,6 @@ def commit(
                 set_values=set_values,
                 set_string_values=set_string_values,
             ),
+            **env_ignored(config),
         },
     )
