@@ -120,23 +120,23 @@ def print_outcomes(outcomes: list[Any], *, quiet: bool, what: str = "") -> None:
 # -- generate ---------------------------------------------------------------------------------------------
 
 
-def helmchart(*, doc_format: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
+def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
     stdin_once(**{"-f": gen["values_files"]})
     text, notices = helmchart_text(gen_options(gen), fmt=output_format)
-    text = as_format(text, doc_format)
+    text = as_format(text, output)
     print_notices(notices)
     emit(text, out)
     return EXIT_OK
 
 
-def values(*, doc_format: str, out: Path | None, **gen: Any) -> int:
+def values(*, output: str, out: Path | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import values_text
 
     stdin_once(**{"-f": gen["values_files"]})
     text, notices = values_text(gen_options(gen))
-    text = as_format(text, doc_format)
+    text = as_format(text, output)
     print_notices(notices)
     emit(text, out)
     return EXIT_OK
@@ -335,7 +335,7 @@ def nad(
     distro: str,
     k3s_version: str | None,
     data_dir: str | None,
-    doc_format: str,
+    output: str,
     out: Path | None,
     allow: tuple[str, ...] | None = None,
 ) -> int:
@@ -379,20 +379,20 @@ def nad(
         ),
     )
     text, notices = nad_text(opts)
-    text = as_format(text, doc_format)
+    text = as_format(text, output)
     print_notices(notices)
     emit(text, out)
     return EXIT_OK
 
 
 def render(
-    *, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool, doc_format: str, quiet: bool
+    *, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool, output: str, quiet: bool
 ) -> int:
     if prune and out_dir is None:
         raise UsageError("--prune needs --out-dir", where="--prune")
     if out_dir is None:
-        return _render_to_stdout(config, gitops_path, doc_format)
-    if doc_format != "yaml":
+        return _render_to_stdout(config, gitops_path, output)
+    if output != "yaml":
         raise UsageError("-o json is for stdout; --out-dir writes YAML files", where="-o", fix="leave out -o")
     from multus_gen import cache as memo
     from multus_gen.sinks.folder import tree_lock, verify_manifests
@@ -426,7 +426,7 @@ def _make_folder(folder: Path) -> None:
         raise DeliveryError(f"cannot create {folder}: {exc.strerror}", where="--out-dir") from None
 
 
-def _render_to_stdout(config: Path, gitops_path: str | None, doc_format: str) -> int:
+def _render_to_stdout(config: Path, gitops_path: str | None, output: str) -> int:
     from multus_gen.build.pipeline import fleet_notices, render_checked
     from multus_gen.model.options import gitops_path_for
     from multus_gen.model.spec import load_spec
@@ -436,8 +436,8 @@ def _render_to_stdout(config: Path, gitops_path: str | None, doc_format: str) ->
     print_notices(fleet_notices(summaries))
     flat = ("helmchart", "helmchartconfig", "argocd")
     single = len(summaries) == 1 and not spec.fleet and summaries[0].format in flat
-    if doc_format != "yaml":  # one object or a List of every document of every file
-        sys.stdout.write(as_format("".join(m.content for c in rendered for m in c.manifests), doc_format))
+    if output != "yaml":  # one object or a List of every document of every file
+        sys.stdout.write(as_format("".join(m.content for c in rendered for m in c.manifests), output))
         return EXIT_OK
     for cluster in rendered:
         for i, manifest in enumerate(cluster.manifests):

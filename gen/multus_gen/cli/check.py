@@ -15,7 +15,7 @@ from multus_gen.cli.common import (
     ENV_DISTRO,
     ENV_K3S_VERSION,
     Distro,
-    plain,
+    call,
     report_format_opt,
 )
 from multus_gen.knowledge import charts, k3s
@@ -107,21 +107,7 @@ def validate(
       multus-gen validate multus.yaml --allow cni-bin-dir
       multus-gen helmchart --ipam dhcp | multus-gen validate -
     """
-    return actions.invoke(
-        actions.validate,
-        {
-            "paths": plain(paths),
-            "k3s_version": k3s_version,
-            "data_dir": data_dir,
-            "distro": distro.value,
-            "values_files": plain(values_files),
-            "chart_version": chart_version,
-            "output_format": output_format,
-            "strict": strict,
-            "allow_empty": allow_empty,
-            "allow": plain(allow),
-        },
-    )
+    return call(actions.validate, locals())
 
 
 def rules(
@@ -140,4 +126,4 @@ def rules(
       multus-gen rules
       multus-gen rules -o json | jq -r '.[] | select(.severity == "error") | .id'
     """
-    return actions.invoke(actions.rules, {"output_format": output_format})
+    return call(actions.rules, locals())

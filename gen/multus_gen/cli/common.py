@@ -3,6 +3,7 @@
 Only declarations live here; what a command does is in ``multus_gen.cli.actions``.
 """
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,7 +44,7 @@ ENV_PARAMS = ("distro", "k3s_version", "data_dir", "chart_version")
 VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 
 # The shared generation flags (helmchart, values, install, commit). A command that takes them declares them
-# after its own parameters, in this order and with these defaults, and passes them on with ``gen_flags``:
+# after its own parameters, in this order and with these defaults; ``call`` hands every parameter to the action:
 #     distro: DistroOpt = Distro.k3s,
 #     ipam: IpamOpt = Ipam.host_local,
 #     k3s_version: K3sVersionOpt = None,
@@ -201,40 +202,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def gen_flags(
-    *,
-    distro: Distro,
-    ipam: Ipam,
-    k3s_version: str | None,
-    data_dir: str | None,
-    chart_version: str | None,
-    allow_unknown_chart_version: bool,
-    name: str | None,
-    namespace: str | None,
-    failure_policy: FailurePolicy | None,
-    bootstrap: bool | None,
-    allow: list[str],
-    values_files: list[Path],
-    set_values: list[str],
-    set_string_values: list[str],
-) -> dict[str, Any]:
-    """The shared generation flags as the actions take them (keyword arguments, plain values)."""
-    return {
-        "distro": distro.value,
-        "ipam": ipam.value,
-        "k3s_version": k3s_version,
-        "data_dir": data_dir,
-        "chart_version": chart_version,
-        "allow_unknown_chart_version": allow_unknown_chart_version,
-        "name": name,
-        "namespace": namespace,
-        "failure_policy": plain(failure_policy),
-        "bootstrap": bootstrap,
-        "allow": tuple(allow),
-        "values_files": tuple(values_files),
-        "set_values": tuple(set_values),
-        "set_string_values": tuple(set_string_values),
-    }
+def call(action: Callable[..., int], params: dict[str, Any]) -> int:
+    """Run ``action`` with a command's parameters (its ``locals()``: every command names its parameters as its
+    action names its keyword arguments), as plain values: enum members as their value, lists as tuples."""
+    from multus_gen.cli import actions
+
+    return actions.invoke(action, {key: plain(value) for key, value in params.items()})
 
 
 # -- output: -o/--output chooses the format (kubectl), --out names the file -------------------------------
@@ -310,7 +283,7 @@ def report_format_opt(choices: tuple[str, str], help_text: str) -> Any:
 
 def env_ignored(config: Path | None) -> dict[str, Any]:
     """The cluster flags that came from MULTUS_GEN_* variables, back at their defaults, when a spec file
-    (``config``) describes the cluster: the file is explicit, the environment is not. Merge it over gen_flags."""
+    (``config``) describes the cluster: the file is explicit, the environment is not. Merge it over the parameters."""
     ctx = click.get_current_context(silent=True)
     if config is None or ctx is None:
         return {}

@@ -30,8 +30,8 @@ from multus_gen.cli.common import (
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
+    call,
     env_ignored,
-    gen_flags,
 )
 
 DELIVERY_PANEL = "Delivery"
@@ -118,33 +118,7 @@ def install(
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
-    return actions.invoke(
-        actions.install,
-        {
-            "config": config,
-            "manifests_dir": manifests_dir,
-            "dry_run": dry_run,
-            "diff": diff,
-            "quiet": quiet,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-            **env_ignored(config),
-        },
-    )
+    return call(actions.install, {**locals(), **env_ignored(config)})
 
 
 def commit(
@@ -240,34 +214,4 @@ def commit(
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
-    return actions.invoke(
-        actions.commit,
-        {
-            "repo": repo,
-            "path": path,
-            "branch": branch,
-            "message": message,
-            "push": push,
-            "remote": remote,
-            "force": force,
-            "config": config,
-            "quiet": quiet,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-            **env_ignored(config),
-        },
-    )
+    return call(actions.commit, {**locals(), **env_ignored(config)})

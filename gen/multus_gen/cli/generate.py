@@ -25,8 +25,7 @@ from multus_gen.cli.common import (
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
-    gen_flags,
-    plain,
+    call,
     report_format_opt,
 )
 
@@ -94,30 +93,7 @@ def helmchart(
       multus-gen helmchart --distro rke2 --ipam whereabouts \
         --out /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
-    return actions.invoke(
-        actions.helmchart,
-        {
-            "doc_format": output,
-            "out": out,
-            "output_format": plain(output_format),
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
+    return call(actions.helmchart, locals())
 
 
 def values(
@@ -146,29 +122,7 @@ def values(
       multus-gen values --ipam whereabouts -o json     # one object: helm reads JSON values too
       helm install multus rke2-charts/rke2-multus -n kube-system --version v4.3.017 -f multus-values.yaml
     """
-    return actions.invoke(
-        actions.values,
-        {
-            "doc_format": output,
-            "out": out,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
+    return call(actions.values, locals())
 
 
 def versions(
@@ -188,7 +142,7 @@ def versions(
       multus-gen versions --since v4.2.100
       multus-gen versions -o json | jq -r '.[] | select(.status != "broken") | .version'
     """
-    return actions.invoke(actions.versions, {"output_format": output_format, "since": since})
+    return call(actions.versions, locals())
 
 
 def version() -> int:
@@ -199,4 +153,4 @@ def version() -> int:
       multus-gen version
       multus-gen --version     # the first line only
     """
-    return actions.invoke(actions.version, {})
+    return call(actions.version, locals())

@@ -15,7 +15,7 @@ from multus_gen.cli.common import (
     DocFormatOpt,
     OutFileOpt,
     QuietOpt,
-    plain,
+    call,
 )
 from multus_gen.knowledge import k3s
 
@@ -161,44 +161,7 @@ def nad(
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
       multus-gen nad lan -n apps --master eth2 --ipam dhcp --out lan-nad.yaml
     """
-    return actions.invoke(
-        actions.nad,
-        {
-            "name": name,
-            "plugin": plugin.value,
-            "ipam": ipam.value,
-            "namespace": namespace,
-            "master": master,
-            "mode": mode,
-            "mtu": mtu,
-            "bridge": bridge,
-            "is_gateway": is_gateway,
-            "ip_masq": ip_masq,
-            "vlan": vlan,
-            "device": device,
-            "hwaddr": hwaddr,
-            "kernelpath": kernelpath,
-            "pci_bus_id": pci_bus_id,
-            "node_name": node_name,
-            "cni_version": cni_version,
-            "allow": plain(allow),
-            "ranges": plain(ranges),
-            "range_start": plain(range_start),
-            "range_end": plain(range_end),
-            "gateway": plain(gateway),
-            "exclude": plain(exclude),
-            "route": plain(route),
-            "address": plain(address),
-            "dns": plain(dns),
-            "network_name": network_name,
-            "host_local_data_dir": host_local_data_dir,
-            "distro": distro.value,
-            "k3s_version": k3s_version,
-            "data_dir": data_dir,
-            "doc_format": output,
-            "out": out,
-        },
-    )
+    return call(actions.nad, locals())
 
 
 def render(
@@ -284,14 +247,4 @@ def render(
         - name: edge-2
           cluster: {dataDir: /srv/k3s}
     """
-    return actions.invoke(
-        actions.render,
-        {
-            "config": config,
-            "out_dir": out_dir,
-            "gitops_path": gitops_path,
-            "prune": prune,
-            "doc_format": output,
-            "quiet": quiet,
-        },
-    )
+    return call(actions.render, locals())
