@@ -23,6 +23,8 @@ from helpers import CHECKOUT, GIT_SETUP_ENV
 def pytest_configure(config: pytest.Config) -> None:
     """``-m "not slow"`` (the inner loop) also shrinks the property tests: see ``helpers.examples``."""
     helpers.FAST = "not slow" in (config.getoption("markexpr", "") or "")
+    for name in ("MULTUS_GEN_K3S_VERSION", "MULTUS_GEN_DATA_DIR", "MULTUS_GEN_CHART_VERSION", "MULTUS_GEN_DISTRO"):
+        os.environ.pop(name, None)  # the flags' variables: the tests expect the defaults
 
 
 def real_required() -> bool:

@@ -90,23 +90,22 @@ def test_install_dry_run_writes_nothing(manifests: Path) -> None:
 
 
 def test_install_diff_after_a_change_of_options(manifests: Path) -> None:
+    """--diff is kubectl diff: the differences on stdout, nothing written, exit 1 when there are any."""
     assert invoke("install", "--ipam", "host-local", "--manifests-dir", str(manifests)).exit_code == 0
     target = manifests / "multus.yaml"
     old = target.read_text()
-    result = invoke("install", "--ipam", "dhcp", "--dry-run", "--diff", "--manifests-dir", str(manifests))
-    assert result.exit_code == 0, result.stderr
-    assert result.stderr.strip() == f"{target}: would write"
-    assert result.stdout.startswith("--- a/multus.yaml\n+++ b/multus.yaml\n")
-    assert "+    manifests:\n+      dhcpDaemonSet: true\n" in result.stdout
-    assert target.read_text() == old  # dry run
-    result = invoke("install", "--ipam", "dhcp", "--diff", "--manifests-dir", str(manifests))
-    assert result.exit_code == 0, result.stderr
-    assert result.stderr.strip() == f"{target}: written"
-    assert "dhcpDaemonSet" in result.stdout
+    for extra in (["--dry-run"], []):
+        code, out, err = capture(["install", "--ipam", "dhcp", *extra, "--diff", "--manifests-dir", str(manifests)])
+        assert code == 1, err
+        assert err.strip() == f"{target}: would write"
+        assert out.startswith("--- a/multus.yaml\n+++ b/multus.yaml\n")
+        assert "+    manifests:\n+      dhcpDaemonSet: true\n" in out
+        assert target.read_text() == old  # --diff never writes
+    assert capture(["install", "--ipam", "dhcp", "--manifests-dir", str(manifests)])[0] == 0
     assert target.read_text() == helmchart("--ipam", "dhcp")
-    # Nothing changed: no diff at all.
-    result = invoke("install", "--ipam", "dhcp", "--diff", "--manifests-dir", str(manifests))
-    assert (result.exit_code, result.stdout, result.stderr.strip()) == (0, "", f"{target}: up to date")
+    # Nothing changed: no diff at all, exit 0.
+    code, out, err = capture(["install", "--ipam", "dhcp", "--diff", "--manifests-dir", str(manifests)])
+    assert (code, out, err.strip()) == (0, "", f"{target}: up to date")
 
 
 def test_install_default_folder_comes_from_data_dir(tmp_path: Path) -> None:
@@ -487,3 +486,12 @@ def test_the_one_list_serves_install_files_and_names() -> None:
     for name in OWNED:
         with pytest.raises(InputError, match="reserved"):
             check_addon_name(name)
+
+
+def test_commit_quiet_names_the_count_not_every_file(repo: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "multus.yaml"
+    spec.write_text("cluster: {}\nnetworks:\n  - {name: lan, type: macvlan, master: eth2, ipam: {type: dhcp}}\n")
+    result = commit(repo, "-c", str(spec), "--path", "clusters/prod/", "-q")
+    assert result.exit_code == 0, result.stderr
+    sha = git(repo, "rev-parse", "HEAD")
+    assert result.stderr.strip() == f"2 files: committed {sha[:12]} on main"

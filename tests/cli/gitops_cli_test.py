@@ -84,7 +84,7 @@ def test_same_values_in_every_format() -> None:
 
 def test_output_file_for_an_engine(tmp_path: Path) -> None:
     out = tmp_path / "multus-flux.yaml"
-    result = invoke("helmchart", "--format", "flux", "-o", str(out))
+    result = invoke("helmchart", "--format", "flux", "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert out.read_text() == invoke("helmchart", "--format", "flux").stdout
 

@@ -87,7 +87,7 @@ def test_output_file_never_overwrites_a_values_file(tmp_path: Path, command: str
     target = values if alias == "same name" else tmp_path / "out.yaml"
     if alias != "same name":
         ALIASES[alias](values, target)
-    code, _, err = capture([command, "-f", str(values), "-o", str(target)])
+    code, _, err = capture([command, "-f", str(values), "--out", str(target)])
     if alias == "symlink":
         assert code == 1 and "symlink" in err
     else:
@@ -114,3 +114,8 @@ def test_the_sink_checks_every_target_before_the_first_write(tmp_path: Path) -> 
         write_file(tmp_path / "." / "b.yaml", "x\n", inputs=Inputs([spec]))
     # a file that is not an input is written as always
     assert write_manifests(tmp_path, manifests[:1], inputs=Inputs([spec]))[0].status == "written"
+
+
+def test_prune_with_a_spec_on_stdin_is_refused(tmp_path: Path) -> None:
+    code, _, err = capture(["render", "-c", "-", "--out-dir", str(tmp_path), "--prune"])
+    assert code == 2 and "a spec on stdin has no such record" in err and list(tmp_path.iterdir()) == []

@@ -122,8 +122,10 @@ def test_validate_reports_each_file_once(hostile: Path) -> None:
     plain = hostile / "plain"
     plain.mkdir(exist_ok=True)
     (plain / "template.yaml").write_text("a: [\n")
-    code, out, err = capture(["validate", str(plain), "-o", "json"])
+    code, out, err = capture(["validate", str(plain), "-o", "json", "--allow-empty"])
     assert code == 0 and json.loads(out)["skipped"][0]["reason"].startswith("not ours and not valid YAML")
+    code, out, err = capture(["validate", str(plain)])  # no file checked: that is not a pass
+    assert code == 1 and "template.yaml (not ours and not valid YAML" in err and len(err.splitlines()) == 1
 
 
 WRAPPER = """

@@ -18,12 +18,16 @@ from multus_gen.check.cluster import Cluster
 from multus_gen.check.documents import Source, file_problem, is_spec, looks_like_ours
 from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
+from multus_gen.findings import allow as allow_rules
 from multus_gen.knowledge import charts
 from multus_gen.record import record
-from multus_gen.yamlio.reader import MAX_FILE_BYTES, parse_text
+from multus_gen.yamlio.reader import MAX_FILE_BYTES, is_stdin, parse_text
 
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
 EXTENSIONS = (".yaml", ".yml", ".json")
+
+#: How findings and reports name standard input.
+STDIN_DISPLAY = "<stdin>"
 
 #: ``progress(total)`` -> a context whose value is ``update(n)`` or None (no bar).
 Progress = Callable[[int], AbstractContextManager[Callable[[int], Any] | None]]
@@ -58,6 +62,11 @@ def collect(paths: list[Path]) -> tuple[list[Candidate], list[dict[str, str]]]:
         files.append(Candidate(path, display, explicit))
 
     for root in paths:
+        if is_stdin(root):  # `validate -` and `validate /dev/stdin`: one stream, read as YAML
+            if STDIN_DISPLAY not in seen:
+                seen.add(STDIN_DISPLAY)
+                files.append(Candidate(root, STDIN_DISPLAY, True))
+            continue
         if not os.path.lexists(root):
             raise UsageError(f"{root} does not exist", where="PATH", fix="name files or folders to check")
         try:
@@ -100,7 +109,7 @@ def neighbours(candidates: list[Candidate], checked: list[Candidate]) -> tuple[l
     seen = {os.path.realpath(c.path) for c in checked}
     out: list[Candidate] = []
     total = 0
-    for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit):
+    for folder in dict.fromkeys(c.path.parent for c in candidates if c.explicit and not is_stdin(c.path)):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
@@ -215,7 +224,7 @@ def validate_paths(
     ``spec_findings(path, display)``: what a multus-gen spec file among them gives (the generator's pipeline,
     handed in by the caller: the checks never call up into the builders); None: spec files are listed, not
     checked."""
-    from multus_gen.check import catalog, rules
+    from multus_gen.check import rules
 
     if not paths and not values_files:
         raise UsageError("nothing to check", where="PATH", fix="name files or folders, or pass --values-file")
@@ -275,7 +284,7 @@ def validate_paths(
     if spec_findings is not None:
         for cand in specs:
             problems += spec_findings(cand.path, cand.display)
-    problems = catalog.allow(problems, allow)
+    problems = allow_rules(problems, allow)
 
     checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed
     files = [p.at.file or "" for p in problems]

@@ -17,6 +17,7 @@ COMMANDS = {
     "helmchart": "generate",
     "values": "generate",
     "versions": "generate",
+    "version": "generate",
     "install": "deliver",
     "commit": "deliver",
     "nad": "networks",

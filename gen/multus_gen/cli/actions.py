@@ -16,7 +16,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from multus_gen.cli.output import echo, emit, error, info, is_terminal, print_finding_line, print_notices, style
+from multus_gen.cli.output import (
+    as_format,
+    echo,
+    emit,
+    error,
+    info,
+    is_terminal,
+    print_finding_line,
+    print_notices,
+    style,
+)
 from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
 from multus_gen.knowledge import charts
 from multus_gen.model.options import GenOptions, make_gen_options
@@ -81,24 +91,68 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
     )
 
 
+def stdin_once(**named: Path | tuple[Path, ...] | None) -> None:
+    """Refuse a run that names standard input (``-``, ``/dev/stdin``) more than once: it can be read once.
+    ``named``: the flag (``--values``) -> its value(s)."""
+    from multus_gen.yamlio.reader import is_stdin
+
+    flags = [flag for flag, value in named.items() for path in _paths(value) if is_stdin(path)]
+    if len(flags) > 1:
+        raise UsageError(
+            f"standard input is named {len(flags)} times ({', '.join(flags)}); it can be read once",
+            where=flags[1],
+            fix="give the other inputs as files",
+        )
+
+
+def _paths(value: Path | tuple[Path, ...] | None) -> tuple[Path, ...]:
+    return () if value is None else value if isinstance(value, tuple) else (value,)
+
+
+def print_outcomes(outcomes: list[Any], *, quiet: bool, what: str = "") -> None:
+    """One ``<path>: <status>`` line per file on stderr, or with ``quiet`` one summary line for them all."""
+    if not quiet:
+        for outcome in outcomes:
+            info(f"{outcome.path}: {outcome.status}")
+        return
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    files = f"{len(outcomes)} file" + ("" if len(outcomes) == 1 else "s")
+    info(f"{what}{files}: " + (", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to do"))
+
+
 # -- generate ---------------------------------------------------------------------------------------------
 
 
-def helmchart(*, output: Path | None, output_format: str | None, **gen: Any) -> int:
+def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
+    stdin_once(**{"-f": gen["values_files"]})
     text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    text = as_format(text, output)
     print_notices(notices)
-    emit(text, output, _read_files(None, gen))
+    emit(text, out, _read_files(None, gen))
     return EXIT_OK
 
 
-def values(*, output: Path | None, **gen: Any) -> int:
+def values(*, output: str, out: Path | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import values_text
 
+    stdin_once(**{"-f": gen["values_files"]})
     text, notices = values_text(gen_options(gen))
+    text = as_format(text, output)
     print_notices(notices)
-    emit(text, output, _read_files(None, gen))
+    emit(text, out, _read_files(None, gen))
+    return EXIT_OK
+
+
+def version() -> int:
+    from multus_gen import __version__
+
+    echo(f"multus-gen {__version__}")
+    echo(f"known chart versions: {charts.INDEX_SNAPSHOT_DATE} snapshot of {charts.INDEX_SOURCE}")
+    echo(f"python {sys.version.split()[0]} ({sys.executable})")
     return EXIT_OK
 
 
@@ -178,12 +232,16 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
         )
 
 
-def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, **gen: Any) -> int:
+def install(
+    *, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, quiet: bool, **gen: Any
+) -> int:
+    """``--diff`` is ``kubectl diff``: it writes nothing and exits 1 when there are differences."""
     from multus_gen.build import delivery
     from multus_gen.sinks import Inputs
     from multus_gen.sinks.folder import write_manifests
 
     inputs = Inputs(_read_files(config, gen))
+    stdin_once(**{"--config": config, "-f": gen["values_files"]})
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
@@ -194,12 +252,13 @@ def install(*, config: Path | None, manifests_dir: Path | None, dry_run: bool, d
         manifests = [manifest]
     target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
     print_notices(notices)
-    for outcome in write_manifests(target_dir, manifests, dry_run=dry_run, diff=diff, inputs=inputs):
+    outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
+    for outcome in outcomes:
         if outcome.diff:
             sys.stdout.write(outcome.diff)
             sys.stdout.flush()
-        info(f"{outcome.path}: {outcome.status}")
-    return EXIT_OK
+    print_outcomes(outcomes, quiet=quiet, what=f"{target_dir}: ")
+    return EXIT_INVALID if any(outcome.diff for outcome in outcomes) else EXIT_OK
 
 
 def commit(
@@ -212,11 +271,13 @@ def commit(
     remote: str,
     force: bool,
     config: Path | None,
+    quiet: bool,
     **gen: Any,
 ) -> int:
     from multus_gen.build import delivery
     from multus_gen.sinks import git as git_sink  # GitPython: imported by this command only
 
+    stdin_once(**{"--config": config, "-f": gen["values_files"]})
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
@@ -237,8 +298,9 @@ def commit(
         push=push,
         remote=remote,
     )
-    shown_remote = git_sink.redact_credentials(remote)
-    where = ", ".join(outcome.paths)
+    shown_remote = git_sink.redact_credentials(remote, [remote])
+    count = len(outcome.paths)
+    where = f"{count} file" + ("" if count == 1 else "s") if quiet and count > 1 else ", ".join(outcome.paths)
     if outcome.status == "committed":
         text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
     else:
@@ -286,11 +348,13 @@ def nad(
     distro: str,
     k3s_version: str | None,
     data_dir: str | None,
-    output: Path | None,
+    output: str,
+    out: Path | None,
+    allow: tuple[str, ...] | None = None,
 ) -> int:
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
-    from multus_gen.networks.ipam import IpamInputs
+    from multus_gen.networks.ipam_build import IpamInputs
     from multus_gen.networks.nad import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
@@ -311,6 +375,7 @@ def nad(
         pci_bus_id=pci_bus_id,
         node=node_name,
         cni_version=cni_version,
+        allow=tuple(allow or ()),
         k3s_paths=paths_for(cluster),
         ipam=IpamInputs(
             kind=ipam,
@@ -327,22 +392,35 @@ def nad(
         ),
     )
     text, notices = nad_text(opts)
+    text = as_format(text, output)
     print_notices(notices)
-    emit(text, output)
+    emit(text, out)
     return EXIT_OK
 
 
-def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool) -> int:
+def render(
+    *, config: Path, out_dir: Path | None, gitops_path: str | None, prune: bool, output: str, quiet: bool
+) -> int:
     if prune and out_dir is None:
         raise UsageError("--prune needs --out-dir", where="--prune")
     if out_dir is None:
-        return _render_to_stdout(config, gitops_path)
+        return _render_to_stdout(config, gitops_path, output)
+    if output != "yaml":
+        raise UsageError("-o json is for stdout; --out-dir writes YAML files", where="-o", fix="leave out -o")
     from multus_gen import cache as memo
     from multus_gen.sinks import Inputs
     from multus_gen.sinks.folder import tree_lock, verify_manifests
+    from multus_gen.yamlio.reader import is_stdin
 
+    if prune and is_stdin(config):
+        raise UsageError(
+            "--prune deletes only what a spec file wrote before; a spec on stdin has no such record",
+            where="--prune",
+            fix="name the spec file with -c",
+        )
     inputs = Inputs(_read_files(config))
-    key = memo.render_key(config, out_dir, gitops_path)
+    _make_folder(out_dir)
+    key = None if is_stdin(config) else memo.render_key(config, out_dir, gitops_path)
     # --prune deletes: it always renders, so what it deletes never rests on a remembered render
     remembered = memo.recall(key) if key is not None and not prune else None
     if remembered is not None and out_dir.is_dir():  # rendered before by this build: is the tree as left?
@@ -351,15 +429,26 @@ def render(*, config: Path, out_dir: Path | None, gitops_path: str | None, prune
             if outcomes is not None and not any(inputs.input_at(o.path) for o in outcomes):
                 for severity, text in remembered.notices:
                     print_finding_line(severity, text)
-                for outcome in outcomes:
-                    info(f"{outcome.path}: {outcome.status}")
+                print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")
                 _settle(out_dir, config, dict(remembered.files), False, inputs)
                 return EXIT_OK
-    _render_to_folder(config, out_dir, gitops_path, prune, key, inputs)
+    _render_to_folder(config, out_dir, gitops_path, prune, key, quiet, inputs)
     return EXIT_OK
 
 
-def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
+def _make_folder(folder: Path) -> None:
+    """Create ``folder`` and its parents when missing, as ``helm template --output-dir`` does."""
+    if os.path.lexists(folder):
+        return
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        from multus_gen.errors import DeliveryError
+
+        raise DeliveryError(f"cannot create {folder}: {exc.strerror}", where="--out-dir") from None
+
+
+def _render_to_stdout(config: Path, gitops_path: str | None, output: str) -> int:
     from multus_gen.build.pipeline import fleet_notices, render_checked
     from multus_gen.model.options import gitops_path_for
     from multus_gen.model.spec import load_spec
@@ -369,6 +458,9 @@ def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
     print_notices(fleet_notices(summaries))
     flat = ("helmchart", "helmchartconfig", "argocd")
     single = len(summaries) == 1 and not spec.fleet and summaries[0].format in flat
+    if output != "yaml":  # one object or a List of every document of every file
+        sys.stdout.write(as_format("".join(m.content for c in rendered for m in c.manifests), output))
+        return EXIT_OK
     for cluster in rendered:
         for i, manifest in enumerate(cluster.manifests):
             text = manifest.content
@@ -381,7 +473,13 @@ def _render_to_stdout(config: Path, gitops_path: str | None) -> int:
 
 
 def _render_to_folder(
-    config: Path, out_dir: Path, gitops_path: str | None, prune: bool, key: str | None, inputs: Inputs
+    config: Path,
+    out_dir: Path,
+    gitops_path: str | None,
+    prune: bool,
+    key: str | None,
+    quiet: bool,
+    inputs: Inputs,
 ) -> None:
     from multus_gen import cache as memo
     from multus_gen.build.pipeline import fleet_notices, render_checked
@@ -397,8 +495,8 @@ def _render_to_folder(
     print_notices(notices)
     manifests = [m for cluster in rendered for m in cluster.manifests]
     with tree_lock(out_dir):  # one lock for the whole tree; every target is checked before the first write
-        for outcome in write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs):
-            info(f"{outcome.path}: {outcome.status}")
+        outcomes = write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs)
+        print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")
         written = {clean_relative_path(m.path): memo.digest(m.content) for m in manifests}
         _settle(out_dir, config, written, prune, inputs)
     if key is not None:
@@ -409,7 +507,10 @@ def _settle(out_dir: Path, config: Path, written: dict[str, str], prune: bool, i
     """Record what this spec wrote into ``out_dir`` and report (or, with ``--prune``, delete) what it wrote
     before and no longer writes (``sinks.prune``: only files of its own record, with the recorded bytes)."""
     from multus_gen.sinks.prune import settle
+    from multus_gen.yamlio.reader import is_stdin
 
+    if is_stdin(config):
+        return  # a spec on stdin has no identity to record what it wrote under
     for stale in settle(out_dir, config, written, delete=prune, inputs=inputs):
         if stale.status == "removed":
             info(f"{out_dir / stale.path}: removed (no longer in the spec)")
@@ -432,6 +533,7 @@ def validate(
     chart_version: str | None,
     output_format: str,
     strict: bool,
+    allow_empty: bool = False,
     allow: tuple[str, ...] = (),
 ) -> int:
     from multus_gen.build.pipeline import spec_findings
@@ -439,6 +541,7 @@ def validate(
     from multus_gen.check.walk import validate_paths
     from multus_gen.model.options import make_cluster
 
+    stdin_once(PATH=paths, **{"--values-file": values_files})
     report = validate_paths(
         list(paths or ()),
         cluster=make_cluster(distro, k3s_version, data_dir),
@@ -456,9 +559,23 @@ def validate(
             echo(style(p.severity, fg=colours[p.severity], bold=p.is_error) + ": " + p.one_line())
     for note in report.notes:
         print_finding_line("note", note)
+    if not report.files and not allow_empty:
+        error("error", nothing_checked(report.skipped))
+        return EXIT_INVALID
     echo(report.summary(), err=True)
     failing = report.errors > 0 or (strict and report.warnings > 0)
     return EXIT_INVALID if failing else EXIT_OK
+
+
+def nothing_checked(skipped: list[dict[str, str]], shown: int = 5) -> str:
+    """The one line of a validate run that checked no file: what was skipped and why, or that nothing was found."""
+    if not skipped:
+        text = "no files checked: nothing to check there"
+    else:
+        listed = "; ".join(f"{s['path']} ({s['reason']})" for s in skipped[:shown])
+        more = f"; and {len(skipped) - shown} more" if len(skipped) > shown else ""
+        text = f"no files checked: {len(skipped)} skipped: {listed}{more}"
+    return text + " (name the manifests to check, or pass --allow-empty)"
 
 
 def rules(*, output_format: str) -> int:

@@ -3,20 +3,22 @@
 Walking and reading are in ``multus_gen.check.walk``, every rule in ``multus_gen.check.rules``.
 """
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import Distro, plain
+from multus_gen.cli.common import (
+    ENV_CHART_VERSION,
+    ENV_DATA_DIR,
+    ENV_DISTRO,
+    ENV_K3S_VERSION,
+    Distro,
+    call,
+    report_format_opt,
+)
 from multus_gen.knowledge import charts, k3s
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
 
 
 def validate(
@@ -24,7 +26,8 @@ def validate(
         list[Path] | None,
         typer.Argument(
             metavar="PATH...",
-            help="Files and folders to check (folders recursively; .yaml, .yml and .json files).",
+            help="Files and folders to check (folders recursively; .yaml, .yml and .json files); - or /dev/stdin "
+            "reads one YAML stream from standard input.",
             show_default=False,
             readable=False,  # an unreadable file is a finding (exit 1), not a usage error
         ),
@@ -34,11 +37,16 @@ def validate(
         typer.Option(
             "--k3s-version",
             metavar="VERSION",
+            envvar=ENV_K3S_VERSION,
             help=f"K3s version of the cluster, e.g. v1.30.5+k3s1. [default: {k3s.DEFAULT_K3S_VERSION}]",
         ),
     ] = None,
-    data_dir: Annotated[str, typer.Option("--data-dir", metavar="DIR", help="K3s --data-dir.")] = k3s.DEFAULT_DATA_DIR,
-    distro: Annotated[Distro, typer.Option("--distro", help="Distribution of the cluster.")] = Distro.k3s,
+    data_dir: Annotated[
+        str, typer.Option("--data-dir", metavar="DIR", envvar=ENV_DATA_DIR, help="K3s --data-dir.")
+    ] = k3s.DEFAULT_DATA_DIR,
+    distro: Annotated[
+        Distro, typer.Option("--distro", envvar=ENV_DISTRO, help="Distribution of the cluster.")
+    ] = Distro.k3s,
     values_files: Annotated[
         list[Path] | None,
         typer.Option(
@@ -52,13 +60,22 @@ def validate(
         typer.Option(
             "--chart-version",
             metavar="VERSION",
+            envvar=ENV_CHART_VERSION,
             help=f"rke2-multus version the --values-file files are for. [default: {charts.DEFAULT_CHART_VERSION}]",
         ),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--output", "-o", help="text (one finding per line) or json (a report).")
-    ] = Format.text,
+        str, report_format_opt(("text", "json"), "text (one finding per line) or json (a report).")
+    ] = "text",
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Pass when no file was checked (a folder without Multus manifests). Without it that is exit 1, "
+            "with the files skipped and why.",
+        ),
+    ] = False,
     allow: Annotated[
         list[str] | None,
         typer.Option(
@@ -78,8 +95,8 @@ def validate(
 
     Findings go to stdout as FILE::$.json.path (document, line): message (fix) [rule]; a summary goes to
     stderr. The rules are the generators' own (`multus-gen rules` lists them): what validate calls an error,
-    helmchart refuses to write. Exit codes: 0 no errors (warnings allowed unless --strict), 1 findings,
-    2 usage error.
+    helmchart refuses to write. Exit codes: 0 no errors (warnings allowed unless --strict), 1 findings or no
+    file checked at all (unless --allow-empty), 2 usage error.
 
     \b
     Examples:
@@ -88,27 +105,15 @@ def validate(
       multus-gen validate --values-file multus-values.yaml --chart-version v4.2.202
       multus-gen validate manifests/ -o json | jq '.findings[] | select(.severity == "error")'
       multus-gen validate multus.yaml --allow cni-bin-dir
+      multus-gen helmchart --ipam dhcp | multus-gen validate -
     """
-    return actions.invoke(
-        actions.validate,
-        {
-            "paths": plain(paths),
-            "k3s_version": k3s_version,
-            "data_dir": data_dir,
-            "distro": distro.value,
-            "values_files": plain(values_files),
-            "chart_version": chart_version,
-            "output_format": output_format.value,
-            "strict": strict,
-            "allow": plain(allow),
-        },
-    )
+    return call(actions.validate, locals())
 
 
 def rules(
     output_format: Annotated[
-        Format, typer.Option("--output", "-o", help="text (a table) or json (a list of rules).")
-    ] = Format.text,
+        str, report_format_opt(("text", "json"), "text (a table) or json (a list of rules).")
+    ] = "text",
 ) -> int:
     """List the rules behind every finding: id, severity and what it is about.
 
@@ -121,4 +126,4 @@ def rules(
       multus-gen rules
       multus-gen rules -o json | jq -r '.[] | select(.severity == "error") | .id'
     """
-    return actions.invoke(actions.rules, {"output_format": output_format.value})
+    return call(actions.rules, locals())

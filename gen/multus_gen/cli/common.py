@@ -3,10 +3,12 @@
 Only declarations live here; what a command does is in ``multus_gen.cli.actions``.
 """
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 
 from multus_gen.knowledge import charts, k3s
@@ -31,10 +33,18 @@ class Distro(str, Enum):
 
 
 GEN_PANEL = "Cluster and chart"
+
+# Environment variables for the cluster flags (an explicit flag wins; a spec file given with -c wins too).
+ENV_K3S_VERSION = "MULTUS_GEN_K3S_VERSION"
+ENV_DATA_DIR = "MULTUS_GEN_DATA_DIR"
+ENV_CHART_VERSION = "MULTUS_GEN_CHART_VERSION"
+ENV_DISTRO = "MULTUS_GEN_DISTRO"
+#: The parameters those variables feed: ignored when a spec file (-c) describes the cluster instead.
+ENV_PARAMS = ("distro", "k3s_version", "data_dir", "chart_version")
 VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 
 # The shared generation flags (helmchart, values, install, commit). A command that takes them declares them
-# after its own parameters, in this order and with these defaults, and passes them on with ``gen_flags``:
+# after its own parameters, in this order and with these defaults; ``call`` hands every parameter to the action:
 #     distro: DistroOpt = Distro.k3s,
 #     ipam: IpamOpt = Ipam.host_local,
 #     k3s_version: K3sVersionOpt = None,
@@ -54,6 +64,7 @@ DistroOpt = Annotated[
     Distro,
     typer.Option(
         "--distro",
+        envvar=ENV_DISTRO,
         help="Kubernetes distribution. rke2: RKE2 deploys rke2-multus itself; multus-gen emits the "
         "HelmChartConfig rke2-multus with only what differs from RKE2's own values.",
         rich_help_panel=GEN_PANEL,
@@ -68,6 +79,7 @@ K3sVersionOpt = Annotated[
     typer.Option(
         "--k3s-version",
         metavar="VERSION",
+        envvar=ENV_K3S_VERSION,
         help="K3s version of the cluster, e.g. v1.30.5+k3s1 (`k3s --version`); K3s only. "
         f"[default: {k3s.DEFAULT_K3S_VERSION}]",
         rich_help_panel=GEN_PANEL,
@@ -78,6 +90,7 @@ DataDirOpt = Annotated[
     typer.Option(
         "--data-dir",
         metavar="DIR",
+        envvar=ENV_DATA_DIR,
         help=f"K3s --data-dir (absolute); K3s only. [default: {k3s.DEFAULT_DATA_DIR}]",
         rich_help_panel=GEN_PANEL,
     ),
@@ -87,6 +100,7 @@ ChartVersionOpt = Annotated[
     typer.Option(
         "--chart-version",
         metavar="VERSION",
+        envvar=ENV_CHART_VERSION,
         help=f"rke2-multus chart version, exactly as published (see `multus-gen versions`). "
         f"[default: {charts.DEFAULT_CHART_VERSION}, the newest verified]",
         rich_help_panel=GEN_PANEL,
@@ -112,6 +126,7 @@ NamespaceOpt = Annotated[
     str | None,
     typer.Option(
         "--namespace",
+        "-n",
         help="Namespace of the HelmChart (HelmChartConfig, Flux HelmRelease, Argo CD Application: "
         f"argocd unless given) object. [default: {DEFAULT_NAMESPACE}]",
         rich_help_panel=GEN_PANEL,
@@ -153,7 +168,7 @@ ValuesFilesOpt = Annotated[
         "--values",
         "-f",
         metavar="FILE",
-        help="YAML values file merged over the generated values (repeatable, in order).",
+        help="YAML values file merged over the generated values (repeatable, in order); - reads standard input.",
         rich_help_panel=VALUES_PANEL,
         readable=False,  # the loader checks: an unreadable file is invalid input (exit 1), not usage
     ),
@@ -187,43 +202,90 @@ def plain(value: Any) -> Any:
     return value
 
 
-def gen_flags(
-    *,
-    distro: Distro,
-    ipam: Ipam,
-    k3s_version: str | None,
-    data_dir: str | None,
-    chart_version: str | None,
-    allow_unknown_chart_version: bool,
-    name: str | None,
-    namespace: str | None,
-    failure_policy: FailurePolicy | None,
-    bootstrap: bool | None,
-    allow: list[str],
-    values_files: list[Path],
-    set_values: list[str],
-    set_string_values: list[str],
-) -> dict[str, Any]:
-    """The shared generation flags as the actions take them (keyword arguments, plain values)."""
-    return {
-        "distro": distro.value,
-        "ipam": ipam.value,
-        "k3s_version": k3s_version,
-        "data_dir": data_dir,
-        "chart_version": chart_version,
-        "allow_unknown_chart_version": allow_unknown_chart_version,
-        "name": name,
-        "namespace": namespace,
-        "failure_policy": plain(failure_policy),
-        "bootstrap": bootstrap,
-        "allow": tuple(allow),
-        "values_files": tuple(values_files),
-        "set_values": tuple(set_values),
-        "set_string_values": tuple(set_string_values),
-    }
+def call(action: Callable[..., int], params: dict[str, Any]) -> int:
+    """Run ``action`` with a command's parameters (its ``locals()``: every command names its parameters as its
+    action names its keyword arguments), as plain values: enum members as their value, lists as tuples."""
+    from multus_gen.cli import actions
+
+    return actions.invoke(action, {key: plain(value) for key, value in params.items()})
 
 
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+# -- output: -o/--output chooses the format (kubectl), --out names the file -------------------------------
+
+#: What a value of --out must not be: a format name (`--out json` is almost always a mistaken `-o json`).
+FORMAT_NAMES = ("yaml", "yml", "json", "text", "table")
+
+
+def _looks_like_a_path(value: str) -> bool:
+    return "/" in value or "." in value or value == "-"
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """-o/--output FORMAT: click's choice, with the fix when the value is a file name (`-o out.yaml`)."""
+
+    def __init__(self, choices: tuple[str, ...], *, out_flag: bool) -> None:
+        super().__init__(choices)
+        self.out_flag = out_flag
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value not in self.choices and _looks_like_a_path(value):
+            where = f"--out {value}" if self.out_flag else f"> {value}"
+            self.fail(
+                f"{value!r} is a file name, not a format ({'|'.join(map(str, self.choices))}); "
+                f"-o chooses the format, write to a file with {where}",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+def _out_file(value: Path | None) -> Path | None:
+    if value is not None and str(value).lower() in FORMAT_NAMES:
+        raise typer.BadParameter(
+            f"{str(value)!r} is a format, not a file name; choose the format with -o {value} "
+            "(and name the file with --out FILE)"
+        )
+    return value
+
+
+DocFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="yaml|json",
+        click_type=FormatChoice(("yaml", "json"), out_flag=True),
+        help="yaml: the documents as a YAML stream with the multus-gen header. json: the one object, or a "
+        "Kubernetes List (apiVersion v1, kind List, items) when there are several; no header.",
+    ),
 ]
+OutFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        help="Write to FILE (atomically; - is stdout) instead of stdout.",
+        callback=_out_file,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="One summary line on stderr instead of one line per file."),
+]
+
+
+def report_format_opt(choices: tuple[str, str], help_text: str) -> Any:
+    """-o/--output for a command that prints a report (versions, validate, rules): ``choices[0]`` is the default."""
+    return typer.Option(
+        "--output", "-o", metavar="|".join(choices), click_type=FormatChoice(choices, out_flag=False), help=help_text
+    )
+
+
+def env_ignored(config: Path | None) -> dict[str, Any]:
+    """The cluster flags that came from MULTUS_GEN_* variables, back at their defaults, when a spec file
+    (``config``) describes the cluster: the file is explicit, the environment is not. Merge it over the parameters."""
+    ctx = click.get_current_context(silent=True)
+    if config is None or ctx is None:
+        return {}
+    from_env = [p for p in ENV_PARAMS if ctx.get_parameter_source(p) == click.core.ParameterSource.ENVIRONMENT]
+    return {p: Distro.k3s.value if p == "distro" else None for p in from_env}

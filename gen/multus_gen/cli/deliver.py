@@ -26,10 +26,12 @@ from multus_gen.cli.common import (
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    QuietOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
-    gen_flags,
+    call,
+    env_ignored,
 )
 
 DELIVERY_PANEL = "Delivery"
@@ -41,7 +43,7 @@ ConfigOpt = Annotated[
         "-c",
         metavar="FILE",
         help="Deliver a whole installation from a spec file (HelmCharts and NADs, as `render` makes them) "
-        "instead of the flags.",
+        "instead of the flags; - reads it from standard input.",
         rich_help_panel=DELIVERY_PANEL,
         readable=False,  # the loader checks: an unreadable file is invalid input (exit 1)
     ),
@@ -66,9 +68,13 @@ def install(
     diff: Annotated[
         bool,
         typer.Option(
-            "--diff", help="Print a unified diff against the current file on stdout.", rich_help_panel=DELIVERY_PANEL
+            "--diff",
+            help="Like kubectl diff: print a unified diff against the current files on stdout and write nothing; "
+            "exit 0 when there are no differences, 1 when there are.",
+            rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -106,36 +112,13 @@ def install(
     \b
     Examples:
       sudo multus-gen install --ipam dhcp
-      sudo multus-gen install --ipam dhcp --dry-run --diff
+      sudo multus-gen install --ipam dhcp --diff      # exit 1: there are differences (nothing written)
+      sudo "$(command -v multus-gen)" install --ipam dhcp   # multus-gen in a venv or pipx
       sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen install --ipam dhcp --manifests-dir ./out
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
-    return actions.invoke(
-        actions.install,
-        {
-            "config": config,
-            "manifests_dir": manifests_dir,
-            "dry_run": dry_run,
-            "diff": diff,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
+    return call(actions.install, {**locals(), **env_ignored(config)})
 
 
 def commit(
@@ -191,6 +174,7 @@ def commit(
         ),
     ] = False,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -212,8 +196,16 @@ def commit(
     checked-out branch (working tree and index follow for that file only), or on --branch (created from
     <remote>/B or HEAD when missing; the working tree is not touched). Nothing is committed when the branch
     already holds these bytes. Your other changes -- staged, unstaged, untracked -- stay as they are;
-    uncommitted changes to the manifest file itself are refused unless --force. No hooks run. With --push,
-    a remote that moved on is handled by re-making the commit on top of it when only this file is involved.
+    uncommitted changes (staged or not) to the manifest file itself are refused unless --force. With --push,
+    the remote is checked before committing, and a remote that moved on is handled by re-making the commit on
+    top of it when only this file is involved.
+
+    Git's own settings apply: the author/committer come from GIT_AUTHOR_*/GIT_COMMITTER_* (NAME, EMAIL,
+    DATE), EMAIL and git config as for `git commit`; without a git identity nothing is committed unless you
+    set MULTUS_GEN_GIT_IDENTITY="Name <email>" (or "default": multus-gen <multus-gen@localhost>), used only
+    where git has none. With commit.gpgsign the commit is signed by git (gpg.format, user.signingkey) or
+    refused. Commit hooks (pre-commit, commit-msg, ...) never run; with --push your pre-push hook runs
+    (as with `git push`) and can stop the push. core.autocrlf and .gitattributes eol rules are honoured.
 
     \b
     Examples:
@@ -222,32 +214,4 @@ def commit(
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
-    return actions.invoke(
-        actions.commit,
-        {
-            "repo": repo,
-            "path": path,
-            "branch": branch,
-            "message": message,
-            "push": push,
-            "remote": remote,
-            "force": force,
-            "config": config,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
+    return call(actions.commit, {**locals(), **env_ignored(config)})

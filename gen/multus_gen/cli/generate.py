@@ -14,18 +14,19 @@ from multus_gen.cli.common import (
     DataDirOpt,
     Distro,
     DistroOpt,
+    DocFormatOpt,
     FailurePolicyOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
-    OutputOpt,
+    OutFileOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
-    gen_flags,
-    plain,
+    call,
+    report_format_opt,
 )
 
 
@@ -51,7 +52,8 @@ FormatOpt = Annotated[
 
 
 def helmchart(
-    output: OutputOpt = None,
+    output: DocFormatOpt = "yaml",
+    out: OutFileOpt = None,
     output_format: FormatOpt = None,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
@@ -80,42 +82,23 @@ def helmchart(
       multus-gen helmchart --ipam dhcp
       multus-gen helmchart --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen helmchart --chart-version v4.2.106 -f my-values.yaml --set config.cni_conf.logLevel=debug
-      multus-gen helmchart --ipam dhcp -o multus.yaml
+      multus-gen helmchart --ipam dhcp --out multus.yaml
+      multus-gen helmchart --ipam dhcp -o json | jq '.items[].metadata.name'
       multus-gen helmchart --ipam whereabouts --format flux
       multus-gen helmchart --format argocd --namespace argocd
       multus-gen helmchart --format fleet
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
-      multus-gen helmchart --distro rke2 --ipam whereabouts -o /var/lib/rancher/rke2/server/manifests/multus-config.yaml
+      multus-gen helmchart --distro rke2 --ipam whereabouts \
+        --out /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
-    return actions.invoke(
-        actions.helmchart,
-        {
-            "output": output,
-            "output_format": plain(output_format),
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
+    return call(actions.helmchart, locals())
 
 
 def values(
-    output: OutputOpt = None,
+    output: DocFormatOpt = "yaml",
+    out: OutFileOpt = None,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -135,42 +118,17 @@ def values(
 
     \b
     Examples:
-      multus-gen values --ipam whereabouts > multus-values.yaml
+      multus-gen values --ipam whereabouts --out multus-values.yaml
+      multus-gen values --ipam whereabouts -o json     # one object: helm reads JSON values too
       helm install multus rke2-charts/rke2-multus -n kube-system --version v4.3.017 -f multus-values.yaml
     """
-    return actions.invoke(
-        actions.values,
-        {
-            "output": output,
-            **gen_flags(
-                distro=distro,
-                ipam=ipam,
-                k3s_version=k3s_version,
-                data_dir=data_dir,
-                chart_version=chart_version,
-                allow_unknown_chart_version=allow_unknown_chart_version,
-                name=name,
-                namespace=namespace,
-                failure_policy=failure_policy,
-                bootstrap=bootstrap,
-                allow=allow,
-                values_files=values_files,
-                set_values=set_values,
-                set_string_values=set_string_values,
-            ),
-        },
-    )
-
-
-class VersionsFormat(str, Enum):
-    table = "table"
-    json = "json"
+    return call(actions.values, locals())
 
 
 def versions(
     output_format: Annotated[
-        VersionsFormat, typer.Option("--output", "-o", help="table for people, json for scripts.")
-    ] = VersionsFormat.table,
+        str, report_format_opt(("table", "json"), "table for people, json for scripts.")
+    ] = "table",
     since: Annotated[
         str | None, typer.Option("--since", metavar="VERSION", help="Only versions at or after VERSION.")
     ] = None,
@@ -184,4 +142,15 @@ def versions(
       multus-gen versions --since v4.2.100
       multus-gen versions -o json | jq -r '.[] | select(.status != "broken") | .version'
     """
-    return actions.invoke(actions.versions, {"output_format": output_format.value, "since": since})
+    return call(actions.versions, locals())
+
+
+def version() -> int:
+    """Print the multus-gen version, the date of its snapshot of the published chart versions, and Python's.
+
+    \b
+    Examples:
+      multus-gen version
+      multus-gen --version     # the first line only
+    """
+    return call(actions.version, locals())

@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 
 from multus_gen.cli import actions
-from multus_gen.cli.common import Distro, OutputOpt, plain
+from multus_gen.cli.common import (
+    ENV_DATA_DIR,
+    ENV_DISTRO,
+    ENV_K3S_VERSION,
+    Distro,
+    DocFormatOpt,
+    OutFileOpt,
+    QuietOpt,
+    call,
+)
 from multus_gen.knowledge import k3s
 
 
@@ -39,7 +48,7 @@ def nad(
     plugin: Annotated[PluginType, typer.Option("--type", help="CNI plugin.", rich_help_panel=NET)] = PluginType.macvlan,
     ipam: Annotated[NadIpam, typer.Option("--ipam", help="IPAM plugin.", rich_help_panel=IPAM)] = NadIpam.whereabouts,
     namespace: Annotated[
-        str, typer.Option("--namespace", help="Namespace of the NAD.", rich_help_panel=NET)
+        str, typer.Option("--namespace", "-n", help="Namespace of the NAD.", rich_help_panel=NET)
     ] = "default",
     master: Annotated[
         str | None,
@@ -97,22 +106,43 @@ def nad(
         str | None, _many("--host-local-data-dir", "DIR", "host-local: where leases are kept on the node.")
     ] = None,
     distro: Annotated[
-        Distro, typer.Option("--distro", help="rke2: the standard /etc/cni/net.d paths.", rich_help_panel=K3S)
+        Distro,
+        typer.Option(
+            "--distro", envvar=ENV_DISTRO, help="rke2: the standard /etc/cni/net.d paths.", rich_help_panel=K3S
+        ),
     ] = Distro.k3s,
     k3s_version: Annotated[
         str | None,
-        typer.Option("--k3s-version", metavar="VERSION", help="K3s version (K3s only).", rich_help_panel=K3S),
+        typer.Option(
+            "--k3s-version",
+            metavar="VERSION",
+            envvar=ENV_K3S_VERSION,
+            help="K3s version (K3s only).",
+            rich_help_panel=K3S,
+        ),
     ] = None,
     data_dir: Annotated[
         str | None,
         typer.Option(
             "--data-dir",
             metavar="DIR",
+            envvar=ENV_DATA_DIR,
             help=f"K3s --data-dir (K3s only). [default: {k3s.DEFAULT_DATA_DIR}]",
             rich_help_panel=K3S,
         ),
     ] = None,
-    output: OutputOpt = None,
+    output: DocFormatOpt = "yaml",
+    out: OutFileOpt = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            metavar="RULE",
+            help="Accept the errors of network rule RULE (ipam-..., nad-...: the id in brackets after the "
+            "message); printed as a warning, the NAD is written. Repeatable.",
+            rich_help_panel=NET,
+        ),
+    ] = None,
 ) -> int:
     """Print one NetworkAttachmentDefinition whose CNI config is right by construction.
 
@@ -129,58 +159,30 @@ def nad(
       multus-gen nad lan --master eth2 --ipam dhcp
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
+      multus-gen nad lan -n apps --master eth2 --ipam dhcp --out lan-nad.yaml
     """
-    return actions.invoke(
-        actions.nad,
-        {
-            "name": name,
-            "plugin": plugin.value,
-            "ipam": ipam.value,
-            "namespace": namespace,
-            "master": master,
-            "mode": mode,
-            "mtu": mtu,
-            "bridge": bridge,
-            "is_gateway": is_gateway,
-            "ip_masq": ip_masq,
-            "vlan": vlan,
-            "device": device,
-            "hwaddr": hwaddr,
-            "kernelpath": kernelpath,
-            "pci_bus_id": pci_bus_id,
-            "node_name": node_name,
-            "cni_version": cni_version,
-            "ranges": plain(ranges),
-            "range_start": plain(range_start),
-            "range_end": plain(range_end),
-            "gateway": plain(gateway),
-            "exclude": plain(exclude),
-            "route": plain(route),
-            "address": plain(address),
-            "dns": plain(dns),
-            "network_name": network_name,
-            "host_local_data_dir": host_local_data_dir,
-            "distro": distro.value,
-            "k3s_version": k3s_version,
-            "data_dir": data_dir,
-            "output": output,
-        },
-    )
+    return call(actions.nad, locals())
 
 
 def render(
     config: Annotated[
         Path,
         typer.Option(
-            "--config", "-c", metavar="FILE", help="Spec file (YAML) describing the installation.", readable=False
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="Spec file (YAML) describing the installation; - reads it from standard input.",
+            readable=False,
         ),
     ],
+    output: DocFormatOpt = "yaml",
     out_dir: Annotated[
         Path | None,
         typer.Option(
             "--out-dir",
             metavar="DIR",
-            help="Write files into DIR (atomically; unchanged files are not touched) instead of stdout.",
+            help="Write files into DIR (created with its parents when missing; atomically; unchanged files are not "
+            "touched) instead of stdout.",
         ),
     ] = None,
     gitops_path: Annotated[
@@ -201,6 +203,7 @@ def render(
             "their header; nothing else is touched), and the folders that leaves empty.",
         ),
     ] = False,
+    quiet: QuietOpt = False,
 ) -> int:
     """Render a whole installation from a spec file: the chart installation and every network's NAD.
 
@@ -224,7 +227,9 @@ def render(
     Examples:
       multus-gen render -c multus.yaml
       multus-gen render -c multus.yaml --out-dir clusters/prod/multus
-      multus-gen render -c fleet.yaml --out-dir clusters --prune
+      multus-gen render -c fleet.yaml --out-dir clusters --prune -q
+      multus-gen render -c multus.yaml -o json | kubectl apply --dry-run=server -f -
+      cat multus.yaml | multus-gen render -c -
 
     \b
     A spec file:
@@ -242,6 +247,4 @@ def render(
         - name: edge-2
           cluster: {dataDir: /srv/k3s}
     """
-    return actions.invoke(
-        actions.render, {"config": config, "out_dir": out_dir, "gitops_path": gitops_path, "prune": prune}
-    )
+    return call(actions.render, locals())

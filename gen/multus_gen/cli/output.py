@@ -65,10 +65,39 @@ def print_notices(notices: Iterable[Finding]) -> None:
         print_finding_line(notice.severity, notice.one_line())
 
 
+def as_format(text: str, doc_format: str) -> str:
+    """Generated YAML ``text`` as ``-o`` asks: ``yaml`` unchanged; ``json`` the one document itself, or a
+    Kubernetes ``List`` (apiVersion v1, kind List, items) of several -- JSON has no comments, so no header."""
+    if doc_format != "json":
+        return text
+    import json
+
+    import yaml
+
+    docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    if len(docs) == 1:
+        return json.dumps(docs[0], indent=2, ensure_ascii=False) + "\n"
+    if not all(isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc for doc in docs):
+        from multus_gen.errors import UsageError
+
+        raise UsageError(
+            "-o json prints one object or a Kubernetes List, and these documents are not all Kubernetes objects "
+            "(fleet.yaml files are not)",
+            where="-o",
+            fix="use -o yaml",
+        )
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2, ensure_ascii=False) + "\n"
+
+
+def is_stdout(output: Path | None) -> bool:
+    """``--out`` not given, or ``--out -``."""
+    return output is None or str(output) == "-"
+
+
 def emit(text: str, output: Path | None, inputs: Iterable[Path] = ()) -> None:
-    """Manifests to stdout, or atomically to ``output`` (mode 0644; never over one of ``inputs``, the files the
-    command read); a note on stderr says what happened."""
-    if output is None:
+    """Manifests to stdout (``output`` None or ``-``), or atomically to ``output`` (mode 0644; never over one of
+    ``inputs``, the files the command read); a note on stderr says what happened."""
+    if output is None or is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return

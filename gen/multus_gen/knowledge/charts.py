@@ -19,6 +19,11 @@ CHART_NAME = "rke2-multus"
 CRD_CHART_NAME = "rke2-multus-crd"
 INDEX_SOURCE = "rancher/rke2-charts main:index.yaml"
 
+#: When the PUBLISHED snapshot was taken: the ``created`` date of its newest entry (rke2-multus v4.3.017,
+#: 2026-08-19T21:57:27Z) in INDEX_SOURCE (../shared/fixtures/charts/index-rke2-multus.tsv). A version published
+#: after this date is unknown to multus-gen (--allow-unknown-chart-version).
+INDEX_SNAPSHOT_DATE = "2026-08-19"
+
 #: Every rke2-multus version in the chart repository index, oldest first. Source: INDEX_SOURCE.
 #: Version strings are irregular (``4.1.000`` has no ``v``); they are matched exactly.
 PUBLISHED: tuple[str, ...] = (

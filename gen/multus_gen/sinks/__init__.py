@@ -109,7 +109,7 @@ class Inputs:
             raise DeliveryError(
                 f"an input of this command{alias}: refusing to {what} it",
                 where=str(path),
-                fix="write the output somewhere else (another --out-dir, --manifests-dir or -o), "
+                fix="write the output somewhere else (another --out-dir, --manifests-dir or --out), "
                 "or move the input out of the output folder",
             )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,29 +19,47 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
+from multus_gen.findings import JsonPath
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 
-#: A location inside a document: keys and list indexes from the root.
-JsonPath = tuple[str | int, ...]
+
+#: The names that mean standard input, as helm and kubectl take them (``-f -``) and as the system spells it.
+STDIN_NAMES = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+
+_stdin_read: list[tuple[Any, str]] = []  # (the stream, what it held): standard input is read once per run
 
 
-def json_path(path: JsonPath) -> str:
-    """``("config", "cni_conf", "binDir")`` -> ``$.config.cni_conf.binDir``; odd keys are bracket-quoted."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part and all(c.isalnum() or c in "_-" for c in part):
-            out += f".{part}"
-        else:
-            out += "[" + repr(part) + "]"
-    return out
+def is_stdin(path: Path | str) -> bool:
+    """True when ``path`` names standard input (``-`` or ``/dev/stdin``)."""
+    return str(path) in STDIN_NAMES
+
+
+def read_stdin(*, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Standard input as UTF-8 text, read once per run: reading it again gets the same text."""
+    stream = sys.stdin
+    if stream is None:
+        raise InputError("there is no standard input to read", where=where, fix="pipe the file in, or name it")
+    for seen, text in _stdin_read:
+        if seen is stream:
+            return text
+    raw = stream.buffer.read(max_bytes + 1) if hasattr(stream, "buffer") else stream.read().encode()
+    if len(raw) > max_bytes:
+        raise InputError(f"standard input is more than the {max_bytes} bytes multus-gen reads", where=where)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"standard input is not valid UTF-8 (byte {exc.start})", where=where) from None
+    _stdin_read[:] = [(stream, text)]
+    return text
 
 
 def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a user file as UTF-8 text, refusing anything that is not a small regular readable file."""
+    """Read a user file as UTF-8 text, refusing anything that is not a small regular readable file
+    (``-`` and ``/dev/stdin``: standard input, see :func:`read_stdin`)."""
+    if is_stdin(path):
+        return read_stdin(where=where, max_bytes=max_bytes)
     name = str(path)
     try:
         st = os.stat(path)
