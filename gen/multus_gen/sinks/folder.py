@@ -178,7 +178,7 @@ def write_file(
     mode: int = 0o600,
     lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
 ) -> Outcome:
-    """Write one file (``-o FILE``) atomically, with the same guarantees as ``write_manifests``.
+    """Write one file (``--out FILE``) atomically, with the same guarantees as ``write_manifests``.
 
     The parent folder must exist. The diff labels use the file's name.
     """
