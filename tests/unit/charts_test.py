@@ -15,7 +15,11 @@ from multus_gen.model.options import resolve_chart_version
 @pytest.mark.parametrize(
     ("version", "layout", "status", "autoconfig"),
     [
-        ("v3.7.1-build2021041601", "fixed-mounts", "supported", False),
+        ("v3.7.1-build2021041601", "hard-coded", "broken", False),
+        ("v4.0.2-build2023070703", "hard-coded", "broken", False),
+        ("v4.0.2-build2023081100", "double-equals", "broken", False),
+        ("v4.0.2-build2024020800", "double-equals", "broken", False),
+        ("v4.0.2-build2024020801", "fixed-mounts", "supported", False),
         ("4.1.000", "fixed-mounts", "supported", False),
         ("v4.2.105", "fixed-mounts", "supported", False),
         ("v4.2.106", "fixed-mounts", "supported", False),
@@ -89,9 +93,11 @@ def test_unknown_newer_version_needs_opt_in() -> None:
     assert resolve_chart_version("v4.3.099", allow_unknown=True) == "v4.3.099"
     with pytest.raises(InputError):
         resolve_chart_version("v4.3.099", allow_unknown=False)
-    # an older gap stays refused even with the opt-in
-    with pytest.raises(InputError):
-        resolve_chart_version("v4.2.306", allow_unknown=True)
+    # an unknown backport numbered below the newest known version: the same explicit opt-in, not a typo
+    assert resolve_chart_version("v4.2.306", allow_unknown=True) == "v4.2.306"
+    with pytest.raises(InputError, match="backport") as refused:
+        resolve_chart_version("v4.2.306", allow_unknown=False)
+    assert "--allow-unknown-chart-version" in (refused.value.fix or "")
 
 
 def test_published_matches_the_repository_index(shared: Path) -> None:

@@ -41,6 +41,7 @@ VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 #     data_dir: DataDirOpt = None,
 #     chart_version: ChartVersionOpt = None,
 #     allow_unknown_chart_version: AllowUnknownOpt = False,
+#     crd_chart_version: CrdChartVersionOpt = None,
 #     name: NameOpt = None,
 #     namespace: NamespaceOpt = None,
 #     failure_policy: FailurePolicyOpt = None,
@@ -96,7 +97,18 @@ AllowUnknownOpt = Annotated[
     bool,
     typer.Option(
         "--allow-unknown-chart-version",
-        help="Accept a chart version newer than every known one, with the newest gates (warns).",
+        help="Accept a chart version multus-gen does not know (newer than the index, or a later backport), "
+        "with the gates of its number (warns).",
+        rich_help_panel=GEN_PANEL,
+    ),
+]
+CrdChartVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crd-chart-version",
+        metavar="VERSION",
+        help="rke2-multus-crd version beside an rke2-multus >= v4.3.009 (no 'v'). Required with an unknown "
+        "--chart-version; [default: the one published with --chart-version]",
         rich_help_panel=GEN_PANEL,
     ),
 ]
@@ -195,6 +207,7 @@ def gen_flags(
     data_dir: str | None,
     chart_version: str | None,
     allow_unknown_chart_version: bool,
+    crd_chart_version: str | None,
     name: str | None,
     namespace: str | None,
     failure_policy: FailurePolicy | None,
@@ -212,6 +225,7 @@ def gen_flags(
         "data_dir": data_dir,
         "chart_version": chart_version,
         "allow_unknown_chart_version": allow_unknown_chart_version,
+        "crd_chart_version": crd_chart_version,
         "name": name,
         "namespace": namespace,
         "failure_policy": plain(failure_policy),
