@@ -165,12 +165,14 @@ class ValueChecker:
             if gate is None:
                 continue
             nearest = charts.nearest_working(facts.version, (ipam,), self.cluster.distro)
+            distro = "RKE2" if self.cluster.distro == "rke2" else "K3s"
             self.add(
                 keys,
                 "chart-version-ipam",
                 f"rke2-multus {facts.version} cannot run {ipam} on {self.cluster.describe()}: {gate.why} "
                 f"({gate.note}; {gate.source})",
-                f"use rke2-multus {nearest} or newer (the nearest version whose {ipam} works), or another IPAM",
+                f"use rke2-multus {nearest} (the nearest version whose {ipam} works on {distro}; "
+                "`multus-gen versions` lists them), or another IPAM",
             )
 
     def check_dir(self, keys: tuple[str, ...], expected: str) -> None:

@@ -542,11 +542,13 @@ def _distro_name(distro: str) -> str:
     return "RKE2" if distro == "rke2" else "K3s"
 
 
-def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> tuple[str, str] | None:
+def version_refusal(
+    value: str, *, allow_unknown: bool, distro: str = "k3s", ipams: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
     """Why rke2-multus ``value`` cannot be used, as (message, fix); None when it can (published and Multus runs
     with it on ``distro``, or unknown with ``allow_unknown``). On RKE2 the chart runs with its default CNI
     dirs, so a version broken only for custom dirs is usable. What a version cannot do for one IPAM is the
-    check rule ``chart-version-ipam`` (it depends on the values)."""
+    check rule ``chart-version-ipam`` (it depends on the values); ``ipams`` picks the version to suggest."""
     version = value.strip()
     if version in PUBLISHED:
         if not layout_fine_on(version, distro):
@@ -554,7 +556,7 @@ def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> 
             return (
                 f"rke2-multus {version} is broken on {_distro_name(distro)}: {layout.why or layout.note} "
                 f"({layout.note}; {layout.source})",
-                f"use {nearest_working(version, (), distro)}",
+                f"use {nearest_working(version, ipams, distro)}",
             )
         return None
     spelled = same_version_spelled_differently(version)
@@ -572,5 +574,5 @@ def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> 
     return (
         f"rke2-multus {version} is not in the chart repository index multus-gen knows (a backport published later?)",
         f"pass --allow-unknown-chart-version to use it with the gates of its number, or use "
-        f"{nearest_working(version, (), distro)}",
+        f"{nearest_working(version, ipams, distro)}",
     )

@@ -92,13 +92,18 @@ def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s
 
 
 def resolve_chart_version(
-    value: str | None, *, allow_unknown: bool, where: str = "--chart-version", distro: str = "k3s"
+    value: str | None,
+    *,
+    allow_unknown: bool,
+    where: str = "--chart-version",
+    distro: str = "k3s",
+    ipams: tuple[str, ...] = (),
 ) -> str:
     """Check a rke2-multus version against the index and the gates (:func:`charts.version_refusal`); returns
     it unchanged when usable, the default when not given."""
     if value is None:
         return charts.DEFAULT_CHART_VERSION
-    refused = charts.version_refusal(value, allow_unknown=allow_unknown, distro=distro)
+    refused = charts.version_refusal(value, allow_unknown=allow_unknown, distro=distro, ipams=ipams)
     if refused is not None:
         message, fix = refused
         raise InputError(message, where=where, fix=fix)
@@ -242,7 +247,7 @@ def make_gen_options(
             f"unknown RKE2 CNI {primary_cni!r}", where="--cni", fix="use one of " + ", ".join(rke2.PRIMARY_CNIS)
         )
     resolved_name = name if name is not None else DEFAULT_NAME
-    chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro)
+    chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     return GenOptions(
         ipams=ipams,
