@@ -123,8 +123,8 @@ def resolve_crd_chart_version(
                 f"rke2-multus {chart_version} is unknown to multus-gen and ships no CRDs: which rke2-multus-crd "
                 "goes with it cannot be told",
                 where="--chart-version",
-                fix=f"pass --crd-chart-version (the rke2-multus-crd published with it; newest known: "
-                f"{charts.PUBLISHED_CRD[-1]})",
+                fix="pass --crd-chart-version (chart.crdVersion in a spec file): the rke2-multus-crd published with "
+                f"it; newest known: {charts.PUBLISHED_CRD[-1]}",
             )
         return facts.crd_chart_version
     text = value.strip()
