@@ -13,6 +13,7 @@ outside multus-gen. A rule has one severity wherever it runs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from multus_gen.record import record, replace
@@ -125,6 +126,18 @@ class Finding:
             "message": " ".join(self.message.split()),
             "fix": " ".join(self.fix.split()) if self.fix else None,
         }
+
+
+def allow(findings: Iterable[Finding], rules: Iterable[str]) -> list[Finding]:
+    """``findings`` with the errors of ``rules`` (what ``--allow RULE`` names) turned into warnings that say
+    so; everything else unchanged."""
+    names = frozenset(rules)
+    out = []
+    for f in findings:
+        if f.is_error and f.rule in names:
+            f = replace(f, severity=WARNING, message=f"{f.message} (allowed by --allow {f.rule})")
+        out.append(f)
+    return out
 
 
 def error(message: str, fix: str | None = None, at: Location = NOWHERE, rule: str | None = None) -> Finding:

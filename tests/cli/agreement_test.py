@@ -54,6 +54,10 @@ BROKEN: list[tuple[list[str], str]] = [
     (["helmchart", "--chart-version", "v4.0.202", "--ipam", "whereabouts"], "chart-version-ipam"),
     (["helmchart", "--chart-version", "v4.0.203", "--ipam", "dhcp"], "chart-version-ipam"),
     (["helmchart", "--set", "thickPlugin.enabled=true"], "thick-plugin"),
+    (
+        ["nad", "lan", "--master", "eth1", "--range", "10.0.0.0/24", "--range-start", "10.0.0.0"],
+        "ipam-range-start-network-address",
+    ),
 ]
 
 
@@ -87,3 +91,40 @@ def test_generator_and_validate_agree(argv: list[str], rule: str, tmp_path: Path
         ["validate", *target, *cluster_flags(argv), "-o", "json", *[x for r in sorted(rules) for x in ("--allow", r)]]
     )
     assert code == 0, report
+
+
+SPEC = """\
+cluster: {k3sVersion: v1.31.2+k3s1}
+networks:
+  - {name: storage, type: macvlan, master: eth1, ipam: {type: whereabouts, range: 192.168.50.0/24}}
+  - {name: lan, type: ipvlan, master: eth2, ipam: {type: host-local, range: 10.10.0.0/24}, node: w1}
+  - {name: dhcp, type: bridge, bridge: br1, ipam: {type: dhcp}}
+clusters:
+  - name: new
+  - name: old
+    cluster: {k3sVersion: v1.29.9+k3s1, dataDir: /srv/k3s}
+  - name: pinned
+    chart: {version: v4.2.106}
+"""
+CLUSTER_FLAGS = {
+    "new": ["--k3s-version", "v1.31.2+k3s1"],
+    "old": ["--k3s-version", "v1.29.9+k3s1", "--data-dir", "/srv/k3s"],
+    "pinned": ["--k3s-version", "v1.31.2+k3s1"],
+}
+
+
+@pytest.mark.parametrize("fmt", ["helmchart", "flux", "argocd", "fleet"])
+def test_rendered_fleet_passes_validate(fmt: str, tmp_path: Path) -> None:
+    """Everything a render writes (charts, NADs, engine objects) passes validate for its own cluster."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(("" if fmt == "helmchart" else f"format: {fmt}\n") + SPEC)
+    out = tmp_path / "clusters"
+    out.mkdir()
+    code, _, err = capture(["render", "-c", str(spec), "--out-dir", str(out), "--gitops-path", "clusters"])
+    assert code == 0, err
+    for cluster, flags in CLUSTER_FLAGS.items():
+        code, report, err = capture(["validate", str(out / cluster), *flags, "-o", "json"])
+        data = json.loads(report)
+        errors = [f for f in data["findings"] if f["severity"] == "error"]
+        assert (code, errors) == (0, []), (cluster, errors, err)
+        assert data["summary"]["files"] >= 2  # the chart install and the NADs were both checked

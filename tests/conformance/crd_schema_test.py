@@ -396,7 +396,7 @@ def test_mutations_our_accept_implies_upstream_accept(shared: Path, doc: dict[st
 def test_generated_nads_validate_against_the_nad_crd(crds: Path) -> None:
     try:
         from multus_gen.knowledge.k3s import K3sVersion, paths
-        from multus_gen.networks.ipam import IpamInputs
+        from multus_gen.networks.ipam_build import IpamInputs
         from multus_gen.networks.nad import NadOptions, build_nad
     except ImportError as exc:
         pytest.skip(f"NAD builder not wired yet: multus_gen.networks.nad.build_nad is missing ({exc})")

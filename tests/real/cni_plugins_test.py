@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 
-from multus_gen.networks.ipam import HostLocalIpam, IpamInputs, load_ipam
+from multus_gen.networks.ipam import load_ipam
+from multus_gen.networks.ipam_build import IpamInputs
+from multus_gen.networks.models import HostLocalIpam
 from multus_gen.networks.nad import NadOptions, build_nad
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]  # plugins run in network namespaces: ~20 s

@@ -1,7 +1,8 @@
 """multus_gen.sinks.git against real git: a bare repository as the remote, clones under tmp_path.
 
 HOME and GIT_CONFIG_GLOBAL point into tmp_path and the system config is off, so the machine's git
-configuration never leaks in; ``identity`` runs tests with and without user.name/user.email.
+configuration never leaks in; ``identity`` runs tests with and without user.name/user.email (without, the
+opt-in MULTUS_GEN_GIT_IDENTITY identity is used).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from conftest import isolate_git
 from helpers import git
 from multus_gen.errors import DeliveryError
-from multus_gen.sinks.git import FALLBACK_IDENTITY, commit_manifests, redact_credentials
+from multus_gen.sinks.git import FALLBACK_IDENTITY, IDENTITY_ENV, commit_manifests, redact_credentials
 from multus_gen.yamlio.serialize import Manifest
 
 OURS = "clusters/prod/multus.yaml"
@@ -23,7 +24,11 @@ OURS = "clusters/prod/multus.yaml"
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
-    return isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n")
+    config = isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n")
+    # These tests opt in to multus-gen's own identity where git has none (tests/real/git_setup_test.py
+    # covers the refusal without it and git's own identity rules).
+    monkeypatch.setenv(IDENTITY_ENV, "multus-gen <multus-gen@localhost>")
+    return config
 
 
 def set_identity(config: Path) -> None:
@@ -33,6 +38,11 @@ def set_identity(config: Path) -> None:
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path)
+
+
+def make_remote(tmp_path: Path) -> Path:
+    """A bare repository seeded with README.md, app/config.yaml and clusters/prod/keep.yaml on main."""
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
     seed = tmp_path / "seed"

@@ -10,9 +10,9 @@ import pytest
 
 import multus_gen.check as check_package
 from helpers import capture
-from multus_gen.check.catalog import RULES, Rule, all_rules, allow, check_allowed, register
+from multus_gen.check.catalog import RULES, Rule, all_rules, check_allowed, register
 from multus_gen.errors import InputError
-from multus_gen.findings import ERROR, WARNING, Finding
+from multus_gen.findings import ERROR, WARNING, Finding, allow
 
 CHECK = Path(check_package.__file__).resolve().parent
 

@@ -14,17 +14,10 @@ from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
-from multus_gen.networks.ipam import (
-    HostLocalIpam,
-    IpamInputs,
-    WhereaboutsIpam,
-    build_ipam,
-    build_ipam_from,
-    check_ipam_config,
-    ipam_families,
-    load_ipam,
-    refuses,
-)
+from multus_gen.networks.ipam import check_ipam_config, ipam_families, load_ipam
+from multus_gen.networks.ipam_build import IpamInputs, build_ipam, build_ipam_from
+from multus_gen.networks.ipam_rules import refuses
+from multus_gen.networks.models import HostLocalIpam, WhereaboutsIpam
 
 K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
 K3S_OTHER = paths("/srv/k3s", K3sVersion.parse("v1.33.5+k3s1"))

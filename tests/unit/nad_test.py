@@ -14,7 +14,8 @@ from helpers import K3S_DATA, examples
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
-from multus_gen.networks.ipam import IpamInputs, refuses
+from multus_gen.networks.ipam_build import IpamInputs
+from multus_gen.networks.ipam_rules import refuses
 from multus_gen.networks.nad import (
     NODE_ANNOTATION,
     NadOptions,

@@ -30,7 +30,9 @@ import pytest
 
 from conftest import shared_dir
 from multus_gen.findings import Finding
-from multus_gen.networks.ipam import HostLocalIpam, WhereaboutsIpam, check_ipam_config, load_ipam, refuses
+from multus_gen.networks.ipam import check_ipam_config, load_ipam
+from multus_gen.networks.ipam_rules import refuses
+from multus_gen.networks.models import HostLocalIpam, WhereaboutsIpam
 from multus_gen.networks.nad import check_cni_config, check_nad
 
 FILES = ("hostlocal", "whereabouts")

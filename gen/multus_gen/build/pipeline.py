@@ -40,9 +40,8 @@ from multus_gen.build import gitops
 from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
 from multus_gen.model.options import GenOptions, resolve_format
 from multus_gen.build.plan import ChartPlan, make_plan
-from multus_gen.check.catalog import allow
 from multus_gen.errors import InputError, ValidationError
-from multus_gen.findings import Finding, JsonPath, Location, warning
+from multus_gen.findings import Finding, JsonPath, Location, allow, warning
 from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
@@ -533,6 +532,7 @@ def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
+    inputs += [("--allow", rule) for rule in opts.allow]
     notices = result.warnings
     return documents([result.doc], header("nad", inputs, __version__)), notices
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from multus_gen.findings import ERROR, NOTE, WARNING, Finding, Severity
-from multus_gen.record import record, replace
+from multus_gen.findings import ERROR, NOTE, WARNING, Severity
+from multus_gen.record import record
 
 
 @record
@@ -102,17 +102,6 @@ def all_rules() -> list[Rule]:
 
 def severity(rule: str) -> Severity:
     return RULES[rule].severity
-
-
-def allow(findings: Iterable[Finding], allowed: Iterable[str]) -> list[Finding]:
-    """``findings`` with the errors of the ``allowed`` rules turned into warnings that say so."""
-    names = frozenset(allowed)
-    out = []
-    for f in findings:
-        if f.is_error and f.rule in names:
-            f = replace(f, severity=WARNING, message=f"{f.message} (allowed by --allow {f.rule})")
-        out.append(f)
-    return out
 
 
 def check_allowed(allowed: Iterable[str], *, where: str = "--allow") -> tuple[str, ...]:

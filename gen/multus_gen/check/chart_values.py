@@ -8,11 +8,9 @@ from typing import Any
 
 from multus_gen.check.cluster import CHART_DEFAULTS, DIR_KEYS, Cluster
 from multus_gen.check.state import Install, Run, dotted, lookup, overlay_leaves
+from multus_gen.findings import JsonPath
 from multus_gen.knowledge import charts, k3s
 from multus_gen.values.compose import get_path
-from multus_gen.yamlio.reader import (
-    JsonPath,
-)
 
 
 def _data_dir_hint(actual: str, expected: str, cluster: Cluster) -> str | None:

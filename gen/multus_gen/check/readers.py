@@ -23,12 +23,10 @@ from multus_gen.check.documents import (
 from multus_gen.check.shape import check_shape
 from multus_gen.check.state import Install, Run
 from multus_gen.check.versions import default_for
+from multus_gen.findings import JsonPath
 from multus_gen.knowledge import charts
 from multus_gen.values.compose import get_path
-from multus_gen.yamlio.reader import (
-    Document,
-    JsonPath,
-)
+from multus_gen.yamlio.reader import Document
 
 
 def read_helmchart(run: Run, src: Source, doc: Document) -> None:

@@ -53,14 +53,11 @@ from multus_gen.check.shape import HELM_CONTROLLER_FIELDS, HELM_CONTROLLER_RETRY
 from multus_gen.check.state import Install, Run, dotted, overlay_leaves
 from multus_gen.check.versions import version_check
 from multus_gen.errors import InputError
-from multus_gen.findings import Finding
+from multus_gen.findings import Finding, JsonPath
 from multus_gen.knowledge import charts, k3s
 from multus_gen.record import record
 from multus_gen.values.compose import get_path, merge
-from multus_gen.yamlio.reader import (
-    Document,
-    JsonPath,
-)
+from multus_gen.yamlio.reader import Document
 
 
 def _merge_values(run: Run, inst: Install) -> None:

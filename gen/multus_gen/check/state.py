@@ -3,7 +3,6 @@ engine) with their values in precedence order, and the helpers that read values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
@@ -12,15 +11,11 @@ from multus_gen.check.catalog import severity
 from multus_gen.check.cluster import Cluster
 from multus_gen.check.documents import Source
 from multus_gen.errors import InputError
-from multus_gen.findings import Finding, Location
+from multus_gen.findings import Finding, JsonPath, Location
 from multus_gen.knowledge import charts
 from multus_gen.record import record, replace
 from multus_gen.values.compose import UserValues, compose
-from multus_gen.yamlio.reader import (
-    Document,
-    JsonPath,
-    parse_text,
-)
+from multus_gen.yamlio.reader import Document, parse_text
 
 
 class _Out:
@@ -49,28 +44,6 @@ class _Out:
         message = " ".join(finding.message.split())
         fix = " ".join(finding.fix.split()) if finding.fix else None
         self.items.append(replace(finding, message=message, fix=fix, at=where))
-
-
-_PATH_PART = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]")
-
-
-def parse_json_path(text: str) -> JsonPath:
-    """Best effort inverse of ``loaders.json_path`` (stops at the first part it cannot read)."""
-    out: list[str | int] = []
-    pos = 1 if text.startswith("$") else 0
-    while pos < len(text):
-        m = _PATH_PART.match(text, pos)
-        if not m:
-            break
-        if m.group(1) is not None:
-            out.append(m.group(1))
-        elif m.group(2) is not None:
-            out.append(int(m.group(2)))
-        else:
-            quoted = m.group(3)
-            out.append(quoted[1:-1].encode().decode("unicode_escape") if "\\" in quoted else quoted[1:-1])
-        pos = m.end()
-    return tuple(out)
 
 
 def lookup(node: Any, keys: Sequence[str | int]) -> tuple[bool, Any]:

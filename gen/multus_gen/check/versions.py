@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from multus_gen.check.documents import Source
 from multus_gen.check.state import Run
+from multus_gen.findings import JsonPath
 from multus_gen.knowledge import charts
-from multus_gen.yamlio.reader import (
-    Document,
-    JsonPath,
-)
+from multus_gen.yamlio.reader import Document
 
 _RANGE_CHARS = set("*^~<>=|, xX")
 

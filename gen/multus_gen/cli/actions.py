@@ -247,7 +247,7 @@ def commit(
         push=push,
         remote=remote,
     )
-    shown_remote = git_sink.redact_credentials(remote)
+    shown_remote = git_sink.redact_credentials(remote, [remote])
     where = ", ".join(outcome.paths)
     if outcome.status == "committed":
         text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
@@ -297,10 +297,11 @@ def nad(
     k3s_version: str | None,
     data_dir: str | None,
     output: Path | None,
+    allow: tuple[str, ...] | None = None,
 ) -> int:
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
-    from multus_gen.networks.ipam import IpamInputs
+    from multus_gen.networks.ipam_build import IpamInputs
     from multus_gen.networks.nad import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
@@ -321,6 +322,7 @@ def nad(
         pci_bus_id=pci_bus_id,
         node=node_name,
         cni_version=cni_version,
+        allow=tuple(allow or ()),
         k3s_paths=paths_for(cluster),
         ipam=IpamInputs(
             kind=ipam,

@@ -216,8 +216,16 @@ def commit(
     checked-out branch (working tree and index follow for that file only), or on --branch (created from
     <remote>/B or HEAD when missing; the working tree is not touched). Nothing is committed when the branch
     already holds these bytes. Your other changes -- staged, unstaged, untracked -- stay as they are;
-    uncommitted changes to the manifest file itself are refused unless --force. No hooks run. With --push,
-    a remote that moved on is handled by re-making the commit on top of it when only this file is involved.
+    uncommitted changes (staged or not) to the manifest file itself are refused unless --force. With --push,
+    the remote is checked before committing, and a remote that moved on is handled by re-making the commit on
+    top of it when only this file is involved.
+
+    Git's own settings apply: the author/committer come from GIT_AUTHOR_*/GIT_COMMITTER_* (NAME, EMAIL,
+    DATE), EMAIL and git config as for `git commit`; without a git identity nothing is committed unless you
+    set MULTUS_GEN_GIT_IDENTITY="Name <email>" (or "default": multus-gen <multus-gen@localhost>), used only
+    where git has none. With commit.gpgsign the commit is signed by git (gpg.format, user.signingkey) or
+    refused. Commit hooks (pre-commit, commit-msg, ...) never run; with --push your pre-push hook runs
+    (as with `git push`) and can stop the push. core.autocrlf and .gitattributes eol rules are honoured.
 
     \b
     Examples:

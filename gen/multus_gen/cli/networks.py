@@ -113,6 +113,16 @@ def nad(
         ),
     ] = None,
     output: OutputOpt = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            metavar="RULE",
+            help="Accept the errors of network rule RULE (ipam-..., nad-...: the id in brackets after the "
+            "message); printed as a warning, the NAD is written. Repeatable.",
+            rich_help_panel=NET,
+        ),
+    ] = None,
 ) -> int:
     """Print one NetworkAttachmentDefinition whose CNI config is right by construction.
 
@@ -150,6 +160,7 @@ def nad(
             "pci_bus_id": pci_bus_id,
             "node_name": node_name,
             "cni_version": cni_version,
+            "allow": plain(allow),
             "ranges": plain(ranges),
             "range_start": plain(range_start),
             "range_end": plain(range_end),

@@ -24,7 +24,7 @@ from typing import Any
 
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError
-from multus_gen.findings import Location
+from multus_gen.findings import JsonPath, Location
 from multus_gen.knowledge import k3s
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.options import (
@@ -37,11 +37,11 @@ from multus_gen.model.options import (
     resolve_format,
 )
 from multus_gen.networks.fields import SPEC_KEYS
-from multus_gen.networks.ipam import IpamInputs
+from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
-from multus_gen.yamlio.reader import Document, JsonPath, load_mapping_file
+from multus_gen.yamlio.reader import Document, load_mapping_file
 
 __all__ = ["FORMATS", "ClusterSpec", "Network", "Spec", "load_spec"]
 
@@ -68,6 +68,7 @@ _CHART_FIELDS = {
 }
 #: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
 _NETWORK_FIELDS: dict[str, str] = {
+    "allow": "allow",
     "name": "name",
     "namespace": "namespace",
     "type": "type",
@@ -184,6 +185,8 @@ class _Entry:
         if built is None:
             net = self.net
             fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
+            if "allow" in fields:
+                fields["allow"] = tuple(fields["allow"])
             options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
             built = self._built[paths] = Network(options, self.sources)
         return built

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding
-from multus_gen.networks.ipam import HostLocalIpam, IPAddress, StaticIpam, WhereaboutsIpam, load_ipam, overlap
+from multus_gen.networks.addresses import IPAddress, overlap
+from multus_gen.networks.ipam import load_ipam
+from multus_gen.networks.models import HostLocalIpam, StaticIpam, WhereaboutsIpam
 from multus_gen.networks.nad import NadOptions, build_nad
 from multus_gen.record import record, replace
 

@@ -114,7 +114,7 @@ def flag_of(path: JsonPath) -> str | None:
 
 
 #: CLI flag -> the spec keys that set it (dotted, e.g. ``ipam.rangeStart``), in table order.
-SPEC_KEYS: dict[str, tuple[str, ...]] = {}
+SPEC_KEYS: dict[str, tuple[str, ...]] = {"--allow": ("allow",)}
 for _field in (*DOCUMENT_FIELDS.values(), *CONFIG_FIELDS.values()):
     SPEC_KEYS.setdefault(_field.flag, ())
     SPEC_KEYS[_field.flag] += tuple(k for k in _field.spec if k not in SPEC_KEYS[_field.flag])

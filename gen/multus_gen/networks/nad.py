@@ -3,7 +3,7 @@
 ``build_nad(opts)`` returns a :class:`NadResult`: ``doc`` (the NAD as a plain dict) and ``warnings``
 (:class:`~multus_gen.findings.Finding` objects whose paths point into ``doc``, e.g. ``$.spec.config.ipam``).
 It translates (:func:`translate_nad`: the options into the document, no rule decisions), runs
-:func:`check_nad` once on the result, and raises the :func:`~multus_gen.networks.ipam.refusal` of its
+:func:`check_nad` once on the result, and raises the :func:`~multus_gen.networks.ipam_build.refusal` of its
 findings: an :class:`~multus_gen.errors.InputError` whose ``where`` is the CLI flag that set the key
 (:mod:`multus_gen.networks.fields`): ``--name --namespace --type --master --mode --mtu --bridge --is-gateway
 --ip-masq --vlan --device --hwaddr --kernelpath --pci-bus-id --node --cni-version`` plus the IPAM flags of
@@ -48,10 +48,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from multus_gen.errors import InputError
-from multus_gen.findings import NOWHERE, Finding, JsonPath, Location
+from multus_gen.findings import NOWHERE, Finding, JsonPath, Location, allow
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.networks.fields import NODE_ANNOTATION
-from multus_gen.networks.ipam import Collector, IpamInputs, Origins, load_ipam, refusal, translate_ipam
+from multus_gen.networks.ipam import load_ipam
+from multus_gen.networks.ipam_build import IpamInputs, refusal, translate_ipam
+from multus_gen.networks.ipam_rules import Collector, Origins
+from multus_gen.networks.rules import SEVERITY
 from multus_gen.record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
@@ -151,6 +154,8 @@ class NadOptions:
     node: str | None = None
     k3s_paths: K3sPaths | None = None
     cni_version: str = DEFAULT_CNI_VERSION
+    #: rule ids whose errors the user accepts (``--allow``): reported as warnings, the NAD is written
+    allow: tuple[str, ...] = ()
 
 
 @record
@@ -232,10 +237,16 @@ def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
 
 def build_nad(opts: NadOptions) -> NadResult:
     """The NetworkAttachmentDefinition of ``opts``: :func:`translate_nad`, then :func:`check_nad` once; raises
-    the InputError of :func:`~multus_gen.networks.ipam.refusal` (located at the flag) when the check refuses
+    the InputError of :func:`~multus_gen.networks.ipam_build.refusal` (located at the flag) when the check refuses
     it, else returns the document with the check's other warnings."""
+    unknown = [rule for rule in opts.allow if rule not in SEVERITY]
+    if unknown:
+        raise InputError(
+            f"no network rule {unknown[0]!r}", where="--allow", fix="see `multus-gen rules` for the ipam-/nad- rule ids"
+        )
     doc, origins = translate_nad(opts)
     findings = check_nad(doc, k3s_paths=opts.k3s_paths if opts.ipam.kind == "whereabouts" else None)
+    findings = allow(findings, opts.allow)
     refused = refusal(findings, origins)
     if refused is not None:
         raise refused

@@ -14,8 +14,10 @@ Guarantees (each one is tested in ``tests/unit/folder_sink_test.py`` / ``tests/r
 * Idempotent: a target that already holds the same bytes is not touched (no new mtime, so K3s does
   not re-apply it): status ``"up to date"``.
 * Locked: compare-and-write of one target runs under ``fcntl.flock`` on ``.<name>.lock`` in the same
-  folder, so concurrent writers do not interleave and the last complete write wins. The lock file
-  is left in place on purpose (removing lock files races; K3s ignores dot files).
+  folder, so concurrent writers do not interleave and the last complete write wins. The lock file is
+  removed on release, safely: a writer that gets the flock re-checks that the lock path is still the file
+  it locked (see ``_locked``), so folders (and Git working trees) stay free of lock files; one left by a
+  killed writer is a dot file K3s ignores, reused and removed by the next writer.
 * Refused with ``DeliveryError`` before anything is written: a missing or unwritable folder, a
   target that is a symlink, a folder or another non-regular file, a ``<name>.skip`` K3s skip marker
   next to the target, a symlinked sub-folder, and a manifest path that is absolute or contains ``..``.

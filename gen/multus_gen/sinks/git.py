@@ -14,25 +14,42 @@ How a commit is made (plumbing only, never ``git add``/``git commit``/``git stas
    tree and its entry in the real index is set to our blob. Every other path -- staged, unstaged or
    untracked -- stays byte-for-byte and state-for-state as it was.
 
-Identity: ``author`` if given, else ``user.name``/``user.email`` from git config (both must be set),
-else the fallback identity ``multus-gen <multus-gen@localhost>`` (``FALLBACK_IDENTITY``). The
-committer is the git config identity, else the same fallback. Hooks are not run and commits are
-not signed (plumbing does neither). Blobs are stored without clean/eol filters.
+Identity is git's own: ``git commit-tree`` reads GIT_AUTHOR_NAME/EMAIL/DATE,
+GIT_COMMITTER_NAME/EMAIL/DATE, EMAIL and the config (``user.*``, ``author.*``, ``committer.*``) exactly as
+``git commit`` does; ``author`` (if given) overrides the author name and email. When git has no identity
+(``git var GIT_AUTHOR_IDENT`` fails) the commit is refused (``NO_IDENTITY``) unless the user opted in to
+one for multus-gen with ``MULTUS_GEN_GIT_IDENTITY="Name <email>"`` (``default`` means
+``FALLBACK_IDENTITY``), which then fills in only what git lacks.
+
+Signing: with ``commit.gpgsign`` true, commits are signed by ``git commit-tree -S`` (git's gpg.format,
+gpg.program and user.signingkey apply); a failing signer refuses the commit, never an unsigned one.
+
+Hooks: commit hooks (pre-commit, prepare-commit-msg, commit-msg, post-commit) never run -- no path
+uses ``git commit``. ``--push`` runs ``git push``, so pre-push runs (and can stop the push: the
+local commit is kept); the reference-transaction hook runs for every ref update, as for any git
+command; the remote runs its own receive hooks.
+
+Line endings: a path with eol/text/filter attributes (or ``core.autocrlf`` set) is hashed through
+git's filters (``git hash-object --path``) for both our blob and the working-tree file, and written
+to the working tree as git would check it out; other paths are hashed in-process (no filters apply).
 
 A process killed while replacing a working-tree file may leave one untracked dot file
 ``.<name>.<hex>.multus-gen.tmp`` next to it (the same pattern as ``sinks.folder``); the commit
 itself is all-or-nothing (``update-ref`` is atomic). Network commands never prompt
 (``GIT_TERMINAL_PROMPT=0``; ssh in batch mode unless the user configured ssh), and every message
-has ``user:password@`` removed from URLs.
+has credentials removed from URLs (``redact_credentials``), including the configured URL of the
+remote however odd its password.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
 import tempfile
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,17 +61,63 @@ from multus_gen.sinks import CommitOutcome, clean_relative_path
 from multus_gen.sinks import folder as _folder
 from multus_gen.yamlio.serialize import Manifest
 
-__all__ = ["FALLBACK_IDENTITY", "CommitOutcome", "commit_manifests", "redact_credentials"]
+__all__ = [
+    "FALLBACK_IDENTITY",
+    "IDENTITY_ENV",
+    "NO_IDENTITY",
+    "CommitOutcome",
+    "commit_manifests",
+    "redact_credentials",
+]
 
 FALLBACK_IDENTITY = ("multus-gen", "multus-gen@localhost")
-"""Author/committer used when neither ``author`` nor git config ``user.name``+``user.email`` is set."""
+"""The identity ``MULTUS_GEN_GIT_IDENTITY=default`` opts in to."""
 
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s]*@")
+IDENTITY_ENV = "MULTUS_GEN_GIT_IDENTITY"
+"""Opt-in identity (``Name <email>``, or ``default``) used only where git itself has none."""
+
+NO_IDENTITY = "no git identity: set user.name and user.email (git config) or GIT_AUTHOR_*"
+
+# scheme:// then everything up to the last '@' of the same token (a password may hold '@', '/', ':').
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s'\"<>]*@")
 _FILE_MODES = ("100644", "100755")
+_REDACTED = "***"
 
 
-def redact_credentials(text: str) -> str:
-    """Remove ``user:password@`` (or ``token@``) from every URL in ``text``."""
+_KNOWN_URL = re.compile(r"(?is)([a-z][a-z0-9+.\-]*://)(.*)@([^@]*)")
+
+
+def _redact_known(text: str, url: str) -> str:
+    """``text`` without the user info of ``url``: wherever ``scheme://...@host`` shows it (git may show it
+    cut at its first ``@``), and its user info and password anywhere -- raw, decoded or encoded."""
+    match = _KNOWN_URL.fullmatch(url.strip())
+    if match is None:
+        return text
+    scheme, userinfo, rest = match.groups()
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if host:
+        text = re.sub(re.escape(scheme) + r"[^\n]*?@(?=" + re.escape(host) + ")", scheme, text, flags=re.I)
+    password = userinfo.partition(":")[2]
+    forms = {
+        form
+        for part in ((userinfo, password) if password else (userinfo,))
+        for form in (part, urllib.parse.unquote(part), urllib.parse.quote(part, safe=""))
+        if len(form) >= 4  # shorter ones would blank out ordinary words; the URL shape still catches them
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, _REDACTED)
+    return text
+
+
+def redact_credentials(text: str, urls: Sequence[str] = ()) -> str:
+    """Remove credentials from every URL in ``text``.
+
+    ``scheme://user:password@`` and ``scheme://token@`` go (up to the token's last ``@``, so passwords
+    holding ``@``, ``/`` or ``:`` go whole). The user info and password of each known URL in ``urls``
+    (a remote's configured URL) are also removed wherever they appear -- raw, percent-decoded or
+    percent-encoded -- which covers passwords with spaces that split the URL in a message."""
+    for url in urls:
+        text = _redact_known(text, url)
     return _URL_CREDENTIALS.sub(r"\1", text)
 
 
@@ -92,6 +155,9 @@ class _Git:
         self.repo = repo
         self._trees: dict[str, dict[str, _Entry]] = {}
         self._index: dict[str, str] | None = None
+        self.commit_env: dict[str, str] = {}  # identity overrides for commit-tree (see _identity_env)
+        self.sign = False  # commit.gpgsign: commit-tree -S
+        self.filtered: set[str] = set()  # our paths that git's eol/clean filters apply to
 
     def run(
         self,
@@ -225,6 +291,44 @@ def commit_manifests(
       commit made redundant by it is dropped: the branch moves to the remote tip, status
       ``"up to date"``). Otherwise DeliveryError, with the local commit kept.
     """
+    try:
+        return _commit_manifests(
+            repo_path, manifests, message=message, branch=branch, force=force, push=push, remote=remote, author=author
+        )
+    except DeliveryError as exc:  # every message, whatever raised it, loses the remote's credentials
+        urls = _remote_urls(Path(repo_path), remote)
+
+        def clean(text: str) -> str:
+            return redact_credentials(text, urls)
+
+        raise DeliveryError(
+            clean(exc.message), fix=clean(exc.fix) if exc.fix else None, at=exc.finding.at, rule=exc.finding.rule
+        ) from exc
+
+
+def _remote_urls(repo_path: Path, remote: str) -> list[str]:
+    """The fetch and push URLs configured for ``remote`` (or ``remote`` itself), for redaction."""
+    urls = [remote]
+    try:
+        config = git.Repo(repo_path).git
+        for extra in ([], ["--push"]):
+            urls += config.execute(["git", "remote", "get-url", "--all", *extra, "--", remote]).splitlines()
+    except (git.GitError, OSError, ValueError):
+        pass
+    return urls
+
+
+def _commit_manifests(
+    repo_path: Path,
+    manifests: Sequence[Manifest],
+    *,
+    message: str,
+    branch: str | None,
+    force: bool,
+    push: bool,
+    remote: str,
+    author: tuple[str, str] | None,
+) -> CommitOutcome:
     if not manifests:
         raise DeliveryError("no manifests to commit")
     if not message.strip():
@@ -250,23 +354,30 @@ def commit_manifests(
     if not checked_out:
         _refuse_if_checked_out_elsewhere(g, ref, worktree)
 
+    g.commit_env = _identity_env(g, author)
+    g.sign = g.ok("config", "--type=bool", "--get", "commit.gpgsign") == "true"
+    if push:
+        _check_remote(g, remote)
+
     old = g.commit_of(ref)
     created = old is None and not checked_out
     base = old if not created else _start_point(g, remote, branch_name)
     items = []
     sha1_objects = (g.ok("rev-parse", "--show-object-format") or "sha1").strip() == "sha1"
+    g.filtered = _filtered_paths(g, [path for path, _data in paths_data])
     for path, data in paths_data:
         _check_tree_path(g, base, path, branch_name)
         found = g.entry(base, path)
         mode = found.mode if found is not None and found.mode in _FILE_MODES else "100644"
-        if sha1_objects:
+        if sha1_objects and path not in g.filtered:
             items.append(_Item(path, data, blob_sha(data), mode))
-        else:  # a SHA-256 repository: let git name the blob
-            items.append(_Item(path, data, g.out("hash-object", "-w", "--stdin", stdin=data), mode))
+        else:  # a SHA-256 repository or a filtered path: let git name (and normalize) the blob
+            blob = g.out("hash-object", "-w", "--stdin", f"--path={path}", stdin=data)
+            items.append(_Item(path, data, blob, mode))
     if sha1_objects:
-        g.write_blobs({item.blob: item.data for item in items})
+        g.write_blobs({item.blob: item.data for item in items if item.path not in g.filtered})
 
-    pushing = _Pushing(remote, checked_out, created, message, author) if push else None
+    pushing = _Pushing(remote, checked_out, created, message) if push else None
     new_tree = _build_tree(g, base, items)
     if base is not None and new_tree == g.out("rev-parse", f"{base}^{{tree}}"):
         if created:  # the start point already holds our bytes: the new branch starts there
@@ -282,11 +393,13 @@ def commit_manifests(
         if not force:
             _refuse_dirty(g, worktree, base, items)
 
-    author_id, committer_id = _identities(g, author)
-    new = _commit_tree(g, new_tree, base, message, author_id, committer_id)
+    new = _commit_tree(g, new_tree, base, message)
+    if checked_out:
+        _write_pending(g, ref, new, base, items)
     _update_ref(g, ref, new, old, message)
     if checked_out:
         _sync_worktree(g, worktree, items, new, branch_name)
+        _clear_pending(g)
     outcome = CommitOutcome("committed", branch_name, new, tuple(i.path for i in items))
     return _push_and_finish(g, outcome, ref, items, pushing) if pushing else outcome
 
@@ -420,20 +533,69 @@ def _is_dir(st_mode: int) -> bool:
     return stat.S_ISDIR(st_mode)
 
 
-def _identities(g: _Git, author: tuple[str, str] | None) -> tuple[tuple[str, str], tuple[str, str]]:
-    name = g.ok("config", "--get", "user.name")
-    email = g.ok("config", "--get", "user.email")
-    configured = (name, email) if name and email else FALLBACK_IDENTITY
-    return (author or configured), configured
+def _identity_env(g: _Git, author: tuple[str, str] | None) -> dict[str, str]:
+    """Environment for ``commit-tree``: ``author`` if given; where git has no identity of its own
+    (``git var`` fails, as ``git commit`` would), the opt-in ``MULTUS_GEN_GIT_IDENTITY`` or a refusal."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]} if author else {}
+    for role in ("AUTHOR", "COMMITTER"):
+        if g.run("var", f"GIT_{role}_IDENT", env=env, check=False)[0] == 0:
+            continue
+        fallback = _opt_in_identity()
+        if fallback is None:
+            raise DeliveryError(
+                NO_IDENTITY,
+                where=g.where,
+                fix=f'or let multus-gen use one of its own: {IDENTITY_ENV}="Name <email>"',
+            )
+        env[f"GIT_{role}_NAME"], env[f"GIT_{role}_EMAIL"] = fallback
+    return env
 
 
-def _ident_env(author: tuple[str, str], committer: tuple[str, str]) -> dict[str, str]:
-    return {
-        "GIT_AUTHOR_NAME": author[0],
-        "GIT_AUTHOR_EMAIL": author[1],
-        "GIT_COMMITTER_NAME": committer[0],
-        "GIT_COMMITTER_EMAIL": committer[1],
-    }
+def _opt_in_identity() -> tuple[str, str] | None:
+    value = os.environ.get(IDENTITY_ENV, "").strip()
+    if not value:
+        return None
+    if value == "default":
+        return FALLBACK_IDENTITY
+    match = re.fullmatch(r"([^<>]*?)\s*<([^<>\s]+)>", value)
+    if match is None or not match.group(1).strip():
+        raise DeliveryError(f"{IDENTITY_ENV} is not 'Name <email>' (or 'default')", where=IDENTITY_ENV)
+    return match.group(1).strip(), match.group(2)
+
+
+def _check_remote(g: _Git, remote: str) -> None:
+    """Before committing: ``remote`` must be a configured remote (or a URL); a local one must be a repository."""
+    url = g.ok("remote", "get-url", "--push", "--", remote)
+    if url is None:
+        if "/" not in remote and ":" not in remote:
+            raise DeliveryError(
+                f"cannot push: no remote named {remote}; nothing was committed",
+                where=g.where,
+                fix=f"git remote add {remote} URL, or pass --remote NAME",
+            )
+        url = remote
+    url = url.strip()
+    scheme = re.match(r"(?i)([a-z][a-z0-9+.\-]*)://", url)
+    local = url.removeprefix("file://") if (scheme is None or scheme.group(1).lower() == "file") else None
+    if local is not None and (scheme is not None or ":" not in local.split("/")[0]):
+        path = Path(local) if os.path.isabs(local) else Path(g.where) / local
+        if g.ok("ls-remote", "-q", "--", str(path)) is None:
+            raise DeliveryError(
+                f"cannot push: remote {remote} ({path}) is not a reachable git repository; nothing was committed",
+                where=g.where,
+                fix=f"fix the URL (git remote set-url {remote} URL) or pass --remote NAME",
+            )
+
+
+def _filtered_paths(g: _Git, paths: Sequence[str]) -> set[str]:
+    """Our paths whose bytes git's filters may change (eol/text/filter/ident/encoding attributes, autocrlf)."""
+    autocrlf = (g.ok("config", "--get", "core.autocrlf") or "false").strip().lower()
+    if autocrlf not in ("false", "no", "off", "0", ""):
+        return set(paths)
+    attrs = ("text", "eol", "crlf", "filter", "ident", "working-tree-encoding")
+    out = g.out("check-attr", "-z", "--stdin", *attrs, stdin="".join(f"{p}\0" for p in paths).encode())
+    fields = out.split("\0")
+    return {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] != "unspecified"}
 
 
 # -- plumbing -----------------------------------------------------------------------------------------
@@ -451,19 +613,25 @@ def _build_tree(g: _Git, base: str | None, items: Sequence[_Item]) -> str:
         return g.out("write-tree", env=env)
 
 
-def _commit_tree(
-    g: _Git,
-    tree: str,
-    parent: str | None,
-    message: str,
-    author: tuple[str, str],
-    committer: tuple[str, str],
-) -> str:
+def _commit_tree(g: _Git, tree: str, parent: str | None, message: str, env: Mapping[str, str] | None = None) -> str:
+    """``git commit-tree``: git's identity (with ``g.commit_env``/``env`` overrides), signed when
+    ``commit.gpgsign`` is on -- a failing signer refuses the commit."""
     args = ["commit-tree", tree]
     if parent is not None:
         args += ["-p", parent]
+    if g.sign:
+        args.append("-S")
     text = message.strip("\n") + "\n"
-    return g.out(*args, "-F", "-", env=_ident_env(author, committer), stdin=text.encode("utf-8"))
+    status, out, err = g.run(*args, "-F", "-", env={**g.commit_env, **(env or {})}, stdin=text.encode(), check=False)
+    if status == 0:
+        return out
+    if g.sign:
+        raise DeliveryError(
+            f"commit.gpgsign is on but git could not sign the commit: {_last_lines(err)}; nothing was committed",
+            where=g.where,
+            fix="fix signing (gpg.program, gpg.format, user.signingkey) or set commit.gpgsign false",
+        )
+    raise DeliveryError(f"git commit-tree failed: {_last_lines(err or out)}", where=g.where)
 
 
 def _update_ref(g: _Git, ref: str, new: str, old: str | None, message: str) -> None:
@@ -477,47 +645,77 @@ def _update_ref(g: _Git, ref: str, new: str, old: str | None, message: str) -> N
         )
 
 
-def _parent(g: _Git, commit: str | None) -> str | None:
-    return g.ok("rev-parse", "--verify", "-q", f"{commit}^") if commit else None
+_PENDING = "multus-gen-pending.json"
+
+
+def _write_pending(g: _Git, ref: str, new: str, base: str | None, items: Sequence[_Item]) -> None:
+    """Before the branch moves: note the commit and our paths' previous blobs in the git dir, so a run
+    killed before the working-tree/index update can be told apart from a user's staged change."""
+    data = {"ref": ref, "commit": new, "previous": {i.path: g.blob_at(base, i.path) for i in items}}
+    _folder._atomic_replace(Path(g.repo.git_dir), _PENDING, json.dumps(data).encode(), mode=0o644, fsync=False)
+
+
+def _clear_pending(g: _Git) -> None:
+    Path(g.repo.git_dir, _PENDING).unlink(missing_ok=True)
+
+
+def _pending(g: _Git, head: str | None) -> dict[str, str | None]:
+    """Path -> previous blob, if an interrupted run left ``head`` as its commit; else empty."""
+    try:
+        data = json.loads(Path(g.repo.git_dir, _PENDING).read_text())
+        previous = data["previous"] if data["commit"] == head else {}
+        return {str(k): v if isinstance(v, str) else None for k, v in previous.items()}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
 
 
 def _state(g: _Git, worktree: Path, path: str) -> tuple[str | None, str | None]:
-    """(index blob, working-tree blob) of ``path``; None where absent."""
-    exists = os.path.lexists(worktree / path)
-    return g.index_blob(path), (_file_sha(worktree / path) if exists else None)
+    """(index blob, working-tree blob) of ``path``; None where absent. The working-tree file is hashed as
+    git would store it (through its filters when they apply)."""
+    if not os.path.lexists(worktree / path):
+        return g.index_blob(path), None
+    if path in g.filtered:
+        status, out, _err = g.run("hash-object", f"--path={path}", "--", str(worktree / path), check=False)
+        return g.index_blob(path), (out.strip() if status == 0 else None)
+    return g.index_blob(path), _file_sha(worktree / path)
 
 
 def _repair_interrupted_sync(g: _Git, worktree: Path, items: Sequence[_Item], head: str, branch: str) -> None:
     """Finish the working-tree/index update of a run killed after it moved the branch.
 
-    Such a run leaves HEAD with our file and the index/working tree with the version before it (HEAD^'s):
-    the user's next ``git commit`` would revert our file. Only paths whose index and working tree hold
-    exactly that previous version (or ours, or nothing where there was nothing) are updated; anything else
-    is someone's edit and stays.
+    Such a run leaves HEAD with our file and the index/working tree with the version before it, and its
+    note in the git dir (``_write_pending``) names HEAD: the user's next ``git commit`` would revert our
+    file. Only then, and only paths whose index and working tree hold exactly that previous version (or
+    ours, or nothing where there was nothing), are updated; anything else -- a staged revert to the
+    previous version without such a note included -- is the user's change and stays.
     """
-    parent = _parent(g, head)
     stale = []
+    pending = _pending(g, head)
     for item in items:
         state = _state(g, worktree, item.path)
-        if state == (item.blob, item.blob):
+        if state == (item.blob, item.blob) or item.path not in pending:
             continue
-        allowed = {g.blob_at(parent, item.path), item.blob}
+        allowed = {pending[item.path], item.blob}
         if state[0] in allowed and state[1] in allowed:
             stale.append(item)
     if stale:
         _sync_worktree(g, worktree, stale, head, branch)
+    _clear_pending(g)
 
 
 def _refuse_dirty(g: _Git, worktree: Path, head: str | None, items: Sequence[_Item]) -> None:
-    """Refuse paths whose index or working-tree content is neither HEAD's, HEAD^'s nor ours.
+    """Refuse paths whose index or working-tree content is neither HEAD's nor ours.
 
-    HEAD^'s version is allowed: it is what an interrupted earlier run leaves behind (see
-    ``_repair_interrupted_sync``), and it stays in history, so overwriting it loses nothing.
+    The version before HEAD is allowed only where an interrupted earlier run left it behind (its note
+    names HEAD, see ``_repair_interrupted_sync``): it stays in history, so overwriting it loses nothing.
+    A staged change of the user's -- even back to an older version -- is refused.
     """
     dirty = []
-    parent = _parent(g, head)
+    pending = _pending(g, head)
     for item in items:
-        allowed = {g.blob_at(head, item.path), g.blob_at(parent, item.path), item.blob}
+        allowed = {g.blob_at(head, item.path), item.blob}
+        if item.path in pending:
+            allowed.add(pending[item.path])
         index_blob, work_blob = _state(g, worktree, item.path)
         if index_blob not in allowed or work_blob not in allowed:
             dirty.append(item.path)
@@ -540,9 +738,10 @@ def _sync_worktree(g: _Git, worktree: Path, items: Sequence[_Item], new: str, br
             current_item = item
             target = worktree / item.path
             _folder._check_parents(worktree, item.path, create=True)
-            if _folder._read_current(target, item.path) != item.data:
+            data = _checkout_form(g, item) if item.path in g.filtered else item.data
+            if _folder._read_current(target, item.path) != data:
                 file_mode = 0o755 if item.mode == "100755" else 0o644
-                _folder._atomic_replace(target.parent, target.name, item.data, mode=file_mode, fsync=False)
+                _folder._atomic_replace(target.parent, target.name, data, mode=file_mode, fsync=False)
         if items:
             paths = "".join(f"{item.path}\0" for item in items)
             g.run("update-index", "--add", "-z", "--stdin", stdin=paths.encode("utf-8"))
@@ -561,6 +760,20 @@ def _sync_worktree(g: _Git, worktree: Path, items: Sequence[_Item], new: str, br
             where=g.where,
             fix=f"run: git checkout HEAD -- {path}",
         ) from exc
+
+
+def _checkout_form(g: _Git, item: _Item) -> bytes:
+    """The bytes ``git checkout`` would write for our blob (eol conversion, smudge filters)."""
+    status, out, err = g.repo.git.execute(
+        ["git", "cat-file", "--filters", f"--path={item.path}", item.blob],
+        with_extended_output=True,
+        with_exceptions=False,
+        stdout_as_string=False,
+        strip_newline_in_stdout=False,
+    )
+    if status != 0:
+        raise DeliveryError(f"git cat-file --filters failed: {_last_lines(str(err))}", where=item.path)
+    return bytes(out)
 
 
 def _last_lines(text: str, count: int = 3) -> str:
@@ -590,6 +803,9 @@ def _push(g: _Git, remote: str, ref: str) -> tuple[str, str]:
     for line in out.splitlines():
         if line.startswith("!") and "[rejected]" in line and ("fetch first" in line or "non-fast-forward" in line):
             return "rejected", _last_lines(line)
+    hook = Path(g.where, g.out("rev-parse", "--git-path", "hooks/pre-push").strip())
+    if not any(line.startswith("!") for line in out.splitlines()) and os.access(hook, os.X_OK):
+        return "error", f"the pre-push hook refused it ({_last_lines(err + chr(10) + out)})"
     return "error", _last_lines(err + "\n" + out)
 
 
@@ -610,7 +826,6 @@ class _Pushing:
     checked_out: bool
     created: bool  # the local branch did not exist before this run (its start point is not "ours")
     message: str
-    author: tuple[str, str] | None
 
 
 def _push_and_finish(g: _Git, outcome: CommitOutcome, ref: str, items: Sequence[_Item], how: _Pushing) -> CommitOutcome:
@@ -695,11 +910,10 @@ def _rebase(
     if new_tree == g.out("rev-parse", f"{remote_tip}^{{tree}}"):
         rebased = remote_tip
     elif outcome.status == "committed" or not how.created:
-        author, committer, tip_message = _commit_details(g, tip)  # re-make the tip commit
-        rebased = _commit_tree(g, new_tree, remote_tip, tip_message, author, committer)
+        author, tip_message = _commit_details(g, tip)  # re-make the tip commit (same author and date)
+        rebased = _commit_tree(g, new_tree, remote_tip, tip_message, author)
     else:  # a new branch whose start point already had our bytes: a fresh commit of this run
-        author, committer = _identities(g, how.author)
-        rebased = _commit_tree(g, new_tree, remote_tip, message, author, committer)
+        rebased = _commit_tree(g, new_tree, remote_tip, message)
         status = "committed"
     if checked_out:
         code, _out, err = g.run("read-tree", "-m", "-u", tip, rebased, check=False)
@@ -728,7 +942,8 @@ def _rebase(
     return CommitOutcome(status, branch, rebased, outcome.paths, pushed=True, rebased=True)
 
 
-def _commit_details(g: _Git, commit: str) -> tuple[tuple[str, str], tuple[str, str], str]:
-    """Author, committer and message of ``commit`` (to re-make it on the remote tip)."""
-    fields = g.out("log", "-1", "--format=%an%x00%ae%x00%cn%x00%ce%x00%B", commit).split("\0", 4)
-    return (fields[0], fields[1]), (fields[2], fields[3]), fields[4]
+def _commit_details(g: _Git, commit: str) -> tuple[dict[str, str], str]:
+    """Author (as commit-tree environment) and message of ``commit`` (to re-make it on the remote tip)."""
+    fields = g.out("log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", "--date=raw", commit).split("\0", 3)
+    author = {"GIT_AUTHOR_NAME": fields[0], "GIT_AUTHOR_EMAIL": fields[1], "GIT_AUTHOR_DATE": fields[2]}
+    return author, fields[3]

@@ -18,8 +18,9 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
+from multus_gen.findings import json_path
 from multus_gen.record import record
-from multus_gen.yamlio.reader import json_path, load_mapping_file
+from multus_gen.yamlio.reader import load_mapping_file
 
 Values = dict[str, Any]
 
@@ -59,7 +60,7 @@ def _fill(value: Any, params: Mapping[str, str]) -> Any:
 def _overlay_data(name: str) -> Values:
     """The parsed overlay (cached: a fleet loads the same few overlays for every cluster; never handed out
     as it is -- ``_fill`` builds new containers)."""
-    # shipped, trusted data: libyaml's loader where available (the user's files go through loaders.py)
+    # shipped, trusted data: libyaml's loader where available (the user's files go through yamlio/reader.py)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data = yaml.load(_overlay_text(name), Loader=loader) or {}
     if not isinstance(data, dict):

@@ -18,25 +18,10 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
+from multus_gen.findings import JsonPath
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
-
-#: A location inside a document: keys and list indexes from the root.
-JsonPath = tuple[str | int, ...]
-
-
-def json_path(path: JsonPath) -> str:
-    """``("config", "cni_conf", "binDir")`` -> ``$.config.cni_conf.binDir``; odd keys are bracket-quoted."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part and all(c.isalnum() or c in "_-" for c in part):
-            out += f".{part}"
-        else:
-            out += "[" + repr(part) + "]"
-    return out
 
 
 def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
