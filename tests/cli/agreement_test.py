@@ -50,6 +50,10 @@ BROKEN: list[tuple[list[str], str]] = [
     (["helmchart", "--format", "argocd", "--set", "config.cni_conf.confDir=/etc/cni/net.d"], "cni-conf-dir"),
     (["helmchart", "--format", "helmchartconfig", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
     (["values", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
+    # FACTS 3: what a chart version cannot run on K3s for one IPAM, and the thick plugin's hard-coded dirs
+    (["helmchart", "--chart-version", "v4.0.202", "--ipam", "whereabouts"], "chart-version-ipam"),
+    (["helmchart", "--chart-version", "v4.0.203", "--ipam", "dhcp"], "chart-version-ipam"),
+    (["helmchart", "--set", "thickPlugin.enabled=true"], "thick-plugin"),
     (
         ["nad", "lan", "--master", "eth1", "--range", "10.0.0.0/24", "--range-start", "10.0.0.0"],
         "ipam-range-start-network-address",

@@ -31,8 +31,12 @@ def _root_conftest(config: pytest.Config) -> Any:
     raise RuntimeError(f"{target} is not loaded")
 
 
-def _archive_names(config: pytest.Config, chart: str | None) -> list[str]:
-    charts = _root_conftest(config).shared_dir() / "fixtures" / "charts"
+#: One archive per rke2-multus template generation (FACTS 3), rendered by tests/conformance/generations_test.py.
+GENERATIONS = "charts-generations"
+
+
+def _archive_names(config: pytest.Config, chart: str | None, folder: str = "charts") -> list[str]:
+    charts = _root_conftest(config).shared_dir() / "fixtures" / folder
     if not charts.is_dir():
         return []
     return [a.file_name for a in helmrender.discover(charts) if chart is None or a.name == chart]
@@ -51,6 +55,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if argname in metafunc.fixturenames:
             names = _archive_names(metafunc.config, chart) or [MISSING]
             metafunc.parametrize(argname, names, ids=[n.removesuffix(".tgz") for n in names])
+    if "generation_archive_name" in metafunc.fixturenames:
+        names = _archive_names(metafunc.config, helmrender.MULTUS, GENERATIONS) or [MISSING]
+        metafunc.parametrize("generation_archive_name", names, ids=[n.removesuffix(".tgz") for n in names])
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +79,11 @@ def _archive(charts_dir: Path, name: str, require_real: Callable[[str], Any]) ->
 @pytest.fixture
 def multus_archive(charts_dir: Path, multus_archive_name: str, require_real: Any) -> helmrender.Archive:
     return _archive(charts_dir, multus_archive_name, require_real)
+
+
+@pytest.fixture
+def generation_archive(shared: Path, generation_archive_name: str, require_real: Any) -> helmrender.Archive:
+    return _archive(shared / "fixtures" / GENERATIONS, generation_archive_name, require_real)
 
 
 @pytest.fixture

@@ -217,8 +217,8 @@ def test_option_variants_validate(archives: list[hr.Archive], crds: Path, tmp_pa
 def test_every_supported_published_version_validates(crds: Path) -> None:
     """Beyond the archives: every published version multus-gen supports, with the most values (whereabouts)."""
     for version in charts.PUBLISHED:
-        if charts.chart_facts(version).status != charts.SUPPORTED:
-            continue
+        if charts.ipam_breakage(version, "whereabouts") is not None:
+            continue  # refused for whereabouts (the broken ones, and those whose subchart hard-codes the dirs)
         _check_emitted(hr.generate("helmchart", "--chart-version", version, "--ipam", "whereabouts"), crds)
 
 

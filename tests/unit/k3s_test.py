@@ -60,6 +60,37 @@ def test_bad_versions(text: str) -> None:
         k3s.K3sVersion.parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "release"),
+    [
+        # the container image tag (rancher/k3s, k3d): '-' because tags cannot hold '+' (FACTS 2)
+        ("v1.30.6-k3s1", "v1.30.6+k3s1"),
+        ("v1.30.5-k3s2", "v1.30.5+k3s2"),
+        ("v1.30.6-rc1-k3s1", "v1.30.6-rc1+k3s1"),
+        # a pasted `k3s --version` (its first line, or all of it)
+        ("k3s version v1.30.6+k3s1 (abcdef12)", "v1.30.6+k3s1"),
+        ("k3s version v1.30.6+k3s1 (abcdef12)\ngo version go1.22.8\n", "v1.30.6+k3s1"),
+    ],
+)
+def test_other_spellings_are_the_release(text: str, release: str) -> None:
+    version = k3s.K3sVersion.parse(text)
+    assert str(version) == release
+    assert version == k3s.K3sVersion.parse(release)
+
+
+def test_image_tag_gets_the_stable_bin_dir() -> None:
+    """``v1.30.6-k3s1`` is v1.30.6+k3s1, not a pre-release of v1.30.6 with the legacy bin dir."""
+    assert k3s.paths(k3s.DEFAULT_DATA_DIR, k3s.K3sVersion.parse("v1.30.6-k3s1")).bin_dir == STABLE_BIN
+
+
+@pytest.mark.parametrize(
+    "text", ["v1.30.6-foo", "v1.30.6-k3s1+k3s1", "k3s version v1.30.6+k3s1", "v1.30.6+k3s1 (abcdef12)", "v1.30.6-k3s"]
+)
+def test_other_text_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        k3s.K3sVersion.parse(text)
+
+
 def test_version_order_and_str() -> None:
     v = k3s.K3sVersion.parse
     assert v("v1.30.5+k3s1") < v("v1.30.5+k3s2") < v("v1.30.6-rc1+k3s1") < v("v1.30.6+k3s1") < v("v1.31.0+k3s1")

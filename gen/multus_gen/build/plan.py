@@ -25,7 +25,8 @@ class ChartPlan:
 
     @property
     def crd_chart_version(self) -> str | None:
-        return self.facts.crd_chart_version
+        # given (or checked) with the options; the facts' companion when the options were built without it
+        return self.opts.crd_chart_version or self.facts.crd_chart_version
 
 
 def overlays_for(opts: GenOptions, facts: charts.ChartFacts) -> list[str]:

@@ -35,6 +35,8 @@ _RULES = (
     Rule("chart-version-range", ERROR, "a version range instead of a pin"),
     Rule("chart-version-unusable", ERROR, "an unknown, misspelled or broken rke2-multus version"),
     Rule("chart-version-newer", WARNING, "a chart version newer than every version multus-gen knows"),
+    Rule("chart-version-unknown", WARNING, "a chart version below the newest known one but not in the index"),
+    Rule("chart-version-ipam", ERROR, "a chart version that cannot run an IPAM the values enable (K3s)"),
     Rule("crd-chart-version-unusable", ERROR, "an unknown, misspelled or broken rke2-multus-crd version"),
     Rule("crd-chart-version-newer", WARNING, "an rke2-multus-crd version newer than every version multus-gen knows"),
     Rule("release-name-length", ERROR, "a release name over helm's 53 characters"),
@@ -55,6 +57,7 @@ _RULES = (
     Rule("cni-bin-dir-legacy", WARNING, "the legacy bin dir data/current/bin, which K3s re-points on every upgrade"),
     Rule("path-trailing-slash", WARNING, "a CNI dir ending in '/'"),
     Rule("fullname-override", WARNING, "config.fullnameOverride, which no template uses"),
+    Rule("thick-plugin", ERROR, "thickPlugin.enabled on K3s: its DaemonSet hard-codes /etc/cni/net.d, /opt/cni/bin"),
     # how the engine installs it
     Rule("failure-policy-missing", WARNING, "no failurePolicy: helm-controller's reinstall uninstalls Multus"),
     Rule("failure-policy-reinstall", WARNING, "failurePolicy reinstall uninstalls Multus from every node"),

@@ -132,6 +132,17 @@ class ValueChecker:
                     f"{dotted(keys)} is set, but on rke2-multus {self.inst.version}: {layout.note} ({layout.source})",
                     f"remove {keys[-1]}",
                 )
+        if facts is not None:
+            self.ipam_gates(facts, whereabouts=whereabouts)
+        if self.cluster.distro == "k3s" and get_path(values, "thickPlugin", "enabled") is True:
+            self.add(
+                ("thickPlugin", "enabled"),
+                "thick-plugin",
+                "thickPlugin.enabled: the thick plugin's DaemonSet hard-codes /etc/cni/net.d and /opt/cni/bin, which "
+                f"K3s does not use ({self.cluster.cni.conf_dir}, {self.cluster.cni.bin_dir}): pods get no second "
+                "interface (FACTS.md 3; usable on RKE2 only)",
+                "remove thickPlugin.enabled (the thin plugin is the chart default)",
+            )
         if get_path(values, "config", "fullnameOverride") is not None:
             self.add(
                 ("config", "fullnameOverride"),
@@ -140,6 +151,27 @@ class ValueChecker:
                 "remove it; the DaemonSet is named after the release",
             )
         self.schema()
+
+    def ipam_gates(self, facts: charts.ChartFacts, *, whereabouts: bool) -> None:
+        """``chart-version-ipam``: an IPAM the values enable that this chart version cannot run here."""
+        enabled = {
+            "whereabouts": (("rke2-whereabouts", "enabled"), whereabouts),
+            "dhcp": (("manifests", "dhcpDaemonSet"), get_path(self.inst.values, "manifests", "dhcpDaemonSet") is True),
+        }
+        for ipam, (keys, on) in enabled.items():
+            gate = charts.ipam_breakage(facts.version, ipam, self.cluster.distro) if on else None
+            if gate is None:
+                continue
+            nearest = charts.nearest_working(facts.version, (ipam,), self.cluster.distro)
+            distro = "RKE2" if self.cluster.distro == "rke2" else "K3s"
+            self.add(
+                keys,
+                "chart-version-ipam",
+                f"rke2-multus {facts.version} cannot run {ipam} on {self.cluster.describe()}: {gate.why} "
+                f"({gate.note}; {gate.source})",
+                f"use rke2-multus {nearest} (the nearest version whose {ipam} works on {distro}; "
+                "`multus-gen versions` lists them), or another IPAM",
+            )
 
     def check_dir(self, keys: tuple[str, ...], expected: str) -> None:
         rule = _DIR_RULES.get(keys, "whereabouts-dirs" if keys[0] == "rke2-whereabouts" else "chart-gate-value")

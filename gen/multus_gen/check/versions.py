@@ -49,7 +49,17 @@ def version_check(
         run.out.add(src, doc, at, "chart-version-unusable", *refused)
         return None
     facts = charts.chart_facts(text)
-    if not facts.published:
+    if not facts.published and not charts.is_newer_than_index(text):
+        run.out.add(
+            src,
+            doc,
+            at,
+            "chart-version-unknown",
+            f"rke2-multus {text} is not in the chart repository index multus-gen knows (a backport published "
+            "later?); checked with the gates of its number",
+            "update multus-gen, or pin a known version",
+        )
+    elif not facts.published:
         run.out.add(
             src,
             doc,
@@ -72,36 +82,15 @@ def _default_crd() -> str:
 
 
 def _crd_version_check(run: Run, src: Source, doc: Document, at: JsonPath, text: str) -> None:
+    refused = charts.crd_version_refusal(text, allow_unknown=True)
+    if refused is not None:
+        run.out.add(src, doc, at, "crd-chart-version-unusable", *refused)
+        return
     if text in charts.PUBLISHED_CRD:
-        if text in charts.BROKEN_CRD:
-            run.out.add(
-                src,
-                doc,
-                at,
-                "crd-chart-version-unusable",
-                f"rke2-multus-crd {text} {charts.BROKEN_CRD[text]} ({charts.BROKEN_CRD_SOURCE})",
-                f"use {_default_crd()}",
-            )
         return
-    if text.startswith("v") and text[1:] in charts.PUBLISHED_CRD:
-        run.out.add(
-            src,
-            doc,
-            at,
-            "crd-chart-version-unusable",
-            f"rke2-multus-crd has no version {text!r}: its versions carry no 'v' (versions are matched exactly)",
-            f"write {text[1:]}",
-        )
-        return
-    key = charts.version_key(text)
-    if key is None:
-        run.out.add(
-            src, doc, at, "crd-chart-version-unusable", f"{text!r} is not a chart version", f"use {_default_crd()}"
-        )
-        return
-    newest = max(charts.PUBLISHED_CRD, key=lambda v: charts.version_key(v) or (0, 0, 0, 0, ""))
-    newest_key = charts.version_key(newest)
-    if newest_key is not None and key > newest_key:
+    newest = charts.PUBLISHED_CRD[-1]
+    key, newest_key = charts.version_key(text), charts.version_key(newest)
+    if key is not None and newest_key is not None and key > newest_key:
         run.out.add(
             src,
             doc,

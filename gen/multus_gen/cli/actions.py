@@ -80,6 +80,7 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         data_dir=gen["data_dir"],
         chart_version=gen["chart_version"],
         allow_unknown_chart_version=gen["allow_unknown_chart_version"],
+        crd_chart_version=gen.get("crd_chart_version"),
         name=gen["name"],
         namespace=gen["namespace"],
         failure_policy=gen["failure_policy"],
@@ -157,26 +158,38 @@ def version() -> int:
 
 
 def version_rows() -> list[dict[str, object]]:
+    """One row per published rke2-multus version: its verdict on K3s per IPAM, and why (in a user's words)."""
     rows = []
     for version in charts.PUBLISHED:
         facts = charts.chart_facts(version)
+        broken = charts.verdicts(version)
+        ipams = {ipam: "works" if gate is None else "no" for ipam, gate in broken.items()}
         if facts.status == charts.BROKEN:
             status = "broken"
-            why = f"{facts.layout.note} ({facts.layout.source})"
-        elif facts.needs_crd_chart:
-            status = "needs CRD chart"
-            why = f"install rke2-multus-crd {facts.crd_chart_version} too (multus-gen emits it); {facts.layout.value}"
+            why = facts.layout.why
         else:
-            status = "supported"
-            why = facts.layout.value + (", sets multusAutoconfigDir" if facts.sets_autoconfig_dir else "")
+            failing = [ipam for ipam, gate in broken.items() if gate is not None]
+            status = f"no {'/'.join(failing)}" if failing else "supported"
+            reasons = [f"{ipam}: {gate.why}" for ipam, gate in broken.items() if gate is not None]
+            if facts.needs_crd_chart:
+                reasons.append(f"install rke2-multus-crd {facts.crd_chart_version} too (multus-gen emits it)")
+            if facts.sets_autoconfig_dir:
+                reasons.append("sets multusAutoconfigDir")
+            if facts.cleanup is not None and facts.cleanup.overlays:
+                reasons.append("sets cleanupConfigOnExit")
+            why = "; ".join(reasons) or "every IPAM works"
         rows.append(
             {
                 "version": version,
                 "status": status,
+                "ipams": ipams,
                 "verified": facts.verified,
                 "crd_chart": facts.crd_chart_version,
                 "layout": facts.layout.value,
                 "why": why,
+                "source": "; ".join(
+                    dict.fromkeys([facts.layout.source, *(g.source for g in broken.values() if g is not None)])
+                ),
             }
         )
     return rows
@@ -192,27 +205,37 @@ def versions(*, output_format: str, since: str | None) -> int:
     if output_format == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    head = ["VERSION", "STATUS", "VERIFIED", "CRD CHART", "WHY"]
-    table = [
-        [
-            str(r["version"]),
-            str(r["status"]),
-            "yes" if r["verified"] else "-",
-            str(r["crd_chart"] or "-"),
-            str(r["why"]),
-        ]
-        for r in rows
-    ]
-    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(4)]
-    colours = {"broken": "red", "needs CRD chart": "cyan", "supported": "green"}
+    head = ["VERSION", "STATUS", *(i.upper() for i in charts.IPAMS), "VERIFIED", "CRD CHART", "WHY"]
+    table = []
+    for r in rows:
+        verdict = r["ipams"]
+        assert isinstance(verdict, dict)
+        table.append(
+            [
+                str(r["version"]),
+                str(r["status"]),
+                *(str(verdict[i]) for i in charts.IPAMS),
+                "yes" if r["verified"] else "-",
+                str(r["crd_chart"] or "-"),
+                str(r["why"]),
+            ]
+        )
+    last = len(head) - 1
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(last)]
+    colours = {"broken": "red", "supported": "green", "works": "green", "no": "red"}
     echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
     for row in table:
-        cells = [row[i].ljust(widths[i]) for i in range(4)]
-        cells[1] = style(cells[1], fg=colours.get(row[1]))
-        if row[2] == "yes":
-            cells[2] = style(cells[2], bold=True)
-        echo("  ".join([*cells, row[4]]))
-    echo(f"default: {charts.DEFAULT_CHART_VERSION} (newest verified); source: {charts.INDEX_SOURCE}", err=True)
+        cells = [row[i].ljust(widths[i]) for i in range(last)]
+        for i in range(1, 2 + len(charts.IPAMS)):
+            cells[i] = style(cells[i], fg=colours.get(row[i], "yellow"))
+        if row[last - 2] == "yes":
+            cells[last - 2] = style(cells[last - 2], bold=True)
+        echo("  ".join([*cells, row[last]]))
+    echo(
+        f"verdicts on K3s (RKE2 uses the chart's default dirs); default: {charts.DEFAULT_CHART_VERSION} "
+        f"(newest verified); source: {charts.INDEX_SOURCE}",
+        err=True,
+    )
     return EXIT_OK
 
 

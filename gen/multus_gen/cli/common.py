@@ -51,6 +51,7 @@ VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 #     data_dir: DataDirOpt = None,
 #     chart_version: ChartVersionOpt = None,
 #     allow_unknown_chart_version: AllowUnknownOpt = False,
+#     crd_chart_version: CrdChartVersionOpt = None,
 #     name: NameOpt = None,
 #     namespace: NamespaceOpt = None,
 #     failure_policy: FailurePolicyOpt = None,
@@ -110,7 +111,18 @@ AllowUnknownOpt = Annotated[
     bool,
     typer.Option(
         "--allow-unknown-chart-version",
-        help="Accept a chart version newer than every known one, with the newest gates (warns).",
+        help="Accept a chart version multus-gen does not know (newer than the index, or a later backport), "
+        "with the gates of its number (warns).",
+        rich_help_panel=GEN_PANEL,
+    ),
+]
+CrdChartVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crd-chart-version",
+        metavar="VERSION",
+        help="rke2-multus-crd version beside an rke2-multus >= v4.3.009 (no 'v'). Required with an unknown "
+        "--chart-version; [default: the one published with --chart-version]",
         rich_help_panel=GEN_PANEL,
     ),
 ]

@@ -11,6 +11,7 @@ from multus_gen.cli.common import (
     AllowUnknownOpt,
     BootstrapOpt,
     ChartVersionOpt,
+    CrdChartVersionOpt,
     DataDirOpt,
     Distro,
     DistroOpt,
@@ -61,6 +62,7 @@ def helmchart(
     data_dir: DataDirOpt = None,
     chart_version: ChartVersionOpt = None,
     allow_unknown_chart_version: AllowUnknownOpt = False,
+    crd_chart_version: CrdChartVersionOpt = None,
     name: NameOpt = None,
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
@@ -105,6 +107,7 @@ def values(
     data_dir: DataDirOpt = None,
     chart_version: ChartVersionOpt = None,
     allow_unknown_chart_version: AllowUnknownOpt = False,
+    crd_chart_version: CrdChartVersionOpt = None,
     name: NameOpt = None,
     namespace: NamespaceOpt = None,
     failure_policy: FailurePolicyOpt = None,
@@ -133,14 +136,16 @@ def versions(
         str | None, typer.Option("--since", metavar="VERSION", help="Only versions at or after VERSION.")
     ] = None,
 ) -> int:
-    """List the rke2-multus versions multus-gen knows and their status on K3s.
+    """List the rke2-multus versions multus-gen knows and what each can run on K3s, per IPAM.
 
+    broken = Multus itself does not work on K3s with it; "no dhcp" (etc.) = Multus works, that IPAM does not.
+    WHY says what breaks; the generators refuse those versions for those IPAMs and name one that works.
     verified = the real chart archive is rendered with the Helm engine in multus-gen's conformance suite.
 
     \b
     Examples:
       multus-gen versions --since v4.2.100
-      multus-gen versions -o json | jq -r '.[] | select(.status != "broken") | .version'
+      multus-gen versions -o json | jq -r '.[] | select(.ipams.whereabouts == "works") | .version'
     """
     return call(actions.versions, locals())
 

@@ -194,12 +194,38 @@ class Gate:
     source: str
     #: Overlay files (under overlays/, without .yaml) this gate adds to the chart values.
     overlays: tuple[str, ...] = ()
+    #: What breaks, in a user's words (``versions``' WHY column, refusals); empty when nothing breaks.
+    why: str = ""
 
 
 #: How the multus DaemonSet mounts the CNI dirs, per chart version. Source column per row.
 LAYOUT_GATES: tuple[Gate, ...] = (
     Gate(
         None,
+        "v4.0.2-build2023070703",
+        "hard-coded",
+        BROKEN,
+        "ignores config.cni_conf entirely: hostPaths hard-coded /etc/cni/net.d and /opt/cni/bin; the DaemonSet is "
+        "named kube-multus-ds/multus-ds, not after the release",
+        "FACTS.md 3 (every archive rendered with generated values); rke2-multus v3.7.1-build2021041601 "
+        "templates/daemonSet.yaml",
+        why="Multus ignores the K3s dirs: it writes its config to /etc/cni/net.d, which K3s never reads, so pods "
+        "get no second interface",
+    ),
+    Gate(
+        "v4.0.2-build2023081100",
+        "v4.0.2-build2024020800",
+        "double-equals",
+        BROKEN,
+        "template bug: --cni-conf-dir==<dir> (two '=') and --cni-bin-dir=<dir> without the /host prefix; the "
+        "cni-plugins init container writes to hostPath /opt/cni/bin",
+        "FACTS.md 3 (every archive rendered with generated values); rke2-multus v4.0.2-build2023081100 "
+        "templates/daemonSet.yaml",
+        why="Multus is started with a mangled --cni-conf-dir and a bin dir outside its mounts, and the plugins are "
+        "copied to /opt/cni/bin, which K3s does not use: pods get no second interface",
+    ),
+    Gate(
+        "v4.0.2-build2024020801",
         "v4.2.106",
         "fixed-mounts",
         SUPPORTED,
@@ -214,6 +240,8 @@ LAYOUT_GATES: tuple[Gate, ...] = (
         BROKEN,
         "new --cni-conf-dir/--cni-bin-dir flags do not match the container mounts for non-default dirs",
         "k3s-io/docs issue 450",
+        why="Multus looks for the K3s dirs where the chart does not mount them: it never finds flannel's config, "
+        "and pods get no second interface",
     ),
     Gate(
         "v4.2.201",
@@ -222,6 +250,7 @@ LAYOUT_GATES: tuple[Gate, ...] = (
         BROKEN,
         "mounts the conf dir twice when multusAutoconfigDir equals confDir (the K3s setup)",
         "rancher/rke2-charts rke2-multus v4.2.201 templates/daemonSet.yaml",
+        why="the Multus DaemonSet mounts the K3s conf dir twice and is rejected: Multus never starts on any node",
     ),
     Gate(
         "v4.2.202",
@@ -232,6 +261,62 @@ LAYOUT_GATES: tuple[Gate, ...] = (
         "to the K3s conf dir, or Multus never finds flannel's config",
         "k3s-io/docs PR 455; rke2-multus v4.2.202 templates/daemonSet.yaml",
         ("gates/multus-autoconfig-dir",),
+    ),
+)
+
+#: What a chart version cannot run on K3s although Multus itself works there: one row per (versions, IPAM).
+#: Versions whose layout gate is BROKEN cannot run any IPAM (``ipam_breakage`` reports that gate). RKE2 uses
+#: the chart's default dirs (/etc/cni/net.d, /opt/cni/bin), which these hard-coded paths are, so the rows
+#: hold on K3s only.
+IPAM_GATES: dict[str, tuple[Gate, ...]] = {
+    "whereabouts": (
+        Gate(
+            "v4.0.2-build2024020801",
+            "v4.0.202",
+            "whereabouts-hard-coded",
+            BROKEN,
+            "the rke2-whereabouts subchart hard-codes hostPaths /opt/cni/bin and /etc/cni/net.d (no cniConf)",
+            "FACTS.md 3 (every archive rendered with generated values); rke2-multus v4.0.203 is the first whose "
+            "charts/rke2-whereabouts takes cniConf",
+            why="the whereabouts DaemonSet installs its plugin and kubeconfig under /opt/cni/bin and /etc/cni/net.d, "
+            "which K3s does not use: pods with a whereabouts network never get an address",
+        ),
+    ),
+    "dhcp": (
+        Gate(
+            "v4.0.2-build2024020801",
+            "v4.0.203",
+            "dhcp-hard-coded",
+            BROKEN,
+            "the dhcp DaemonSet mounts hostPath /opt/cni and runs /opt/cni/bin/dhcp",
+            "FACTS.md 3 (every archive rendered with generated values); rke2-multus v4.0.204 "
+            "templates/dhcp-daemonSet.yaml",
+            why="the DHCP daemon runs /opt/cni/bin/dhcp, which does not exist on K3s: it never starts, and pods with "
+            "a dhcp network never get an address",
+        ),
+    ),
+}
+
+#: ``config.cni_conf.cleanupConfigOnExit``: the chart default is true only from v4.2.303; before it, with
+#: short-lived service-account tokens, Multus' kubeconfig expires and new pods fail with ``Unauthorized``.
+#: Older templates already take the value, so older pins get it set.
+CLEANUP_GATES: tuple[Gate, ...] = (
+    Gate(
+        None,
+        "v4.2.302",
+        "cleanup-off-by-default",
+        SUPPORTED,
+        "cleanupConfigOnExit defaults to false: Multus' kubeconfig outlives its short-lived token",
+        "rancher/rke2-charts commit 42c21ff2; rancher/rke2 issue 9313",
+        ("gates/cleanup-config-on-exit",),
+    ),
+    Gate(
+        "v4.2.303",
+        None,
+        "cleanup-on-by-default",
+        SUPPORTED,
+        "cleanupConfigOnExit defaults to true",
+        "rancher/rke2-charts commit 42c21ff2 (rke2-multus v4.2.303 values.yaml)",
     ),
 )
 
@@ -312,6 +397,7 @@ class ChartFacts:
     crds: Gate
     crd_chart_version: str | None
     overlays: tuple[str, ...] = ()
+    cleanup: Gate | None = None
 
     @property
     def status(self) -> str:
@@ -350,6 +436,7 @@ def chart_facts(version: str) -> ChartFacts:
     """Facts for ``version`` (must parse as a version; whether it is published is in the result)."""
     layout = _gate(LAYOUT_GATES, version)
     crds = _gate(CRD_GATES, version)
+    cleanup = _gate(CLEANUP_GATES, version)
     return ChartFacts(
         version=version,
         published=version in PUBLISHED,
@@ -357,14 +444,45 @@ def chart_facts(version: str) -> ChartFacts:
         layout=layout,
         crds=crds,
         crd_chart_version=companion_crd_version(version),
-        overlays=layout.overlays + crds.overlays,
+        overlays=layout.overlays + crds.overlays + cleanup.overlays,
+        cleanup=cleanup,
     )
 
 
-def nearest_good(version: str) -> str:
-    """The nearest published, supported version: the oldest good one at or above ``version``, else the newest."""
+def layout_fine_on(version: str, distro: str) -> bool:
+    """True if Multus itself works with ``version`` on ``distro`` (K3s dirs, or RKE2's default dirs)."""
+    from multus_gen.knowledge.rke2 import LAYOUTS_FINE_WITH_DEFAULT_DIRS
+
+    layout = _gate(LAYOUT_GATES, version)
+    return layout.status == SUPPORTED or (distro == "rke2" and layout.value in LAYOUTS_FINE_WITH_DEFAULT_DIRS)
+
+
+def ipam_breakage(version: str, ipam: str, distro: str = "k3s") -> Gate | None:
+    """The gate that keeps ``ipam`` from working with rke2-multus ``version`` on ``distro``; None if it works.
+
+    A broken layout breaks every IPAM (Multus itself does not run); the IPAM rows hold on K3s only."""
+    if not layout_fine_on(version, distro):
+        return _gate(LAYOUT_GATES, version)
+    if distro != "k3s":
+        return None
+    for gate in IPAM_GATES.get(ipam, ()):
+        if _in_range(version, gate):
+            return gate
+    return None
+
+
+def verdicts(version: str, distro: str = "k3s") -> dict[str, Gate | None]:
+    """Per IPAM (in ``IPAMS`` order): the gate that breaks it with ``version`` on ``distro``, or None: works."""
+    return {ipam: ipam_breakage(version, ipam, distro) for ipam in IPAMS}
+
+
+def nearest_working(version: str, ipams: tuple[str, ...] = (), distro: str = "k3s") -> str:
+    """The nearest published version that works on ``distro`` for every IPAM in ``ipams`` (for Multus itself
+    when empty): the oldest such at or above ``version``, else the newest such."""
     key = version_key(version)
-    good = [v for v in PUBLISHED if chart_facts(v).status == SUPPORTED]
+    good = [
+        v for v in PUBLISHED if layout_fine_on(v, distro) and all(ipam_breakage(v, i, distro) is None for i in ipams)
+    ]
     if key is not None:
         above = [v for v in good if _key(v) >= key]
         if above:
@@ -392,20 +510,58 @@ def is_newer_than_index(version: str) -> bool:
     return key is not None and key > _key(newest_published())
 
 
-def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> tuple[str, str] | None:
-    """Why rke2-multus ``value`` cannot be used, as (message, fix); None when it can (published and not broken
-    for ``distro``, or newer than the index with ``allow_unknown``). On RKE2 the chart runs with its default
-    CNI dirs, so a version broken only for custom dirs is usable."""
-    from multus_gen.knowledge.rke2 import LAYOUTS_FINE_WITH_DEFAULT_DIRS
+def is_unknown(version: str) -> bool:
+    """A version string that parses but is not in the index, not even spelled differently: newer than the index,
+    or a backport published after multus-gen's index was taken (``v4.2.301``)."""
+    return (
+        version not in PUBLISHED
+        and version_key(version) is not None
+        and same_version_spelled_differently(version) is None
+    )
 
+
+def crd_version_refusal(value: str, *, allow_unknown: bool) -> tuple[str, str] | None:
+    """Why rke2-multus-crd ``value`` cannot be used, as (message, fix); None when it can (published and good,
+    or unknown with ``allow_unknown``)."""
+    newest = PUBLISHED_CRD[-1]
+    if value in PUBLISHED_CRD:
+        if value in BROKEN_CRD:
+            return f"rke2-multus-crd {value} {BROKEN_CRD[value]} ({BROKEN_CRD_SOURCE})", f"use {newest}"
+        return None
+    if value.startswith("v") and value[1:] in PUBLISHED_CRD:
+        return (
+            f"rke2-multus-crd has no version {value!r}: its versions carry no 'v' (versions are matched exactly)",
+            f"write {value[1:]}",
+        )
+    if version_key(value) is None:
+        return f"{value!r} is not a chart version", f"use {newest}"
+    if allow_unknown:
+        return None
+    return (
+        f"rke2-multus-crd {value} is not among the versions multus-gen knows (newest: {newest})",
+        f"pass --allow-unknown-chart-version to use it, or use {newest}",
+    )
+
+
+def _distro_name(distro: str) -> str:
+    return "RKE2" if distro == "rke2" else "K3s"
+
+
+def version_refusal(
+    value: str, *, allow_unknown: bool, distro: str = "k3s", ipams: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
+    """Why rke2-multus ``value`` cannot be used, as (message, fix); None when it can (published and Multus runs
+    with it on ``distro``, or unknown with ``allow_unknown``). On RKE2 the chart runs with its default CNI
+    dirs, so a version broken only for custom dirs is usable. What a version cannot do for one IPAM is the
+    check rule ``chart-version-ipam`` (it depends on the values); ``ipams`` picks the version to suggest."""
     version = value.strip()
     if version in PUBLISHED:
-        facts = chart_facts(version)
-        fine_on_rke2 = distro == "rke2" and facts.layout.value in LAYOUTS_FINE_WITH_DEFAULT_DIRS
-        if facts.status == BROKEN and not fine_on_rke2:
+        if not layout_fine_on(version, distro):
+            layout = _gate(LAYOUT_GATES, version)
             return (
-                f"rke2-multus {version} is broken on K3s: {facts.layout.note} ({facts.layout.source})",
-                f"use {nearest_good(version)}",
+                f"rke2-multus {version} is broken on {_distro_name(distro)}: {layout.why or layout.note} "
+                f"({layout.note}; {layout.source})",
+                f"use {nearest_working(version, ipams, distro)}",
             )
         return None
     spelled = same_version_spelled_differently(version)
@@ -413,11 +569,15 @@ def version_refusal(value: str, *, allow_unknown: bool, distro: str = "k3s") -> 
         return f"rke2-multus has no version {version!r} (versions are matched exactly)", f"did you mean {spelled}?"
     if version_key(version) is None:
         return f"{version!r} is not a chart version", f"use e.g. {DEFAULT_CHART_VERSION}"
+    if allow_unknown:
+        return None
     if is_newer_than_index(version):
-        if allow_unknown:
-            return None
         return (
             f"rke2-multus {version} is newer than every version multus-gen knows (newest: {newest_published()})",
             f"pass --allow-unknown-chart-version to use it with the newest known gates, or use {DEFAULT_CHART_VERSION}",
         )
-    return f"rke2-multus {version} is not in the chart repository index", f"use {nearest_good(version)}"
+    return (
+        f"rke2-multus {version} is not in the chart repository index multus-gen knows (a backport published later?)",
+        f"pass --allow-unknown-chart-version to use it with the gates of its number, or use "
+        f"{nearest_working(version, ipams, distro)}",
+    )

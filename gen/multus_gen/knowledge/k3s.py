@@ -11,8 +11,10 @@ from functools import total_ordering
 from multus_gen.record import record
 
 DEFAULT_DATA_DIR = "/var/lib/rancher/k3s"
-#: A current K3s release; used when the user gives no --k3s-version.
-DEFAULT_K3S_VERSION = "v1.33.5+k3s1"
+#: The newest K3s release multus-gen knows; used when the user gives no --k3s-version. The v1.34 line is the
+#: newest release line FACTS.md names (rancher/rke2 PRs 9263-9266 moved the 1.31-1.34 lines in Nov 2025).
+DEFAULT_K3S_VERSION = "v1.34.5+k3s1"
+DEFAULT_K3S_VERSION_SOURCE = "k3s-io/k3s PR 13706 ([release-1.34] Update to v1.34.5-k3s1), the v1.34.5+k3s1 release"
 CLUSTER_CIDR = "10.42.0.0/16"
 SERVICE_CIDR = "10.43.0.0/16"
 CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock"
@@ -72,6 +74,26 @@ _VERSION_RE = re.compile(
 )
 
 
+#: The spellings of a K3s version a user may paste, normalized before parsing (FACTS.md 2): container image tags
+#: (rancher/k3s, k3d) say ``v1.30.6-k3s1`` because tags cannot hold ``+``; ``k3s --version`` prints
+#: ``k3s version v1.30.6+k3s1 (abcdef12)``. Semver would read ``-k3s1`` as a pre-release sorting before v1.30.6.
+_IMAGE_TAG_RE = re.compile(r"^(?P<core>v?\d+\.\d+\.\d+(?:-rc\d+)?)-k3s(?P<build>\d+)$")
+_VERSION_LINE_RE = re.compile(r"^k3s version (?P<version>\S+) \([0-9a-f]{7,40}\)$")
+
+
+def normalize(text: str) -> str:
+    """``text`` in the release spelling: the image-tag form and a ``k3s --version`` line become ``v1.30.6+k3s1``;
+    anything else is returned stripped (``K3sVersion.parse`` then decides)."""
+    text = text.strip()
+    line = _VERSION_LINE_RE.match(text.splitlines()[0].strip() if text else "")
+    if line:
+        text = line.group("version")
+    tag = _IMAGE_TAG_RE.match(text)
+    if tag:
+        text = f"{tag.group('core')}+k3s{tag.group('build')}"
+    return text
+
+
 @total_ordering
 @record
 class K3sVersion:
@@ -85,7 +107,12 @@ class K3sVersion:
 
     @classmethod
     def parse(cls, text: str) -> K3sVersion:
-        m = _VERSION_RE.match(text.strip())
+        """A release (``v1.30.6+k3s1``, ``v1.30.6``, ``v1.30.6-rc1+k3s1``), an image tag (``v1.30.6-k3s1``) or a
+        ``k3s --version`` line; any other pre-release than ``rcN`` is refused (it would sort before the release
+        and silently pick the old paths)."""
+        m = _VERSION_RE.match(normalize(text))
+        if m and m.group("pre") is not None and not re.fullmatch(r"rc\d+", m.group("pre")):
+            m = None
         if not m:
             raise ValueError(text)
         build = m.group("build")

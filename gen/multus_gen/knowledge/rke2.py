@@ -68,6 +68,7 @@ CHART_DEFAULTS_SOURCE = "rancher/rke2-charts rke2-multus values.yaml, charts/rke
 #: chart defaults, so these versions work there. Source: k3s-io/docs issue 450 (FACTS.md 3).
 LAYOUTS_FINE_WITH_DEFAULT_DIRS: dict[str, str] = {
     "mismatched-flags": "k3s-io/docs issue 450: the new flags break non-default dirs only",
+    "hard-coded": "FACTS.md 3: the oldest charts hard-code /etc/cni/net.d and /opt/cni/bin, RKE2's own dirs",
 }
 
 

@@ -96,7 +96,8 @@ def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s
         raise InputError(
             f"{text!r} is not a K3s version",
             where=where,
-            fix="use the form v1.30.5+k3s1 (see `k3s --version`)",
+            fix="use the release spelling v1.30.6+k3s1, the image tag v1.30.6-k3s1, or paste the line "
+            "`k3s --version` prints",
         ) from None
     if version.major != 1:
         raise InputError(f"{text!r}: multus-gen knows K3s 1.x only", where=where)
@@ -104,17 +105,52 @@ def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s
 
 
 def resolve_chart_version(
-    value: str | None, *, allow_unknown: bool, where: str = "--chart-version", distro: str = "k3s"
+    value: str | None,
+    *,
+    allow_unknown: bool,
+    where: str = "--chart-version",
+    distro: str = "k3s",
+    ipams: tuple[str, ...] = (),
 ) -> str:
     """Check a rke2-multus version against the index and the gates (:func:`charts.version_refusal`); returns
     it unchanged when usable, the default when not given."""
     if value is None:
         return charts.DEFAULT_CHART_VERSION
-    refused = charts.version_refusal(value, allow_unknown=allow_unknown, distro=distro)
+    refused = charts.version_refusal(value, allow_unknown=allow_unknown, distro=distro, ipams=ipams)
     if refused is not None:
         message, fix = refused
         raise InputError(message, where=where, fix=fix)
     return value.strip()
+
+
+def resolve_crd_chart_version(
+    value: str | None, chart_version: str, *, allow_unknown: bool, where: str = "--crd-chart-version"
+) -> str | None:
+    """The rke2-multus-crd version to install beside ``chart_version``: the given one (checked), else the one
+    multus-gen knows goes with it. An unknown rke2-multus at or above the CRD split needs it given: which CRD
+    chart matches an unknown version cannot be told."""
+    facts = charts.chart_facts(chart_version)
+    if value is None:
+        if facts.needs_crd_chart and not facts.published:
+            raise InputError(
+                f"rke2-multus {chart_version} is unknown to multus-gen and ships no CRDs: which rke2-multus-crd "
+                "goes with it cannot be told",
+                where="--chart-version",
+                fix="pass --crd-chart-version (chart.crdVersion in a spec file): the rke2-multus-crd published with "
+                f"it; newest known: {charts.PUBLISHED_CRD[-1]}",
+            )
+        return facts.crd_chart_version
+    text = value.strip()
+    if not facts.needs_crd_chart:
+        raise InputError(
+            f"rke2-multus {chart_version} ships the CRDs itself: there is no rke2-multus-crd to install",
+            where=where,
+            fix="remove it",
+        )
+    refused = charts.crd_version_refusal(text, allow_unknown=allow_unknown)
+    if refused is not None:
+        raise InputError(refused[0], where=where, fix=refused[1])
+    return text
 
 
 def normalize_ipams(ipams: tuple[str, ...] | list[str], *, where: str = "--ipam") -> tuple[str, ...]:
@@ -147,6 +183,8 @@ class GenOptions:
     failure_policy: str = DEFAULT_FAILURE_POLICY
     bootstrap: bool = True
     allow_unknown_chart_version: bool = False
+    #: the rke2-multus-crd version beside a chart that ships no CRDs (None: the chart ships them)
+    crd_chart_version: str | None = None
     given: frozenset[str] = frozenset()
     #: rule ids whose errors the user accepts (``--allow``): they are reported as warnings
     allow: tuple[str, ...] = ()
@@ -179,6 +217,7 @@ def make_gen_options(
     allow_unknown_chart_version: bool = False,
     primary_cni: str | None = None,
     allow: tuple[str, ...] = (),
+    crd_chart_version: str | None = None,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
@@ -221,6 +260,7 @@ def make_gen_options(
             f"unknown RKE2 CNI {primary_cni!r}", where="--cni", fix="use one of " + ", ".join(rke2.PRIMARY_CNIS)
         )
     resolved_name = name if name is not None else DEFAULT_NAME
+    chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
     return GenOptions(
@@ -228,7 +268,10 @@ def make_gen_options(
         distro=distro,
         k3s_version=parse_k3s_version(k3s_version),
         data_dir=check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR),
-        chart_version=resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro),
+        chart_version=chart,
+        crd_chart_version=resolve_crd_chart_version(
+            crd_chart_version, chart, allow_unknown=allow_unknown_chart_version
+        ),
         name=check_dns1123_label(resolved_name, where="--name", max_len=max_len),
         namespace=check_dns1123_label(namespace if namespace is not None else DEFAULT_NAMESPACE, where="--namespace"),
         user=UserValues(files=values_files, set=set_values, set_string=set_string_values),

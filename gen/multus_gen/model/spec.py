@@ -57,6 +57,7 @@ _K3S_ONLY = frozenset({"k3sVersion", "dataDir"})
 _CHART_FIELDS = {
     "version": ("chart_version", "--chart-version"),
     "allowUnknownVersion": ("allow_unknown_chart_version", "--allow-unknown-chart-version"),
+    "crdVersion": ("crd_chart_version", "--crd-chart-version"),
     "allow": ("allow", "--allow"),
     "name": ("name", "--name"),
     "namespace": ("namespace", "--namespace"),

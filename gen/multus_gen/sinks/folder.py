@@ -182,7 +182,7 @@ def write_file(
     lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
     inputs: Inputs = NO_INPUTS,
 ) -> Outcome:
-    """Write one file (``-o FILE``) atomically, with the same guarantees as ``write_manifests``.
+    """Write one file (``--out FILE``) atomically, with the same guarantees as ``write_manifests``.
 
     The parent folder must exist. The diff labels use the file's name. A ``path`` that is one of ``inputs``
     is refused.
