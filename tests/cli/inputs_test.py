@@ -119,3 +119,30 @@ def test_the_sink_checks_every_target_before_the_first_write(tmp_path: Path) -> 
 def test_prune_with_a_spec_on_stdin_is_refused(tmp_path: Path) -> None:
     code, _, err = capture(["render", "-c", "-", "--out-dir", str(tmp_path), "--prune"])
     assert code == 2 and "a spec on stdin has no such record" in err and list(tmp_path.iterdir()) == []
+
+
+def test_commit_never_commits_over_its_spec_or_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`commit -c` with the spec inside the repository at a path it would write, and `commit -f` with the
+    values file where the manifest would go: refused in one line, nothing committed, the files unchanged."""
+    from conftest import isolate_git
+    from helpers import git
+
+    isolate_git(tmp_path, monkeypatch, "")
+    monkeypatch.setenv("MULTUS_GEN_GIT_IDENTITY", "default")
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "multus.yaml").write_text(SPEC)
+    git(repo, "add", "multus.yaml")
+    git(repo, "commit", "-q", "-m", "spec")
+    head = git(repo, "rev-parse", "HEAD")
+    code, _, err = capture(["commit", "-c", str(repo / "multus.yaml"), "--repo", str(repo), "--path", "."])
+    assert code == 1 and "refusing to commit over it" in err, err
+    values = repo / "values.yaml"
+    values.write_text("config: {cni_conf: {logLevel: debug}}\n")
+    code, _, err = capture(["commit", "-f", str(values), "--repo", str(repo), "--path", "values.yaml"])
+    assert code == 1 and "refusing to commit over it" in err, err
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert (repo / "multus.yaml").read_text() == SPEC
+    assert values.read_text() == "config: {cni_conf: {logLevel: debug}}\n"

@@ -311,6 +311,11 @@ def commit(
         manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
         manifests = [manifest]
         default_message = delivery.default_commit_message(opts)
+    from multus_gen.sinks import Inputs
+
+    inputs = Inputs(_read_files(config, gen))
+    for manifest in manifests:  # the spec or a -f file inside the repository: never committed over
+        inputs.refuse(repo / manifest.path, what="commit over")
     print_notices(notices)
     outcome = git_sink.commit_manifests(
         repo,
