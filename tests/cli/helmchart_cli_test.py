@@ -278,7 +278,8 @@ def test_bad_input_is_one_line_and_nothing_on_stdout(
         ("a: 1\n---\nb: 2\n", "2 YAML documents"),
         ("? [a, b]\n: 1\n", "not"),
         ("x: !!python/object:os.system {}\n", "not valid YAML"),
-        ("2020-01-01: x\n", "not a string"),
+        ("x: .nan\n", "unsupported value"),  # helm: "json: unsupported value: NaN"
+        ("x: [1, -.inf]\n", "unsupported value"),
     ],
 )
 def test_bad_values_files(tmp_path: Path, content: str, mentions: str, capsys: pytest.CaptureFixture[str]) -> None:

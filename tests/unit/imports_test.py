@@ -50,6 +50,7 @@ ALLOWED_OURS = {
     "multus_gen.model",
     "multus_gen.values",
     "multus_gen.yamlio",
+    "multus_gen.yamlio.goyaml",
     "multus_gen.build.gitops",
     "multus_gen.build.helmchart",
     "multus_gen.cache",

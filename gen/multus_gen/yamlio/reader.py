@@ -20,6 +20,7 @@ import yaml
 
 from multus_gen.errors import InputError
 from multus_gen.findings import JsonPath
+from multus_gen.yamlio import goyaml
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
@@ -87,29 +88,33 @@ def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str
 
 
 def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    """SafeConstructor.construct_mapping that refuses duplicate keys (YAML silently keeps the last one)."""
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = self.construct_object(key_node, deep=True)
+    """A mapping as Go's YAML reader builds it for Kubernetes and helm: merge keys (``<<``) resolved, keys made
+    strings as sigs.k8s.io/yaml makes them (``y`` -> ``"true"``, ``0x10`` -> ``"16"``, :func:`goyaml.go_key`),
+    and a duplicate key refused (YAML would silently keep the last one; Go's reader refuses it too)."""
+    self.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = goyaml.go_key(self.construct_object(key_node, deep=True))
         try:
-            duplicate = key in seen
+            duplicate = key in mapping
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key is not a scalar", key_node.start_mark
             ) from None
         if duplicate:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    mapping: dict[Any, Any] = yaml.constructor.SafeConstructor.construct_mapping(self, node, deep=deep)
+        mapping[key] = self.construct_object(value_node, deep=deep)
     return mapping
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
+    """SafeLoader that refuses duplicate keys and reads plain scalars as Go's YAML does (:mod:`.goyaml`)."""
 
     construct_mapping = _construct_mapping
+    resolve = goyaml.resolve
+
+
+_Loader.add_constructor(goyaml.PLAIN_TAG, goyaml.construct_plain)
 
 
 def check_expansion(root: yaml.Node) -> None:
@@ -209,9 +214,12 @@ LIBYAML_MAX_DEPTH = 5000
 if _CSafeLoader is not None:
 
     class FastLoader(_CSafeLoader):  # type: ignore[misc]
-        """libyaml's SafeLoader with the same duplicate-key rule as ``_Loader``."""
+        """libyaml's SafeLoader with the same rules as ``_Loader`` (duplicate keys, Go's plain scalars)."""
 
         construct_mapping = _construct_mapping
+        resolve = goyaml.resolve
+
+    FastLoader.add_constructor(goyaml.PLAIN_TAG, goyaml.construct_plain)
 
 
 def libyaml_safe(text: str) -> bool:
