@@ -63,6 +63,7 @@ _VALUE_STOPS = frozenset(",")
 _LIST_VALUE_STOPS = frozenset(",}")
 
 _FIX_KEY_VALUE = r"write KEY=VALUE items separated by ','; KEY= sets an empty string, \, is a literal comma"
+_FIX_SETS_NOTHING = "write each item as KEY=VALUE (KEY.SUB=VALUE, KEY[N]=VALUE); KEY= sets an empty string"
 _FIX_CONFLICT = "a key is either a map, a list or a value: set it one way, or replace it whole with KEY=VALUE"
 
 
@@ -264,6 +265,7 @@ class _Parser:
         self.string_values = string_values
         self.flag = flag
         self.undo: list[Callable[[], None]] = []
+        self.assigned = False  # whether the current item set a value
 
     # errors and the undo journal
 
@@ -374,6 +376,7 @@ class _Parser:
         """Parse one KEY=VALUE item into `root`; True when the input is exhausted (helm's io.EOF)."""
         frames: list[_Frame] = []
         ctx: _MapCtx | _ListCtx = _MapCtx(root, 0, "")
+        start, self.assigned = self.sc.pos, False
         result: list[Any] | None = None  # the list a finished _ListCtx hands back up
         eof: bool
 
@@ -394,6 +397,7 @@ class _Parser:
                 if stop == "=":
                     value, eof = self.value(path)
                     self.set_key(ctx.data, key, value)
+                    self.assigned = self.assigned or bool(key)
                     break
                 if stop == "[":
                     index = self.index(path)
@@ -442,6 +446,7 @@ class _Parser:
             if stop == "=":
                 value, _ = self.value(ctx.path)  # helm: "l[0]=" at the end is "", and not io.EOF
                 result, eof = self.set_index(ctx.items, ctx.index, value, ctx.list_path), False
+                self.assigned = True
                 break
             if stop == "[":
                 index = self.index(ctx.path)
@@ -484,4 +489,9 @@ class _Parser:
                 result = frame.items if eof else self.set_index(frame.items, frame.index, result, frame.path)
             else:
                 result = frame.items if eof else self.set_index(frame.items, frame.index, frame.inner, frame.path)
+        if self.sc.pos > start and not self.assigned:
+            # helm drops such an item silently (an empty key, an index or key path the input ends in): an item
+            # that sets no value is an error here, never a value quietly missing from the chart
+            item = self.sc.text[start : self.sc.pos].removesuffix(",")
+            raise self.fail(f"the item {_quote(item)} sets no value", _FIX_SETS_NOTHING)
         return eof
