@@ -399,6 +399,8 @@ GEN_FLAGS = (
     "values_files",
     "set_values",
     "set_string_values",
+    "set_json_values",
+    "set_file_values",
 )
 
 

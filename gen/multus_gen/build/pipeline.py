@@ -110,6 +110,8 @@ def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]
     items += [("-f", str(path)) for path in opts.user.files]
     items += [("--set", expr) for expr in opts.user.set]
     items += [("--set-string", expr) for expr in opts.user.set_string]
+    items += [("--set-json", expr) for expr in opts.user.set_json]
+    items += [("--set-file", expr) for expr in opts.user.set_file]
     items += [("--allow", rule) for rule in opts.allow]  # what the output was let through with
     return items
 

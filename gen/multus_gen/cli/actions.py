@@ -88,6 +88,8 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         values_files=tuple(gen["values_files"] or ()),
         set_values=tuple(gen["set_values"] or ()),
         set_string_values=tuple(gen["set_string_values"] or ()),
+        set_json_values=tuple(gen.get("set_json_values") or ()),
+        set_file_values=tuple(gen.get("set_file_values") or ()),
         allow=tuple(gen.get("allow") or ()),
     )
 
@@ -245,6 +247,13 @@ def versions(*, output_format: str, since: str | None) -> int:
 def _read_files(config: Path | None, gen: Mapping[str, Any] | None = None) -> tuple[Path, ...]:
     """The files a generating command reads (the spec, ``-f`` values files): the sinks never write over them."""
     files = tuple(gen.get("values_files") or ()) if gen is not None else ()
+    if gen is not None:  # --set-file KEY=PATH: the files it reads are inputs too
+        files += tuple(
+            Path(item.split("=", 1)[1])
+            for expr in gen.get("set_file_values") or ()
+            for item in expr.split(",")
+            if "=" in item
+        )
     return (config, *files) if config is not None else files
 
 

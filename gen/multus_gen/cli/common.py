@@ -60,6 +60,8 @@ VALUES_PANEL = "Values (helm order: -f files, then --set, then --set-string)"
 #     values_files: ValuesFilesOpt = [],
 #     set_values: SetOpt = [],
 #     set_string_values: SetStringOpt = [],
+#     set_json_values: SetJsonOpt = [],
+#     set_file_values: SetFileOpt = [],
 
 DistroOpt = Annotated[
     Distro,
@@ -200,6 +202,24 @@ SetStringOpt = Annotated[
         "--set-string",
         metavar="KEY=VAL",
         help="Like --set, but every value stays a string (repeatable).",
+        rich_help_panel=VALUES_PANEL,
+    ),
+]
+SetJsonOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--set-json",
+        metavar="KEY=JSON",
+        help='Set a value to a JSON document, helm grammar: a.b={"c":[1,2]} (repeatable; before --set).',
+        rich_help_panel=VALUES_PANEL,
+    ),
+]
+SetFileOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--set-file",
+        metavar="KEY=PATH",
+        help="Set a value to the contents of a file, helm grammar (repeatable; applied last).",
         rich_help_panel=VALUES_PANEL,
     ),
 ]

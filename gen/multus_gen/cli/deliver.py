@@ -28,6 +28,8 @@ from multus_gen.cli.common import (
     NameOpt,
     NamespaceOpt,
     QuietOpt,
+    SetFileOpt,
+    SetJsonOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
@@ -91,6 +93,8 @@ def install(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
 ) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 
@@ -192,6 +196,8 @@ def commit(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
 ) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 

@@ -23,6 +23,8 @@ from multus_gen.cli.common import (
     NameOpt,
     NamespaceOpt,
     OutFileOpt,
+    SetFileOpt,
+    SetJsonOpt,
     SetOpt,
     SetStringOpt,
     ValuesFilesOpt,
@@ -71,6 +73,8 @@ def helmchart(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
 ) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
@@ -116,6 +120,8 @@ def values(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
 ) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 

@@ -96,6 +96,8 @@ class UserValues:
     files: tuple[Path, ...] = ()
     set: tuple[str, ...] = ()
     set_string: tuple[str, ...] = ()
+    set_json: tuple[str, ...] = ()
+    set_file: tuple[str, ...] = ()
     inline: tuple[dict[str, Any], ...] = ()
 
 
@@ -127,7 +129,8 @@ def _check_keys(data: Any, where: str, path: tuple[str | int, ...] = ()) -> None
 
 
 def apply_user_values(base: Values, user: UserValues) -> Values:
-    """Apply the user's ``-f`` files, then ``--set``, then ``--set-string`` over ``base``."""
+    """Apply the user's sources over ``base`` in helm's order: ``-f`` files, ``--set-json``, ``--set``,
+    ``--set-string``, ``--set-file``."""
     values = copy.deepcopy(base)
     for data in user.inline:
         _check_keys(data, "chart.values")
@@ -137,20 +140,27 @@ def apply_user_values(base: Values, user: UserValues) -> Values:
         doc = load_mapping_file(path, where=where)
         _check_keys(doc.data, where)
         values = merge(values, doc.data)
-    if user.set or user.set_string:
+    if user.set or user.set_string or user.set_json or user.set_file:
         from multus_gen.values.strvals import parse_set  # only runs that use --set pay for the parser
+    for expr in user.set_json:
+        values = parse_set(expr, into=values, flag="--set-json", values="json")
+        _check_keys(values, "--set-json")
     for expr in user.set:
         values = parse_set(expr, into=values, flag="--set")
         _check_keys(values, "--set")
     for expr in user.set_string:
         values = parse_set(expr, string_values=True, into=values, flag="--set-string")
         _check_keys(values, "--set-string")
+    for expr in user.set_file:
+        values = parse_set(expr, into=values, flag="--set-file", values="file")
+        _check_keys(values, "--set-file")
     return values
 
 
 def user_origin(user: UserValues, keys: Sequence[str | int]) -> str | None:
-    """Which of the user's sources sets the value at ``keys`` last, in helm's order: ``--set-string``,
-    ``--set``, ``-f FILE`` or ``chart.values`` (None: none of them; the value is multus-gen's own).
+    """Which of the user's sources sets the value at ``keys`` last, in helm's order: ``--set-file``,
+    ``--set-string``, ``--set``, ``--set-json``, ``-f FILE`` or ``chart.values`` (None: none of them; the
+    value is multus-gen's own).
 
     Only called to name where a refused value came from, so reading the files again costs nothing on a
     successful run."""
@@ -162,12 +172,18 @@ def user_origin(user: UserValues, keys: Sequence[str | int]) -> str | None:
             data = data[key]
         return True
 
-    if user.set or user.set_string:
+    if user.set or user.set_string or user.set_json or user.set_file:
         from multus_gen.values.strvals import parse_set
 
-        for flag, exprs, as_string in (("--set-string", user.set_string, True), ("--set", user.set, False)):
+        sources = (
+            ("--set-file", user.set_file, False, "file"),
+            ("--set-string", user.set_string, True, None),
+            ("--set", user.set, False, None),
+            ("--set-json", user.set_json, False, "json"),
+        )
+        for flag, exprs, as_string, kind in sources:
             for expr in reversed(exprs):
-                if has(parse_set(expr, string_values=as_string, into={}, flag=flag)):
+                if has(parse_set(expr, string_values=as_string, into={}, flag=flag, values=kind)):
                     return f"{flag} {expr}"
     for path in reversed(user.files):
         if has(load_mapping_file(path, where=f"-f {path}").data):

@@ -63,6 +63,12 @@ _VALUE_STOPS = frozenset(",")
 _LIST_VALUE_STOPS = frozenset(",}")
 
 _FIX_KEY_VALUE = r"write KEY=VALUE items separated by ','; KEY= sets an empty string, \, is a literal comma"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 _FIX_SETS_NOTHING = "write each item as KEY=VALUE (KEY.SUB=VALUE, KEY[N]=VALUE); KEY= sets an empty string"
 _FIX_CONFLICT = "a key is either a map, a list or a value: set it one way, or replace it whole with KEY=VALUE"
 
@@ -73,6 +79,7 @@ def parse_set(
     string_values: bool = False,
     into: dict[str, Any] | None = None,
     flag: str = "--set",
+    values: str | None = None,
 ) -> dict[str, Any]:
     """Parse one --set (or, with string_values=True, --set-string) expression and merge it into `into`
     (a new dict when None) the way helm does, returning the dict. Raises InputError(where=flag) on bad input.
@@ -80,7 +87,7 @@ def parse_set(
     On error ``into`` is left unchanged.
     """
     target: dict[str, Any] = {} if into is None else into
-    parser = _Parser(expr, string_values=string_values, flag=flag)
+    parser = _Parser(expr, string_values=string_values, flag=flag, values=values)
     try:
         while not parser.item(target):
             pass
@@ -259,7 +266,10 @@ _Frame = _MapListFrame | _MapMapFrame | _ListListFrame | _ListMapFrame
 
 
 class _Parser:
-    def __init__(self, expr: str, *, string_values: bool, flag: str) -> None:
+    def __init__(self, expr: str, *, string_values: bool, flag: str, values: str | None = None) -> None:
+        #: how a value is read: None (--set: typed, or strings with string_values), "json" (--set-json: a JSON
+        #: document), "file" (--set-file: the contents of the file the value names)
+        self.values = values
         self.expr = expr
         self.sc = _Scanner(expr)
         self.string_values = string_values
@@ -345,6 +355,11 @@ class _Parser:
 
     def value(self, path: str) -> tuple[Any, bool]:
         """After ``=``: the value (a scalar or a ``{a,b}`` list), and whether the input had ended."""
+        if self.values == "json":
+            return self.json_value(path)
+        if self.values == "file":
+            name, _ = self.sc.until(_VALUE_STOPS)
+            return self.file_value(path, name), False
         first = self.sc.read()
         if first is None:
             return "", True
@@ -366,6 +381,38 @@ class _Parser:
                 if after is not None and after != ",":
                     self.sc.unread()
                 return items, False
+
+    def json_value(self, path: str) -> tuple[Any, bool]:
+        """--set-json: one JSON document, then ``,`` or the end (helm decodes it with Go's encoding/json; its
+        numbers are float64, as every helm value)."""
+        from multus_gen.yamlio.goyaml import json_value
+
+        text = self.sc.text
+        if self.sc.pos >= len(text) or text[self.sc.pos] == ",":  # KEY= is null, as in helm
+            self.sc.pos = min(self.sc.pos + 1, len(text))
+            return None, self.sc.pos >= len(text) and not text.endswith(",")
+        try:
+            data, end = json.JSONDecoder(parse_constant=_refuse_constant).raw_decode(text, self.sc.pos)
+        except ValueError as exc:
+            raise self.fail(f"the value of {_quote(path)} is not JSON ({exc})", 'write e.g. a={"b":[1,2]}') from None
+        while end < len(text) and text[end] in " \t\r\n":
+            end += 1
+        if end < len(text) and text[end] != ",":
+            raise self.fail(
+                f"unexpected {_quote(text[end : end + 10])} after the JSON value of {_quote(path)}", _FIX_KEY_VALUE
+            )
+        self.sc.pos = min(end + 1, len(text))
+        return json_value(data), end >= len(text)
+
+    def file_value(self, path: str, name: str) -> str:
+        """--set-file: the file's contents as a string (read like every user file: bounded, UTF-8)."""
+        from pathlib import Path
+
+        from multus_gen.yamlio.reader import read_text
+
+        if not name:
+            raise self.fail(f"no file named for {_quote(path)}", "write KEY=PATH")
+        return read_text(Path(name), where=f"{self.flag} {path}")
 
     def conflict(self, path: str, existing: Any, want: str) -> InputError:
         return self.fail(f"cannot use {_quote(path)} as {want}: it already holds {_kind(existing)}", _FIX_CONFLICT)

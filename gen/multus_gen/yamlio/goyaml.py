@@ -79,6 +79,17 @@ def _json_number(value: float) -> int | float:
     return value
 
 
+def json_value(data: Any) -> Any:
+    """A JSON document as helm holds it (Go's encoding/json into interface{}: every number a float64)."""
+    if isinstance(data, bool) or data is None or isinstance(data, str):
+        return data
+    if isinstance(data, (int, float)):
+        return _json_number(float(data))
+    if isinstance(data, list):
+        return [json_value(item) for item in data]
+    return {key: json_value(value) for key, value in data.items()}
+
+
 def go_scalar(text: str) -> Any:
     """A plain scalar's value as helm reads it (see the module docstring)."""
     if text in _NULL:
