@@ -633,3 +633,103 @@ def _progress_bar(total: int) -> Any:
         length=total, file=sys.stderr, label="validating", show_pos=True, update_min_steps=max(1, total // 100)
     ) as bar:
         yield bar.update
+
+
+# -- node -------------------------------------------------------------------------------------------------
+
+
+def _node(root: Path, data_dir: str | None = None, version: str | None = None) -> Any:
+    """The node's facts under ``root``; a root that is not a K3s/RKE2 node is an error."""
+    from multus_gen.errors import InputError
+    from multus_gen.node.facts import node_facts
+
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder", where="--root")
+    facts = node_facts(str(root), data_dir=data_dir, version=version)
+    if facts is None:
+        raise InputError(
+            f"{root} is not a K3s or RKE2 node: no /etc/rancher/k3s, /etc/rancher/rke2 or /var/lib/rancher under it",
+            where="--root",
+            fix="run on a K3s server, or pass --root with a node's files (or --data-dir)",
+        )
+    return facts
+
+
+def _node_cluster(facts: Any) -> Any:
+    from multus_gen.model.options import make_cluster
+
+    version = facts.version if facts.distro == "k3s" else None
+    try:
+        return make_cluster(facts.distro, version, facts.data_dir)
+    except UsageError:  # a version K3s printed that multus-gen cannot read: the default, said by doctor
+        return make_cluster(facts.distro, None, facts.data_dir)
+
+
+def doctor(*, root: Path, data_dir: str | None, k3s_version: str | None, output_format: str) -> int:
+    from multus_gen.node.doctor import diagnose
+
+    facts = _node(root, data_dir, k3s_version)
+    report = diagnose(facts, _node_cluster(facts))
+    if output_format == "json":
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for what, value in report.seen:
+            echo(f"{style('ok', fg='green')}: {what}: {value}")
+        colours = {"error": "red", "warning": "yellow", "note": "cyan"}
+        for f in report.findings:
+            echo(style(f.severity, fg=colours[f.severity], bold=f.is_error) + ": " + f.one_line())
+    echo(f"{report.errors} error(s), {report.warnings} warning(s)", err=True)
+    return EXIT_INVALID if report.errors else EXIT_OK
+
+
+def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
+    from multus_gen.errors import InputError
+    from multus_gen.sinks.uninstall import ours, remove
+    from multus_gen.yamlio.reader import parse_text
+
+    facts = None
+    if manifests_dir is None:
+        facts = _node(root)
+        manifests_dir = facts.host(facts.manifests_dir)
+    if not manifests_dir.is_dir():
+        raise InputError(
+            f"{manifests_dir} does not exist: an agent node, or not a server",
+            where="--manifests-dir",
+            fix="run uninstall on a K3s server (agents do not read the manifests folder)",
+        )
+    found = ours(manifests_dir)
+    charts: list[tuple[str, str, str]] = []
+    for rel, data in found:
+        try:
+            docs = parse_text(data.decode("utf-8", "replace"), where=rel)
+        except InputError:
+            continue
+        for d in docs:
+            if isinstance(d.data, dict) and d.data.get("kind") == "HelmChart":
+                meta = d.data.get("metadata") or {}
+                charts.append(
+                    (str(meta.get("namespace", "kube-system")), str(meta.get("name")), str((d.data.get("spec") or {}).get("chart")))
+                )
+    if not found:
+        info(f"{manifests_dir}: no file of multus-gen's")
+    elif not dry_run:
+        remove(manifests_dir, [rel for rel, _ in found])
+    for rel, _ in found:
+        info(f"{manifests_dir / rel}: {'would be removed' if dry_run else 'removed'}")
+    conf_dir = "<data-dir>/agent/etc/cni/net.d"
+    bin_dir = "<data-dir>/data/cni"
+    if facts is not None:
+        cni = _node_cluster(facts).cni
+        conf_dir, bin_dir = cni.conf_dir, cni.bin_dir
+    echo("Removing the file deletes nothing in the cluster. Then, in order:")
+    step = 1
+    for namespace, name, chart in charts:
+        what = "Multus' DaemonSet and its RBAC" if not chart.endswith("-crd") else "the NetworkAttachmentDefinition CRD and every NAD"
+        echo(f"  {step}. kubectl delete helmchart -n {namespace} {name}   # helm uninstall of {chart}: removes {what}")
+        step += 1
+    echo(f"  {step}. on every other server: multus-gen uninstall (K3s does not sync the manifests folder)")
+    echo("What stays on every node (remove it after Multus is gone, or every new pod fails):")
+    echo(f"  rm -f {conf_dir}/00-multus.conf && rm -rf {conf_dir}/multus.d {conf_dir}/whereabouts.d")
+    echo(f"  rm -f {bin_dir}/multus {bin_dir}/multus-shim   # and the plugins Multus installed, if K3s does not ship them")
+    echo("  multus-gen doctor   # finds what is left")
+    return EXIT_OK
