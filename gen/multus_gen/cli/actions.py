@@ -256,7 +256,16 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
 
 
 def install(
-    *, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, quiet: bool, **gen: Any
+    *,
+    config: Path | None,
+    manifests_dir: Path | None,
+    dry_run: bool,
+    diff: bool,
+    quiet: bool,
+    root: Path | None = None,
+    detect: bool = False,
+    force: bool = False,
+    **gen: Any,
 ) -> int:
     """``--diff`` is ``kubectl diff``: it writes nothing and exits 1 when there are differences."""
     from multus_gen.build import delivery
@@ -265,6 +274,8 @@ def install(
 
     inputs = Inputs(_read_files(config, gen))
     stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    gen = dict(gen)
+    node = _detect_node(root, detect=detect, force=force, gen=gen, config=config, manifests_dir=manifests_dir)
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
@@ -274,6 +285,10 @@ def install(
         manifest, notices = delivery.install_manifest(opts)
         manifests = [manifest]
     target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
+    if manifests_dir is None and (root is not None or node is not None):
+        from multus_gen.node.facts import under
+
+        target_dir = under(str(root or "/"), str(target_dir))
     print_notices(notices)
     outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
     for outcome in outcomes:
@@ -282,6 +297,79 @@ def install(
             sys.stdout.flush()
     print_outcomes(outcomes, quiet=quiet, what=f"{target_dir}: ")
     return EXIT_INVALID if any(outcome.diff for outcome in outcomes) else EXIT_OK
+
+
+def _detect_node(
+    root: Path | None, *, detect: bool, force: bool, gen: dict[str, Any], config: Path | None, manifests_dir: Path | None
+) -> Any:
+    """With ``--detect`` or ``--root``, or on a K3s node without ``--k3s-version``: the node's version and data dir go into
+    ``gen`` (said on stderr); a flag that disagrees with the node is refused unless ``force``. None: no node."""
+    from multus_gen.errors import InputError
+    from multus_gen.knowledge import k3s
+    from multus_gen.node.facts import node_facts
+
+    if config is not None:
+        if detect:
+            raise UsageError("--detect and --config do not mix", where="--detect", fix="put the cluster in the spec")
+        return None
+    if not detect and root is None and (gen["k3s_version"] is not None or gen["distro"] != "k3s"):
+        return None
+    where = str(root or "/")
+    if root is not None and not root.is_dir():
+        raise InputError(f"{root} is not a folder", where="--root")
+    facts = node_facts(where)
+    if facts is None:
+        if detect:
+            raise InputError(
+                f"{where} is not a K3s or RKE2 node: no /etc/rancher/k3s, /etc/rancher/rke2 or /var/lib/rancher",
+                where="--detect",
+                fix="run install on a K3s server, pass --root with the node's files, or give --k3s-version",
+            )
+        return None
+    if facts.distro != gen["distro"]:
+        if gen["distro"] != "k3s" and not force:
+            raise InputError(f"--distro {gen['distro']} but the node runs {facts.distro}", where="--distro")
+        gen["distro"] = facts.distro
+    info(
+        f"node: {facts.distro} {facts.version or 'version unknown'} ({facts.version_source}), "
+        f"data dir {facts.data_dir} ({facts.data_dir_source})"
+    )
+    if facts.distro == "k3s":
+        if facts.version is None and gen["k3s_version"] is None:
+            raise InputError(
+                f"the node's K3s version is unknown ({facts.version_source})",
+                where="--detect" if detect else "--k3s-version",
+                fix="pass --k3s-version (what `k3s --version` prints on the node)",
+            )
+        if facts.version is not None:
+            found = k3s.K3sVersion.parse(facts.version)
+            given = gen["k3s_version"]
+            if given is not None and k3s.K3sVersion.parse(given) != found and not force:
+                raise InputError(
+                    f"--k3s-version {given} but the node runs {found} ({facts.version_source})",
+                    where="--k3s-version",
+                    fix="drop the flag, or pass --force to use it anyway",
+                )
+            if given is None or not force:
+                gen["k3s_version"] = str(found)
+        given_dir = gen["data_dir"]
+        if given_dir is not None and given_dir.rstrip("/") != facts.data_dir and not force:
+            raise InputError(
+                f"--data-dir {given_dir} but the node uses {facts.data_dir} ({facts.data_dir_source})",
+                where="--data-dir",
+                fix="drop the flag, or pass --force to use it anyway",
+            )
+        if given_dir is None:
+            gen["data_dir"] = facts.data_dir
+    else:
+        gen["k3s_version"], gen["data_dir"] = None, None
+    if manifests_dir is None and not facts.is_server:
+        raise InputError(
+            f"this is an agent node: {facts.manifests_dir} is missing, and agents do not read the manifests folder",
+            where="--root" if root is not None else "install",
+            fix="run install on a K3s server (it applies the manifests to the whole cluster)",
+        )
+    return facts
 
 
 def commit(

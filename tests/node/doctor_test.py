@@ -1,0 +1,212 @@
+"""doctor, install --detect/--root and uninstall on real node trees (tests/node/nodes.py), no mocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from helpers import capture
+from nodes import at, k3s_node, multus_conf, rke2_node, write
+
+OLD = "v1.30.5+k3s1"  # before the bin-dir gate (data/current/bin)
+NEW = "v1.30.6+k3s1"  # from the gate on (data/cni)
+
+
+def doctor(root: Path, *args: str) -> tuple[int, dict[str, object], str]:
+    code, out, err = capture(["doctor", "--root", str(root), "-o", "json", *args])
+    return code, json.loads(out) if out.strip() else {}, err
+
+
+def rules_of(report: dict[str, object]) -> list[str]:
+    return [f["rule"] for f in report["findings"]]  # type: ignore[index,union-attr]
+
+
+def install(root: Path, *args: str) -> tuple[int, str, str]:
+    return capture(["install", "--root", str(root), "--quiet", *args])
+
+
+def test_healthy_k3s_node_after_install(tmp_path: Path) -> None:
+    k3s_node(tmp_path)
+    code, _, err = install(tmp_path, "--k3s-version", NEW, "--ipam", "host-local")
+    assert code == 0, err
+    assert "node: k3s" in err and "data-dir: in /etc/rancher/k3s/config.yaml" in err
+    assert at(tmp_path, "/var/lib/rancher/k3s/server/manifests/multus.yaml").is_file()
+    code, report, err = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 0, (report, err)
+    assert report["files"], "validate's rules ran on the manifests folder"
+    assert rules_of(report) == []
+    seen = {s["what"]: s["value"] for s in report["seen"]}  # type: ignore[union-attr]
+    assert seen["primary CNI"] == "10-flannel.conflist"
+    assert seen["CNI config used"].endswith("/00-multus.conf")
+    assert seen["Multus delegates to"] == "cbr0"
+
+
+def test_text_output_and_unknown_version(tmp_path: Path) -> None:
+    k3s_node(tmp_path)
+    code, out, err = capture(["doctor", "--root", str(tmp_path)])
+    assert "ok: data dir: /var/lib/rancher/k3s" in out
+    assert "[node-version-unknown]" in out  # under --root the binary is never run
+    assert "[node-multus-leftover]" in out and code == 1  # 00-multus.conf but nothing in the manifests folder
+    assert "Traceback" not in err
+
+
+def test_old_k3s_legacy_bin_dir(tmp_path: Path) -> None:
+    k3s_node(tmp_path, legacy_bin=True)
+    assert install(tmp_path, "--k3s-version", OLD)[0] == 0
+    code, report, _ = doctor(tmp_path, "--k3s-version", OLD)
+    assert "cni-bin-dir-legacy" in rules_of(report) and code == 0
+
+
+def test_wrong_bin_dir_in_multus_conf(tmp_path: Path) -> None:
+    """A node upgraded past the gate whose Multus still writes the legacy bin dir."""
+    paths = k3s_node(tmp_path, legacy_bin=True)
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1
+    assert "node-multus-bin-dir" in rules_of(report)
+    assert "node-plugin-missing" in rules_of(report)  # data/cni is missing on this tree
+    assert paths["bin"].endswith("current/bin")
+
+
+def test_custom_data_dir_from_drop_in_and_unit(tmp_path: Path) -> None:
+    k3s_node(tmp_path, data_dir="/srv/k3s", config="write-kubeconfig-mode: '0644'\n")
+    write(tmp_path, "/etc/rancher/k3s/config.yaml.d/10-data.yaml", "data-dir: /srv/other\n")
+    write(tmp_path, "/etc/rancher/k3s/config.yaml.d/20-data.yaml", "data-dir: /srv/k3s\nnode-label+: [a=b]\n")
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    node = report["node"]
+    assert node["data_dir"] == "/srv/k3s" and "20-data.yaml" in node["data_dir_source"]  # type: ignore[index]
+    # the unit's flag wins over the files
+    root2 = tmp_path / "unit"
+    k3s_node(root2, data_dir="/opt/k3s", config="data-dir: /srv/k3s\n", unit_data_dir="/opt/k3s")
+    _, report, _ = doctor(root2, "--k3s-version", NEW)
+    assert report["node"]["data_dir"] == "/opt/k3s"  # type: ignore[index]
+    assert "ExecStart" in report["node"]["data_dir_source"]  # type: ignore[index]
+
+
+def test_config_merge_appends() -> None:
+    from multus_gen.node.facts import merge_config
+
+    merged, findings = merge_config([("a", {"node-label": ["x"], "cni": "canal"}), ("b", {"node-label+": ["y"]})])
+    assert merged == {"node-label": ["x", "y"], "cni": "canal"} and not findings
+
+
+def test_missing_kubeconfig_and_whereabouts(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path)
+    at(tmp_path, f"{paths['conf']}/multus.d/multus.kubeconfig").unlink()
+    assert install(tmp_path, "--k3s-version", NEW, "--ipam", "whereabouts")[0] == 0
+    nad = capture(["nad", "wb", "--master", "eth1", "--ipam", "whereabouts", "--range", "192.168.50.0/24"])
+    assert nad[0] == 0, nad[2]
+    write(tmp_path, f"{paths['manifests']}/nads.yaml", nad[1])
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    found = rules_of(report)
+    assert code == 1
+    assert "node-multus-kubeconfig-missing" in found
+    assert "node-whereabouts-files" in found
+
+
+def test_exclusive_primary_cni(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path)
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    conf = at(tmp_path, paths["conf"])
+    os.rename(conf / "00-multus.conf", conf / "00-multus.conf.cilium_bak")
+    write(tmp_path, f"{paths['conf']}/05-cilium.conflist", json.dumps({"name": "cilium", "plugins": [{"type": "cilium-cni"}]}))
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "node-primary-exclusive" in rules_of(report)
+
+
+def test_broken_config_is_a_finding(tmp_path: Path) -> None:
+    k3s_node(tmp_path, config="data-dir: [unclosed\n")
+    code, report, err = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "node-config" in rules_of(report) and "Traceback" not in err
+
+
+def test_not_a_node_is_one_line(tmp_path: Path) -> None:
+    code, out, err = capture(["doctor", "--root", str(tmp_path)])
+    assert code == 1 and not out and len(err.strip().splitlines()) == 1 and "not a K3s or RKE2 node" in err
+
+
+def test_unreadable_multus_conf(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path)
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    write(tmp_path, f"{paths['conf']}/00-multus.conf", "{not json")
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "node-file-unreadable" in rules_of(report)
+
+
+def test_rke2_node(tmp_path: Path) -> None:
+    rke2_node(tmp_path)
+    code, report, err = doctor(tmp_path)
+    assert report["node"]["distro"] == "rke2"  # type: ignore[index]
+    assert code == 0, (report, err)
+    rke2_node(tmp_path / "off", cni="canal")
+    code, report, _ = doctor(tmp_path / "off")
+    assert code == 1 and "node-multus-leftover" in rules_of(report)
+
+
+def test_k3s_version_from_path_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake k3s on PATH printing a real `k3s --version`; it runs only when the root is /."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "k3s"
+    fake.write_text(f"#!/bin/sh\necho 'k3s version {NEW} (1829eaae)'\necho 'go version go1.22.8'\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    from multus_gen.node.facts import node_facts, run_version
+
+    assert run_version("k3s") == (NEW, f"`{fake} --version`")
+    k3s_node(tmp_path / "root")
+    facts = node_facts(str(tmp_path / "root"))
+    assert facts is not None and facts.version is None  # never executed under --root
+
+
+def test_install_detect_disagreement_and_agent(tmp_path: Path) -> None:
+    k3s_node(tmp_path, data_dir="/srv/k3s")
+    code, _, err = install(tmp_path, "--k3s-version", NEW, "--data-dir", "/var/lib/rancher/k3s")
+    assert code == 1 and "the node uses /srv/k3s" in err
+    code, _, err = install(tmp_path, "--k3s-version", NEW, "--data-dir", "/var/lib/rancher/k3s", "--force")
+    assert "the node uses" not in err  # forced: the flag's manifests folder, which this node does not have
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    assert at(tmp_path, "/srv/k3s/server/manifests/multus.yaml").is_file()
+    code, _, err = install(tmp_path, "--detect")
+    assert code == 1 and "version is unknown" in err
+    agent = tmp_path / "agent"
+    k3s_node(agent, server=False)
+    code, _, err = install(agent, "--k3s-version", NEW)
+    assert code == 1 and "agent node" in err and "Traceback" not in err
+
+
+def test_uninstall_then_doctor_finds_leftovers(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path)
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    hand = write(tmp_path, f"{paths['manifests']}/mine.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    code, out, err = capture(["uninstall", "--root", str(tmp_path), "--dry-run"])
+    assert code == 0 and "would be removed" in err
+    assert at(tmp_path, f"{paths['manifests']}/multus.yaml").exists()
+    code, out, err = capture(["uninstall", "--root", str(tmp_path)])
+    assert code == 0, err
+    assert "kubectl delete helmchart -n kube-system multus" in out
+    assert "00-multus.conf" in out
+    assert not at(tmp_path, f"{paths['manifests']}/multus.yaml").exists() and hand.exists()
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "node-multus-leftover" in rules_of(report)
+
+
+def test_uninstall_keeps_unrecorded_copies(tmp_path: Path) -> None:
+    """Where render keeps records, a file with a copied header but no record is not ours."""
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / ".multus-gen").mkdir()
+    (folder / ".multus-gen" / "x.record").write_text(json.dumps({"format": 1, "spec": "/s", "files": {}}))
+    copy = folder / "copy.yaml"
+    copy.write_text("# Generated by multus-gen 1.0\napiVersion: v1\nkind: ConfigMap\n")
+    code, _, err = capture(["uninstall", "--manifests-dir", str(folder)])
+    assert code == 0 and copy.exists() and "no file of multus-gen's" in err
+
+
+def test_multus_conf_written_like_the_entrypoint() -> None:
+    conf = multus_conf("/etc/cni/net.d", "/opt/cni/bin")
+    assert conf["type"] == "multus" and conf["delegates"]
