@@ -8,9 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from nodes import at, k3s_node, multus_conf, rke2_node, write
 
 from helpers import capture
-from nodes import at, k3s_node, multus_conf, rke2_node, write
 
 OLD = "v1.30.5+k3s1"  # before the bin-dir gate (data/current/bin)
 NEW = "v1.30.6+k3s1"  # from the gate on (data/cni)
@@ -76,7 +76,7 @@ def test_custom_data_dir_from_drop_in_and_unit(tmp_path: Path) -> None:
     k3s_node(tmp_path, data_dir="/srv/k3s", config="write-kubeconfig-mode: '0644'\n")
     write(tmp_path, "/etc/rancher/k3s/config.yaml.d/10-data.yaml", "data-dir: /srv/other\n")
     write(tmp_path, "/etc/rancher/k3s/config.yaml.d/20-data.yaml", "data-dir: /srv/k3s\nnode-label+: [a=b]\n")
-    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    _, report, _ = doctor(tmp_path, "--k3s-version", NEW)
     node = report["node"]
     assert node["data_dir"] == "/srv/k3s" and "20-data.yaml" in node["data_dir_source"]  # type: ignore[index]
     # the unit's flag wins over the files
@@ -113,7 +113,11 @@ def test_exclusive_primary_cni(tmp_path: Path) -> None:
     assert install(tmp_path, "--k3s-version", NEW)[0] == 0
     conf = at(tmp_path, paths["conf"])
     os.rename(conf / "00-multus.conf", conf / "00-multus.conf.cilium_bak")
-    write(tmp_path, f"{paths['conf']}/05-cilium.conflist", json.dumps({"name": "cilium", "plugins": [{"type": "cilium-cni"}]}))
+    write(
+        tmp_path,
+        f"{paths['conf']}/05-cilium.conflist",
+        json.dumps({"name": "cilium", "plugins": [{"type": "cilium-cni"}]}),
+    )
     code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
     assert code == 1 and "node-primary-exclusive" in rules_of(report)
 

@@ -300,10 +300,17 @@ def install(
 
 
 def _detect_node(
-    root: Path | None, *, detect: bool, force: bool, gen: dict[str, Any], config: Path | None, manifests_dir: Path | None
+    root: Path | None,
+    *,
+    detect: bool,
+    force: bool,
+    gen: dict[str, Any],
+    config: Path | None,
+    manifests_dir: Path | None,
 ) -> Any:
-    """With ``--detect`` or ``--root``, or on a K3s node without ``--k3s-version``: the node's version and data dir go into
-    ``gen`` (said on stderr); a flag that disagrees with the node is refused unless ``force``. None: no node."""
+    """With ``--detect`` or ``--root``, or on a K3s node without ``--k3s-version``: the node's version and data
+    dir go into ``gen`` (said on stderr); a flag that disagrees with the node is refused unless ``force``.
+    None: no node."""
     from multus_gen.errors import InputError
     from multus_gen.knowledge import k3s
     from multus_gen.node.facts import node_facts
@@ -796,7 +803,11 @@ def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
             if isinstance(d.data, dict) and d.data.get("kind") == "HelmChart":
                 meta = d.data.get("metadata") or {}
                 charts.append(
-                    (str(meta.get("namespace", "kube-system")), str(meta.get("name")), str((d.data.get("spec") or {}).get("chart")))
+                    (
+                        str(meta.get("namespace", "kube-system")),
+                        str(meta.get("name")),
+                        str((d.data.get("spec") or {}).get("chart")),
+                    )
                 )
     if not found:
         info(f"{manifests_dir}: no file of multus-gen's")
@@ -812,12 +823,16 @@ def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
     echo("Removing the file deletes nothing in the cluster. Then, in order:")
     step = 1
     for namespace, name, chart in charts:
-        what = "Multus' DaemonSet and its RBAC" if not chart.endswith("-crd") else "the NetworkAttachmentDefinition CRD and every NAD"
+        what = (
+            "Multus' DaemonSet and its RBAC"
+            if not chart.endswith("-crd")
+            else "the NetworkAttachmentDefinition CRD and every NAD"
+        )
         echo(f"  {step}. kubectl delete helmchart -n {namespace} {name}   # helm uninstall of {chart}: removes {what}")
         step += 1
     echo(f"  {step}. on every other server: multus-gen uninstall (K3s does not sync the manifests folder)")
     echo("What stays on every node (remove it after Multus is gone, or every new pod fails):")
     echo(f"  rm -f {conf_dir}/00-multus.conf && rm -rf {conf_dir}/multus.d {conf_dir}/whereabouts.d")
-    echo(f"  rm -f {bin_dir}/multus {bin_dir}/multus-shim   # and the plugins Multus installed, if K3s does not ship them")
+    echo(f"  rm -f {bin_dir}/multus {bin_dir}/multus-shim   # and the plugins Multus added that K3s does not ship")
     echo("  multus-gen doctor   # finds what is left")
     return EXIT_OK

@@ -88,15 +88,16 @@ def install(
         bool,
         typer.Option(
             "--detect",
-            help="Take the K3s version and data dir from the node (the default on a K3s node without "
-            "--k3s-version).",
+            help="Take the K3s version and data dir from the node (the default on a K3s node without --k3s-version).",
             rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Use --k3s-version/--data-dir even where the node says otherwise.", rich_help_panel=DELIVERY_PANEL
+            "--force",
+            help="Use --k3s-version/--data-dir even where the node says otherwise.",
+            rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
     quiet: QuietOpt = False,

@@ -117,7 +117,11 @@ def read_manifests(folder: Path) -> Manifests:
                 continue
             kind, spec = data.get("kind"), data.get("spec") or {}
             name = str((data.get("metadata") or {}).get("name", ""))
-            if kind == "HelmChart" and isinstance(spec, dict) and any(c in str(spec.get("chart", "")) for c in MULTUS_CHARTS):
+            if (
+                kind == "HelmChart"
+                and isinstance(spec, dict)
+                and any(c in str(spec.get("chart", "")) for c in MULTUS_CHARTS)
+            ):
                 if not str(spec.get("chart", "")).endswith("-crd") and "rke2-multus-crd" not in str(spec.get("chart")):
                     out.multus_installs.append(str(path))
             elif kind == "HelmChartConfig" and name in MULTUS_CHARTS:
@@ -134,7 +138,8 @@ def _nad_types(config: Any, where: str, out: Manifests) -> None:
         return
     if not isinstance(conf, dict):
         return
-    plugins = conf.get("plugins") if isinstance(conf.get("plugins"), list) else [conf]
+    listed = conf.get("plugins")
+    plugins: list[Any] = listed if isinstance(listed, list) else [conf]
     for plugin in plugins:
         if not isinstance(plugin, dict):
             continue
@@ -182,7 +187,9 @@ def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
     facts, cni = doc.facts, doc.cluster.cni
     conf = facts.host(cni.conf_dir)
     if not conf.is_dir():
-        doc.add("node-cni-conf-dir", f"the CNI conf dir {cni.conf_dir} is missing", "start K3s once, or check --data-dir")
+        doc.add(
+            "node-cni-conf-dir", f"the CNI conf dir {cni.conf_dir} is missing", "start K3s once, or check --data-dir"
+        )
         return
     names = sorted(p.name for p in conf.iterdir() if p.name.endswith(CONF_SUFFIXES) and p.is_file())
     others = [n for n in names if n != MULTUS_CONF]
@@ -264,7 +271,10 @@ def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
             multus_path,
         )
     if "whereabouts" in manifests.ipams:
-        for path in (f"{cni.conf_dir}/whereabouts.d/whereabouts.conf", f"{cni.conf_dir}/whereabouts.d/whereabouts.kubeconfig"):
+        for path in (
+            f"{cni.conf_dir}/whereabouts.d/whereabouts.conf",
+            f"{cni.conf_dir}/whereabouts.d/whereabouts.kubeconfig",
+        ):
             if not facts.host(path).is_file():
                 doc.add(
                     "node-whereabouts-files",

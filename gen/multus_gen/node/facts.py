@@ -200,6 +200,7 @@ def node_facts(
     files = DISTRO_FILES[found]
     config, config_files, findings = read_config(root, found)
     args = unit_args(root, found)
+    found_version: str | None
     if version is not None:
         found_version, version_source = version, "--k3s-version"
     elif root in ("", "/"):
