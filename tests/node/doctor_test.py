@@ -214,3 +214,78 @@ def test_uninstall_keeps_unrecorded_copies(tmp_path: Path) -> None:
 def test_multus_conf_written_like_the_entrypoint() -> None:
     conf = multus_conf("/etc/cni/net.d", "/opt/cni/bin")
     assert conf["type"] == "multus" and conf["delegates"]
+
+
+def test_every_node_rule_is_in_the_catalog() -> None:
+    """The rule ids node/ reports (``doc.add(RULE, ...)``, ``Finding(..., RULE)``, ``rule=``) are catalogued."""
+    import ast
+
+    import multus_gen.node as node_package
+    from multus_gen.check.catalog import RULES
+
+    found: set[str] = set()
+    for path in Path(node_package.__file__).parent.glob("*.py"):
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args:
+                arg = n.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Finding" and len(n.args) == 5:
+                arg = n.args[4]
+                if isinstance(arg, ast.Constant):
+                    found.add(arg.value)
+            if isinstance(n, ast.keyword) and n.arg == "rule" and isinstance(n.value, ast.Constant):
+                found.add(n.value.value)
+            if isinstance(n, ast.Dict):  # a table of rule ids (the paths in 00-multus.conf)
+                found |= {v.value for v in n.values if isinstance(v, ast.Constant) and str(v.value).startswith("node-")}
+    assert len(found) >= 17, sorted(found)
+    assert found <= set(RULES), sorted(found - set(RULES))
+
+
+def test_dhcp_needs_the_daemon_socket(tmp_path: Path) -> None:
+    import socket
+
+    paths = k3s_node(tmp_path)
+    assert install(tmp_path, "--k3s-version", NEW, "--ipam", "dhcp")[0] == 0
+    nad = capture(["nad", "lan", "--master", "eth2", "--ipam", "dhcp"])
+    write(tmp_path, f"{paths['manifests']}/lan.yaml", nad[1])
+    _, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert "node-dhcp-daemon" in rules_of(report)
+    at(tmp_path, "/run/cni").mkdir(parents=True)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(at(tmp_path, "/run/cni/dhcp.sock")))
+    except OSError:
+        pytest.skip("the tmp path is too long for a unix socket")
+    try:
+        code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+        assert "node-dhcp-daemon" not in rules_of(report) and code == 0, report["findings"]
+    finally:
+        sock.close()
+
+
+def test_flannel_backend_none_without_a_primary(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path, multus=False, config="flannel-backend: none\n")
+    at(tmp_path, f"{paths['conf']}/10-flannel.conflist").unlink()
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "node-no-primary-cni" in rules_of(report)
+    assert {"what": "flannel-backend", "value": "none"} in report["seen"]  # type: ignore[operator]
+
+
+def test_hand_written_helmchart_is_checked_with_validates_rules(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path)
+    write(
+        tmp_path,
+        f"{paths['manifests']}/multus.yaml",
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata:\n  name: multus\n  namespace: kube-system\n"
+        "spec:\n  repo: https://rke2-charts.rancher.io\n  chart: rke2-multus\n  targetNamespace: kube-system\n",
+    )
+    code, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert code == 1 and "chart-not-pinned" in rules_of(report)
+    assert "node-multus-leftover" not in rules_of(report)  # a hand-written install counts
+
+
+def test_unparseable_version_from_the_flag(tmp_path: Path) -> None:
+    k3s_node(tmp_path)
+    _, report, err = doctor(tmp_path, "--k3s-version", "banana")
+    assert "node-version-unknown" in rules_of(report) and "Traceback" not in err

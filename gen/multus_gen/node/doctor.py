@@ -158,10 +158,11 @@ def diagnose(facts: NodeFacts, cluster: Cluster) -> Doctor:
     doc.say("distribution", facts.distro)
     doc.say("version", f"{facts.version or 'unknown'} ({facts.version_source})")
     doc.say("data dir", f"{facts.data_dir} ({facts.data_dir_source})")
-    if facts.distro == "k3s" and facts.version is None:
+    if facts.distro == "k3s" and not _readable_version(facts.version):
+        what = "unknown" if facts.version is None else f"{facts.version!r}, which multus-gen cannot read"
         doc.add(
             "node-version-unknown",
-            f"the K3s version is unknown ({facts.version_source}); checked as {cluster.k3s_version}",
+            f"the K3s version is {what} ({facts.version_source}); checked as {cluster.k3s_version}",
             "pass --k3s-version (the output of `k3s --version` on the node)",
         )
     backend = facts.value("flannel-backend")
@@ -181,6 +182,13 @@ def diagnose(facts: NodeFacts, cluster: Cluster) -> Doctor:
     _conf_dir(doc, manifests)
     _bin_dir(doc, manifests)
     return doc
+
+
+def _readable_version(version: str | None) -> bool:
+    try:
+        return version is not None and bool(k3s.K3sVersion.parse(version))
+    except ValueError:
+        return False
 
 
 def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
@@ -316,6 +324,12 @@ def _bin_dir(doc: Doctor, manifests: Manifests) -> None:
             "upgrade; plugins installed there are gone after it)",
             f"upgrade K3s to {k3s.first_stable_cni_bin_release(doc.cluster.k3s_version)} or later",
             cni.bin_dir,
+        )
+    if bin_dir.is_symlink() or bin_dir.parent.is_symlink():
+        link = bin_dir if bin_dir.is_symlink() else bin_dir.parent
+        doc.say(
+            "CNI bin dir",
+            f"{cni.bin_dir} (through the symlink {link.name} -> {os.readlink(link)}, re-pointed on upgrade)",
         )
     if not bin_dir.is_dir():
         doc.add("node-plugin-missing", f"the CNI bin dir {cni.bin_dir} is missing", "start K3s once", cni.bin_dir)
