@@ -289,3 +289,17 @@ def test_unparseable_version_from_the_flag(tmp_path: Path) -> None:
     k3s_node(tmp_path)
     _, report, err = doctor(tmp_path, "--k3s-version", "banana")
     assert "node-version-unknown" in rules_of(report) and "Traceback" not in err
+
+
+def test_rke2_packaged_chart_is_rke2s_own(tmp_path: Path) -> None:
+    """RKE2 writes rke2-multus.yaml itself: an install for doctor, not a file for validate's rules."""
+    paths = rke2_node(tmp_path, cni="canal")
+    write(
+        tmp_path,
+        f"{paths['manifests']}/rke2-multus.yaml",
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata:\n  name: rke2-multus\n  namespace: kube-system\n"
+        "spec:\n  chartContent: H4sIAAAAAAAA\n  bootstrap: true\n",
+    )
+    code, report, _ = doctor(tmp_path)
+    assert code == 0, report["findings"]
+    assert report["files"] == []

@@ -21,21 +21,14 @@ RootOpt = Annotated[
     ),
 ]
 
+_DATA_DIR_HELP = "K3s --data-dir. [default: what the node's config and systemd unit say]"
+_VERSION_HELP = "K3s version of the node. [default: `k3s --version` when k3s is on PATH and the root is /]"
+
 
 def doctor(
     root: RootOpt = Path("/"),
-    data_dir: Annotated[
-        str | None,
-        typer.Option("--data-dir", metavar="DIR", help="K3s --data-dir. [default: what the node's config says]"),
-    ] = None,
-    k3s_version: Annotated[
-        str | None,
-        typer.Option(
-            "--k3s-version",
-            metavar="VERSION",
-            help="K3s version of the node. [default: `k3s --version` when k3s is on PATH and the root is /]",
-        ),
-    ] = None,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", metavar="DIR", help=_DATA_DIR_HELP)] = None,
+    k3s_version: Annotated[str | None, typer.Option("--k3s-version", metavar="VERSION", help=_VERSION_HELP)] = None,
     output_format: Annotated[
         str, report_format_opt(("text", "json"), "text (one line per fact and finding) or json (a report).")
     ] = "text",

@@ -115,16 +115,14 @@ def read_manifests(folder: Path) -> Manifests:
             data = d.data
             if not isinstance(data, dict):
                 continue
-            kind, spec = data.get("kind"), data.get("spec") or {}
-            name = str((data.get("metadata") or {}).get("name", ""))
-            if (
-                kind == "HelmChart"
-                and isinstance(spec, dict)
-                and any(c in str(spec.get("chart", "")) for c in MULTUS_CHARTS)
+            kind, spec, meta = data.get("kind"), data.get("spec"), data.get("metadata")
+            name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+            chart = str(spec.get("chart", "")) if isinstance(spec, dict) else ""
+            # spec.chart: the chart name, repo/chart, an OCI or archive URL; not the rke2-multus-crd chart
+            multus_chart = "rke2-multus" in chart and "rke2-multus-crd" not in chart
+            if (kind == "HelmChart" and (name in MULTUS_CHARTS or multus_chart)) or (
+                kind == "HelmChartConfig" and name in MULTUS_CHARTS
             ):
-                if not str(spec.get("chart", "")).endswith("-crd") and "rke2-multus-crd" not in str(spec.get("chart")):
-                    out.multus_installs.append(str(path))
-            elif kind == "HelmChartConfig" and name in MULTUS_CHARTS:
                 out.multus_installs.append(str(path))
             elif kind == "NetworkAttachmentDefinition" and isinstance(spec, dict):
                 _nad_types(spec.get("config"), str(path), out)
@@ -175,13 +173,29 @@ def diagnose(facts: NodeFacts, cluster: Cluster) -> Doctor:
         doc.say("manifests folder", f"{facts.manifests_dir} (missing: an agent node, or K3s has not started)")
     else:
         doc.say("manifests folder", facts.manifests_dir)
-        report = validate_paths([manifests_dir], cluster=cluster, values_files=[], chart_version=None)
-        doc.files = report.files
-        doc.findings += report.problems
+        paths = _manifest_paths(facts, manifests_dir)
+        if paths:
+            report = validate_paths(paths, cluster=cluster, values_files=[], chart_version=None)
+            doc.files = report.files
+            doc.findings += report.problems
 
-    _conf_dir(doc, manifests)
-    _bin_dir(doc, manifests)
+    for check in (_conf_dir, _bin_dir):
+        try:
+            check(doc, manifests)
+        except OSError as exc:  # a folder that cannot be listed, a file that vanished: a finding, not a crash
+            doc.add("node-file-unreadable", f"cannot read {exc.filename}: {exc.strerror}", None, exc.filename)
     return doc
+
+
+def _manifest_paths(facts: NodeFacts, folder: Path) -> list[Path]:
+    """What validate checks: the folder; on RKE2 without the charts RKE2 writes there itself (``rke2-*.yaml``
+    of its packaged charts, which it owns and re-writes on every start)."""
+    if facts.distro != "rke2":
+        return [folder]
+    from multus_gen.knowledge import rke2
+
+    own = {f"{rke2.PACKAGED_CHART_NAME}.yaml", f"{rke2.PACKAGED_CRD_CHART_NAME}.yaml"}
+    return sorted(p for p in folder.iterdir() if p.name not in own)
 
 
 def _readable_version(version: str | None) -> bool:
