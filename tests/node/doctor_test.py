@@ -303,3 +303,31 @@ def test_rke2_packaged_chart_is_rke2s_own(tmp_path: Path) -> None:
     code, report, _ = doctor(tmp_path)
     assert code == 0, report["findings"]
     assert report["files"] == []
+
+
+def test_custom_data_dir_install_detects_it_and_doctor_is_clean(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path, data_dir="/srv/k3s", legacy_bin=True)
+    code, _, err = install(tmp_path, "--k3s-version", OLD, "--ipam", "whereabouts")
+    assert code == 0, err
+    text = at(tmp_path, f"{paths['manifests']}/multus.yaml").read_text()
+    assert "/srv/k3s/agent/etc/cni/net.d" in text and "/srv/k3s/data/current/bin" in text
+    for name in ("whereabouts.conf", "whereabouts.kubeconfig"):
+        write(tmp_path, f"{paths['conf']}/whereabouts.d/{name}", "{}\n")
+    nad = capture(["nad", "wb", "--master", "eth1", "--range", "192.168.50.0/24", "--data-dir", "/srv/k3s"])
+    write(tmp_path, f"{paths['manifests']}/wb.yaml", nad[1])
+    code, report, _ = doctor(tmp_path, "--k3s-version", OLD)
+    assert rules_of(report) == ["cni-bin-dir-legacy"] and code == 0, report["findings"]
+    assert any("symlink current -> 0123abcd" in s["value"] for s in report["seen"])  # type: ignore[union-attr,index]
+
+
+def test_multus_installed_but_not_running_and_not_first(tmp_path: Path) -> None:
+    paths = k3s_node(tmp_path, multus=False)
+    assert install(tmp_path, "--k3s-version", NEW)[0] == 0
+    _, report, _ = doctor(tmp_path, "--k3s-version", NEW)
+    assert "node-multus-conf-missing" in rules_of(report)
+    root2 = tmp_path / "first"
+    paths = k3s_node(root2)
+    assert install(root2, "--k3s-version", NEW)[0] == 0
+    write(root2, f"{paths['conf']}/00-aaa.conflist", json.dumps({"name": "x", "plugins": [{"type": "bridge"}]}))
+    code, report, _ = doctor(root2, "--k3s-version", NEW)
+    assert code == 1 and "node-multus-not-first" in rules_of(report)

@@ -331,7 +331,7 @@ def _rke2_enables_multus(facts: NodeFacts) -> bool:
 def _bin_dir(doc: Doctor, manifests: Manifests) -> None:
     facts, cni = doc.facts, doc.cluster.cni
     bin_dir = facts.host(cni.bin_dir)
-    if not cni.bin_dir_stable:
+    if not cni.bin_dir_stable and not any(f.rule == "cni-bin-dir-legacy" for f in doc.findings):  # said once
         doc.add(
             "cni-bin-dir-legacy",
             f"this K3s uses the legacy bin dir {cni.bin_dir} (data/current/bin: a symlink K3s re-points on every "
