@@ -49,7 +49,8 @@ class Doctor:
     def add(self, rule: str, message: str, fix: str | None = None, where: str | None = None) -> None:
         from multus_gen.check.catalog import severity
 
-        self.findings.append(Finding(severity(rule), message, fix, Location(file=where) if where else Location(), rule))
+        # a node path is a label: the file itself is not what is wrong with it (no JSON path in it)
+        self.findings.append(Finding(severity(rule), message, fix, Location(label=where), rule))
 
     def say(self, what: str, value: str) -> None:
         self.seen.append((what, value))
@@ -251,7 +252,7 @@ def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
     if not installed and facts.is_server:
         doc.add(
             "node-multus-leftover",
-            f"{multus_path} is left over with no Multus install in the manifests folder: every new pod fails",
+            "left over with no Multus install in the manifests folder: every new pod fails",
             f"remove it and Multus' files: rm -rf {multus_path} {cni.conf_dir}/multus.d",
             multus_path,
         )
