@@ -331,3 +331,17 @@ def test_multus_installed_but_not_running_and_not_first(tmp_path: Path) -> None:
     write(root2, f"{paths['conf']}/00-aaa.conflist", json.dumps({"name": "x", "plugins": [{"type": "bridge"}]}))
     code, report, _ = doctor(root2, "--k3s-version", NEW)
     assert code == 1 and "node-multus-not-first" in rules_of(report)
+
+
+def test_rke2_cilium_needs_exclusive_false(tmp_path: Path) -> None:
+    paths = rke2_node(tmp_path, cni="multus,cilium")
+    code, report, _ = doctor(tmp_path)
+    assert code == 1 and "node-primary-exclusive" in rules_of(report)
+    write(
+        tmp_path,
+        f"{paths['manifests']}/rke2-cilium-config.yaml",
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata:\n  name: rke2-cilium\n"
+        "  namespace: kube-system\nspec:\n  valuesContent: |-\n    cni:\n      exclusive: false\n",
+    )
+    code, report, _ = doctor(tmp_path)
+    assert "node-primary-exclusive" not in rules_of(report) and code == 0, report["findings"]

@@ -36,6 +36,8 @@ class Manifests:
     multus_installs: list[str] = field(default_factory=list)  # files with a HelmChart(Config) for rke2-multus
     plugins: dict[str, str] = field(default_factory=dict)  # CNI plugin type -> the file of a NAD using it
     ipams: dict[str, str] = field(default_factory=dict)  # IPAM type -> the file of a NAD using it
+    #: Cilium's cni.exclusive as a (rke2-)cilium HelmChart/HelmChartConfig sets it: file -> value (None: unset)
+    cilium_exclusive: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -125,9 +127,25 @@ def read_manifests(folder: Path) -> Manifests:
                 kind == "HelmChartConfig" and name in MULTUS_CHARTS
             ):
                 out.multus_installs.append(str(path))
+            elif kind in ("HelmChart", "HelmChartConfig") and "cilium" in (chart or name) and isinstance(spec, dict):
+                out.cilium_exclusive[str(path)] = _cilium_exclusive(spec.get("valuesContent"))
             elif kind == "NetworkAttachmentDefinition" and isinstance(spec, dict):
                 _nad_types(spec.get("config"), str(path), out)
     return out
+
+
+def _cilium_exclusive(values: Any) -> bool | None:
+    """``cni.exclusive`` in a valuesContent (None: not set, or not readable)."""
+    from multus_gen.yamlio.reader import parse_text
+
+    try:
+        docs = parse_text(values, where="valuesContent") if isinstance(values, str) else []
+    except InputError:
+        return None
+    data = docs[0].data if docs else None
+    cni = data.get("cni") if isinstance(data, dict) else None
+    value = cni.get("exclusive") if isinstance(cni, dict) else None
+    return value if isinstance(value, bool) else None
 
 
 def _nad_types(config: Any, where: str, out: Manifests) -> None:
@@ -230,6 +248,7 @@ def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
             "set the Cilium value cni.exclusive=false (a HelmChartConfig for rke2-cilium on RKE2)",
             cni.conf_dir,
         )
+    _exclusive_cilium(doc, manifests, names)
     if primary is None:
         none = str(facts.value("flannel-backend")) == "none"
         doc.add(
@@ -311,6 +330,25 @@ def _conf_dir(doc: Doctor, manifests: Manifests) -> None:
             f"no DHCP daemon socket {DHCP_SOCKET} but a NAD uses dhcp ({manifests.ipams['dhcp']})",
             "enable the dhcp daemon set in the chart values (multus-gen --ipam dhcp)",
             DHCP_SOCKET,
+        )
+
+
+def _exclusive_cilium(doc: Doctor, manifests: Manifests, names: list[str]) -> None:
+    """Cilium's chart defaults to ``cni.exclusive: true`` (it then moves every other CNI config away, Multus'
+    included): a Cilium install with Multus needs ``cni.exclusive: false`` (docs.rke2.io networking, Multus)."""
+    facts = doc.facts
+    if any(f.rule == "node-primary-exclusive" for f in doc.findings):  # the moved configs said it already
+        return
+    set_false = any(value is False for value in manifests.cilium_exclusive.values())
+    said_true = [f for f, value in manifests.cilium_exclusive.items() if value is True]
+    rke2_cilium = facts.distro == "rke2" and _rke2_enables_multus(facts) and "cilium" in str(facts.value("cni"))
+    cilium_conf = any("cilium" in n for n in names)
+    if said_true or ((rke2_cilium or (cilium_conf and manifests.multus_installs)) and not set_false):
+        doc.add(
+            "node-primary-exclusive",
+            "Cilium runs with cni.exclusive (its chart's default) and removes Multus' 00-multus.conf",
+            "set cni.exclusive: false in the (rke2-)cilium HelmChartConfig's valuesContent",
+            said_true[0] if said_true else doc.cluster.cni.conf_dir,
         )
 
 
