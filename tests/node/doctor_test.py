@@ -345,3 +345,21 @@ def test_rke2_cilium_needs_exclusive_false(tmp_path: Path) -> None:
     )
     code, report, _ = doctor(tmp_path)
     assert "node-primary-exclusive" not in rules_of(report) and code == 0, report["findings"]
+
+
+def test_uninstall_removes_recorded_files_only(tmp_path: Path) -> None:
+    from multus_gen.sinks.prune import digest, write_record
+
+    folder = tmp_path / "manifests"
+    (folder / "prod").mkdir(parents=True)
+    code, out, _ = capture(["helmchart", "--k3s-version", NEW])
+    assert code == 0
+    ours = folder / "prod" / "multus.yaml"
+    ours.write_text(out)
+    edited = folder / "edited.yaml"
+    edited.write_text(out)
+    write_record(folder, tmp_path / "spec.yaml", {"prod/multus.yaml": digest(out.encode()), "edited.yaml": "0" * 64})
+    code, stdout, err = capture(["uninstall", "--manifests-dir", str(folder)])
+    assert code == 0, err
+    assert not ours.exists() and edited.exists()  # edited since it was recorded: not removed
+    assert "kubectl delete helmchart -n kube-system multus" in stdout
