@@ -363,3 +363,9 @@ def test_uninstall_removes_recorded_files_only(tmp_path: Path) -> None:
     assert code == 0, err
     assert not ours.exists() and edited.exists()  # edited since it was recorded: not removed
     assert "kubectl delete helmchart -n kube-system multus" in stdout
+
+
+def test_uninstall_on_rke2_names_its_config(tmp_path: Path) -> None:
+    rke2_node(tmp_path)
+    code, out, _ = capture(["uninstall", "--root", str(tmp_path), "--dry-run"])
+    assert code == 0 and "/etc/rancher/rke2/config.yaml" in out and "rm -f /etc/cni/net.d/00-multus.conf" in out

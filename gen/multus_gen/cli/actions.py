@@ -830,6 +830,12 @@ def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
         )
         echo(f"  {step}. kubectl delete helmchart -n {namespace} {name}   # helm uninstall of {chart}: removes {what}")
         step += 1
+    if facts is not None and facts.distro == "rke2":
+        echo(
+            f"  {step}. RKE2's own rke2-multus: remove multus from `cni:` in /etc/rancher/rke2/config.yaml on every "
+            "server and restart rke2-server (the HelmChartConfig only customizes it)"
+        )
+        step += 1
     echo(f"  {step}. on every other server: multus-gen uninstall (K3s does not sync the manifests folder)")
     echo("What stays on every node (remove it after Multus is gone, or every new pod fails):")
     echo(f"  rm -f {conf_dir}/00-multus.conf && rm -rf {conf_dir}/multus.d {conf_dir}/whereabouts.d")
