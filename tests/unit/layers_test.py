@@ -16,11 +16,13 @@ PACKAGE = CHECKOUT / "gen" / "multus_gen"  # the source tree (schemas/ and overl
 #: Top to bottom; a module imports from its own layer or the ones below it. Data flows cli -> model -> build
 #: -> check -> serializer -> sinks; imports follow the calls: the cli calls the pipeline (build), which takes
 #: the checked inputs (model) and runs the rule set (check, which runs the networks' checks); sinks and the
-#: cache are called by the cli only.
+#: cache are called by the cli only. ``node`` (doctor, install --detect) reads a node's files and checks them
+#: with the rule set, so it sits right above ``check``; only the cli calls it.
 LAYERS: list[set[str]] = [
     {"cli", "__main__"},
     {"build"},
     {"model"},
+    {"node"},
     {"check"},
     {"networks"},
     {"values"},

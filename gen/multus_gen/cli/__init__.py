@@ -24,6 +24,8 @@ COMMANDS = {
     "render": "networks",
     "validate": "check",
     "rules": "check",
+    "doctor": "node",
+    "uninstall": "node",
 }
 
 

@@ -265,7 +265,16 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
 
 
 def install(
-    *, config: Path | None, manifests_dir: Path | None, dry_run: bool, diff: bool, quiet: bool, **gen: Any
+    *,
+    config: Path | None,
+    manifests_dir: Path | None,
+    dry_run: bool,
+    diff: bool,
+    quiet: bool,
+    root: Path | None = None,
+    detect: bool = False,
+    force: bool = False,
+    **gen: Any,
 ) -> int:
     """``--diff`` is ``kubectl diff``: it writes nothing and exits 1 when there are differences."""
     from multus_gen.build import delivery
@@ -274,6 +283,8 @@ def install(
 
     inputs = Inputs(_read_files(config, gen))
     stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    gen = dict(gen)
+    node = _detect_node(root, detect=detect, force=force, gen=gen, config=config, manifests_dir=manifests_dir)
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
@@ -283,6 +294,10 @@ def install(
         manifest, notices = delivery.install_manifest(opts)
         manifests = [manifest]
     target_dir = manifests_dir if manifests_dir is not None else delivery.default_manifests_dir(opts)
+    if manifests_dir is None and (root is not None or node is not None):
+        from multus_gen.node.facts import under
+
+        target_dir = under(str(root or "/"), str(target_dir))
     print_notices(notices)
     outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
     for outcome in outcomes:
@@ -291,6 +306,86 @@ def install(
             sys.stdout.flush()
     print_outcomes(outcomes, quiet=quiet, what=f"{target_dir}: ")
     return EXIT_INVALID if any(outcome.diff for outcome in outcomes) else EXIT_OK
+
+
+def _detect_node(
+    root: Path | None,
+    *,
+    detect: bool,
+    force: bool,
+    gen: dict[str, Any],
+    config: Path | None,
+    manifests_dir: Path | None,
+) -> Any:
+    """With ``--detect`` or ``--root``, or on a K3s node without ``--k3s-version``: the node's version and data
+    dir go into ``gen`` (said on stderr); a flag that disagrees with the node is refused unless ``force``.
+    None: no node."""
+    from multus_gen.errors import InputError
+    from multus_gen.knowledge import k3s
+    from multus_gen.node.facts import node_facts
+
+    if config is not None:
+        if detect:
+            raise UsageError("--detect and --config do not mix", where="--detect", fix="put the cluster in the spec")
+        return None
+    if not detect and root is None and (gen["k3s_version"] is not None or gen["distro"] != "k3s"):
+        return None
+    where = str(root or "/")
+    if root is not None and not root.is_dir():
+        raise InputError(f"{root} is not a folder", where="--root")
+    facts = node_facts(where)
+    if facts is None:
+        if detect:
+            raise InputError(
+                f"{where} is not a K3s or RKE2 node: no /etc/rancher/k3s, /etc/rancher/rke2 or /var/lib/rancher",
+                where="--detect",
+                fix="run install on a K3s server, pass --root with the node's files, or give --k3s-version",
+            )
+        return None
+    if facts.distro != gen["distro"]:
+        if gen["distro"] != "k3s" and not force:
+            raise InputError(f"--distro {gen['distro']} but the node runs {facts.distro}", where="--distro")
+        gen["distro"] = facts.distro
+    info(
+        f"node: {facts.distro} {facts.version or 'version unknown'} ({facts.version_source}), "
+        f"data dir {facts.data_dir} ({facts.data_dir_source})"
+    )
+    if facts.distro == "k3s":
+        if facts.version is None and gen["k3s_version"] is None:
+            raise InputError(
+                f"the node's K3s version is unknown ({facts.version_source})",
+                where="--detect" if detect else "--k3s-version",
+                fix="pass --k3s-version (what `k3s --version` prints on the node)",
+            )
+        if facts.version is not None:
+            found = k3s.K3sVersion.parse(facts.version)
+            given = gen["k3s_version"]
+            if given is not None and k3s.K3sVersion.parse(given) != found and not force:
+                raise InputError(
+                    f"--k3s-version {given} but the node runs {found} ({facts.version_source})",
+                    where="--k3s-version",
+                    fix="drop the flag, or pass --force to use it anyway",
+                )
+            if given is None or not force:
+                gen["k3s_version"] = str(found)
+        given_dir = gen["data_dir"]
+        if given_dir is not None and given_dir.rstrip("/") != facts.data_dir and not force:
+            raise InputError(
+                f"--data-dir {given_dir} but the node uses {facts.data_dir} ({facts.data_dir_source})",
+                where="--data-dir",
+                fix="drop the flag, or pass --force to use it anyway",
+            )
+        if given_dir is None:
+            gen["data_dir"] = facts.data_dir
+    else:
+        gen["k3s_version"], gen["data_dir"] = None, None
+    if manifests_dir is None and not facts.is_server:
+        raise InputError(
+            f"this is an agent node: {facts.manifests_dir} is missing, and agents do not read the manifests folder",
+            where="--root" if root is not None else "install",
+            fix="run install on a K3s server (it applies the manifests to the whole cluster)",
+        )
+    return facts
 
 
 def commit(
@@ -647,3 +742,117 @@ def _progress_bar(total: int) -> Any:
         length=total, file=sys.stderr, label="validating", show_pos=True, update_min_steps=max(1, total // 100)
     ) as bar:
         yield bar.update
+
+
+# -- node -------------------------------------------------------------------------------------------------
+
+
+def _node(root: Path, data_dir: str | None = None, version: str | None = None) -> Any:
+    """The node's facts under ``root``; a root that is not a K3s/RKE2 node is an error."""
+    from multus_gen.errors import InputError
+    from multus_gen.node.facts import node_facts
+
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder", where="--root")
+    facts = node_facts(str(root), data_dir=data_dir, version=version)
+    if facts is None:
+        raise InputError(
+            f"{root} is not a K3s or RKE2 node: no /etc/rancher/k3s, /etc/rancher/rke2 or /var/lib/rancher under it",
+            where="--root",
+            fix="run on a K3s server, or pass --root with a node's files (or --data-dir)",
+        )
+    return facts
+
+
+def _node_cluster(facts: Any) -> Any:
+    from multus_gen.model.options import make_cluster
+
+    version = facts.version if facts.distro == "k3s" else None
+    try:
+        return make_cluster(facts.distro, version, facts.data_dir)
+    except UsageError:  # a version K3s printed that multus-gen cannot read: the default, said by doctor
+        return make_cluster(facts.distro, None, facts.data_dir)
+
+
+def doctor(*, root: Path, data_dir: str | None, k3s_version: str | None, output_format: str) -> int:
+    from multus_gen.node.doctor import diagnose
+
+    facts = _node(root, data_dir, k3s_version)
+    report = diagnose(facts, _node_cluster(facts))
+    if output_format == "json":
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for what, value in report.seen:
+            echo(f"{style('ok', fg='green')}: {what}: {value}")
+        colours = {"error": "red", "warning": "yellow", "note": "cyan"}
+        for f in report.findings:
+            echo(style(f.severity, fg=colours[f.severity], bold=f.is_error) + ": " + f.one_line())
+    echo(f"{report.errors} error(s), {report.warnings} warning(s)", err=True)
+    return EXIT_INVALID if report.errors else EXIT_OK
+
+
+def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
+    from multus_gen.errors import InputError
+    from multus_gen.sinks.uninstall import ours, remove
+    from multus_gen.yamlio.reader import parse_text
+
+    facts = None
+    if manifests_dir is None:
+        facts = _node(root)
+        manifests_dir = facts.host(facts.manifests_dir)
+    if not manifests_dir.is_dir():
+        raise InputError(
+            f"{manifests_dir} does not exist: an agent node, or not a server",
+            where="--manifests-dir",
+            fix="run uninstall on a K3s server (agents do not read the manifests folder)",
+        )
+    found = ours(manifests_dir)
+    charts: list[tuple[str, str, str]] = []
+    for rel, data in found:
+        try:
+            docs = parse_text(data.decode("utf-8", "replace"), where=rel)
+        except InputError:
+            continue
+        for d in docs:
+            if isinstance(d.data, dict) and d.data.get("kind") == "HelmChart":
+                meta = d.data.get("metadata") or {}
+                charts.append(
+                    (
+                        str(meta.get("namespace", "kube-system")),
+                        str(meta.get("name")),
+                        str((d.data.get("spec") or {}).get("chart")),
+                    )
+                )
+    if not found:
+        info(f"{manifests_dir}: no file of multus-gen's")
+    elif not dry_run:
+        remove(manifests_dir, [rel for rel, _ in found])
+    for rel, _ in found:
+        info(f"{manifests_dir / rel}: {'would be removed' if dry_run else 'removed'}")
+    conf_dir = "<data-dir>/agent/etc/cni/net.d"
+    bin_dir = "<data-dir>/data/cni"
+    if facts is not None:
+        cni = _node_cluster(facts).cni
+        conf_dir, bin_dir = cni.conf_dir, cni.bin_dir
+    echo("Removing the file deletes nothing in the cluster. Then, in order:")
+    step = 1
+    for namespace, name, chart in charts:
+        what = (
+            "Multus' DaemonSet and its RBAC"
+            if not chart.endswith("-crd")
+            else "the NetworkAttachmentDefinition CRD and every NAD"
+        )
+        echo(f"  {step}. kubectl delete helmchart -n {namespace} {name}   # helm uninstall of {chart}: removes {what}")
+        step += 1
+    if facts is not None and facts.distro == "rke2":
+        echo(
+            f"  {step}. RKE2's own rke2-multus: remove multus from `cni:` in /etc/rancher/rke2/config.yaml on every "
+            "server and restart rke2-server (the HelmChartConfig only customizes it)"
+        )
+        step += 1
+    echo(f"  {step}. on every other server: multus-gen uninstall (K3s does not sync the manifests folder)")
+    echo("What stays on every node (remove it after Multus is gone, or every new pod fails):")
+    echo(f"  rm -f {conf_dir}/00-multus.conf && rm -rf {conf_dir}/multus.d {conf_dir}/whereabouts.d")
+    echo(f"  rm -f {bin_dir}/multus {bin_dir}/multus-shim   # and the plugins Multus added that K3s does not ship")
+    echo("  multus-gen doctor   # finds what is left")
+    return EXIT_OK

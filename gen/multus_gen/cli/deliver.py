@@ -77,6 +77,31 @@ def install(
             rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            metavar="DIR",
+            help="The node's files (config, data dir, manifests folder) are under DIR. [default: /]",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = None,
+    detect: Annotated[
+        bool,
+        typer.Option(
+            "--detect",
+            help="Take the K3s version and data dir from the node (the default on a K3s node without --k3s-version).",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Use --k3s-version/--data-dir even where the node says otherwise.",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
@@ -114,6 +139,9 @@ def install(
         the file alone (and so does multus-gen, which refuses to write it).
       * K3s applies the folder on every server, but does not sync it between servers: run install
         on each server with the same options, or use GitOps (multus-gen commit).
+      * On a K3s node without --k3s-version (or with --detect), the K3s version (`k3s --version`) and
+        data dir (config.yaml, config.yaml.d, the systemd unit) come from the node; a flag that
+        disagrees with the node is refused unless --force. Agents do not read the folder.
 
     \b
     Examples:
@@ -122,6 +150,7 @@ def install(
       sudo "$(command -v multus-gen)" install --ipam dhcp   # multus-gen in a venv or pipx
       sudo multus-gen install --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen install --ipam dhcp --manifests-dir ./out
+      multus-gen install --ipam dhcp --root /mnt/node --k3s-version v1.30.5+k3s1   # a node's image
       sudo multus-gen install -c multus.yaml     # HelmCharts and NADs, as two files
     """
     return call(actions.install, {**locals(), **env_ignored(config)})
