@@ -128,3 +128,21 @@ def test_rendered_fleet_passes_validate(fmt: str, tmp_path: Path) -> None:
         errors = [f for f in data["findings"] if f["severity"] == "error"]
         assert (code, errors) == (0, []), (cluster, errors, err)
         assert data["summary"]["files"] >= 2  # the chart install and the NADs were both checked
+
+
+def test_a_whole_fleet_validates_against_each_files_own_cluster(tmp_path: Path) -> None:
+    """Without --k3s-version, validate checks each file of multus-gen's against the cluster its `# inputs:`
+    header names (a pre-commit run over a fleet of mixed K3s versions and data dirs passes); an explicit
+    --k3s-version checks every file against that one cluster (and the other clusters' paths are errors)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC)
+    out = tmp_path / "clusters"
+    code, _, err = capture(["render", "-c", str(spec), "--out-dir", str(out), "-q"])
+    assert code == 0, err
+    code, report, err = capture(["validate", str(out), "-o", "json"])
+    data = json.loads(report)
+    assert (code, [f for f in data["findings"] if f["severity"] == "error"]) == (0, []), err
+    assert data["summary"]["files"] == 6  # a chart file and a networks file per cluster
+    code, report, _ = capture(["validate", str(out), "--k3s-version", "v1.31.2+k3s1", "-o", "json"])
+    wrong = {f["path"].split("/")[-2] for f in json.loads(report)["findings"] if f["severity"] == "error"}
+    assert code == 1 and wrong == {"old"}

@@ -28,6 +28,8 @@ class Source:
     name: str = ""  # base name (``fleet.yaml`` is recognised by it)
     #: the IPAMs the file says its networks use (multus-gen's ``# inputs:`` header: ``ipam=dhcp``)
     ipams: tuple[str, ...] = ()
+    #: the cluster the file says it was generated for (the header's distro, k3s-version, data-dir), if any
+    made_for: tuple[str, str, str] | None = None
 
     @property
     def multi(self) -> bool:

@@ -19,7 +19,7 @@ from multus_gen.check.documents import Source, file_problem, is_spec, looks_like
 from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
 from multus_gen.findings import allow as allow_rules
-from multus_gen.knowledge import charts
+from multus_gen.knowledge import charts, k3s
 from multus_gen.record import record
 from multus_gen.yamlio.reader import MAX_FILE_BYTES, is_stdin, parse_text
 
@@ -147,7 +147,7 @@ def load_quietly(cand: Candidate) -> Source | None:
         docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
-    return Source(cand.display, docs, cand.path.name, declared_ipams(text))
+    return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
 
 
 def declared_ipams(text: str) -> tuple[str, ...]:
@@ -156,6 +156,31 @@ def declared_ipams(text: str) -> tuple[str, ...]:
 
     inputs = read_inputs(text)
     return tuple(inputs["ipam"].split("+")) if inputs and "ipam" in inputs else ()
+
+
+def made_for(text: str) -> tuple[str, str, str] | None:
+    """The cluster a file of multus-gen's was generated for, from its ``# inputs:`` header: (distro, K3s
+    version, data dir); None without a header."""
+    from multus_gen.yamlio.serialize import read_inputs
+
+    inputs = read_inputs(text)
+    if not inputs or "distro" not in inputs:
+        return None
+    return inputs["distro"], inputs.get("k3s-version", ""), inputs.get("data-dir", "")
+
+
+def _cluster_of(made: tuple[str, str, str] | None, default: Cluster) -> Cluster:
+    """The cluster a header names (its values checked as the flags are), else ``default``."""
+    if made is None:
+        return default
+    distro, version, data_dir = made
+    if distro == "rke2":
+        return Cluster("rke2")
+    try:
+        parsed = k3s.K3sVersion.parse(version) if version else default.k3s_version
+    except ValueError:
+        return default
+    return Cluster("k3s", parsed, data_dir if data_dir.startswith("/") else default.data_dir)
 
 
 @dataclass
@@ -218,12 +243,14 @@ def validate_paths(
     progress: Progress = _no_progress,
     allow: tuple[str, ...] = (),
     spec_findings: Callable[[Path, str], list[Finding]] | None = None,
+    headers: bool = False,
 ) -> Report:
     """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for ``cluster``.
 
     ``spec_findings(path, display)``: what a multus-gen spec file among them gives (the generator's pipeline,
     handed in by the caller: the checks never call up into the builders); None: spec files are listed, not
-    checked."""
+    checked. ``headers``: each file of multus-gen's is checked against the cluster its ``# inputs:`` header
+    names (a fleet's clusters differ); files without one against ``cluster``."""
     from multus_gen.check import rules
 
     if not paths and not values_files:
@@ -255,7 +282,7 @@ def validate_paths(
             else:
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
-        return Source(cand.display, docs, cand.path.name, declared_ipams(text))
+        return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
 
     with progress(len(candidates)) as update:
         for cand in candidates:
@@ -279,21 +306,39 @@ def validate_paths(
         src = load(cand)
         if src is not None:
             value_sources.append(src)
-    result = rules.check_sources(sources, cluster, values_files=value_sources, chart_version=version, context=context)
-    problems += result.problems
+    groups: dict[tuple[str, str, str] | None, tuple[list[Source], list[Source]]] = {}
+    for src in sources:
+        groups.setdefault(src.made_for if headers else None, ([], []))[0].append(src)
+    for src in context:
+        groups.setdefault(src.made_for if headers else None, ([], []))[1].append(src)
+    ours: dict[str, list[str]] = {}
+    for made, (group, group_context) in groups.items():
+        result = rules.check_sources(
+            group,
+            _cluster_of(made, cluster),
+            values_files=value_sources if made is None else [],
+            chart_version=version,
+            context=group_context,
+        )
+        problems += result.problems
+        ours.update(result.ours)
+    if value_sources and None not in groups:
+        result = rules.check_sources([], cluster, values_files=value_sources, chart_version=version)
+        problems += result.problems
+        ours.update(result.ours)
     if spec_findings is not None:
         for cand in specs:
             problems += spec_findings(cand.path, cand.display)
     problems = allow_rules(problems, allow)
 
-    checked = [s.file for s in sources if s.file in result.ours] + [s.file for s in value_sources] + failed
+    checked = [s.file for s in sources if s.file in ours] + [s.file for s in value_sources] + failed
     files = [p.at.file or "" for p in problems]
     order = {name: i for i, name in enumerate(dict.fromkeys([*checked, *files]))}
     problems.sort(
         key=lambda p: (order.get(p.at.file or "", len(order)), p.at.document or 0, p.at.line or 0, p.at.text())
     )
     for src in sources:
-        if src.file not in result.ours:
+        if src.file not in ours:
             kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})
             reason = "no Multus documents" + (f" (kinds: {', '.join(kinds)})" if kinds else "")
             skipped.append({"path": src.file, "reason": reason})

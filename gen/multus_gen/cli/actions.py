@@ -677,6 +677,7 @@ def validate(
     report = validate_paths(
         list(paths or ()),
         cluster=make_cluster(distro, k3s_version, data_dir),
+        headers=k3s_version is None,  # no --k3s-version: each file of ours is checked for the cluster it names
         values_files=list(values_files or ()),
         chart_version=chart_version,
         progress=_progress_bar,
