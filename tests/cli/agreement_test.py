@@ -146,3 +146,26 @@ def test_a_whole_fleet_validates_against_each_files_own_cluster(tmp_path: Path) 
     code, report, _ = capture(["validate", str(out), "--k3s-version", "v1.31.2+k3s1", "-o", "json"])
     wrong = {f["path"].split("/")[-2] for f in json.loads(report)["findings"] if f["severity"] == "error"}
     assert code == 1 and wrong == {"old"}
+
+
+def test_install_one_cluster_of_a_fleet(tmp_path: Path) -> None:
+    """`install -c FLEET --cluster NAME` writes that cluster's files (not its kustomization.yaml), byte for byte
+    what render writes for it; a fleet without --cluster, or an unknown cluster, is refused."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC)
+    rendered = tmp_path / "clusters"
+    assert capture(["render", "-c", str(spec), "--out-dir", str(rendered), "-q"])[0] == 0
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    code, _, err = capture(["install", "-c", str(spec), "--cluster", "old", "--manifests-dir", str(manifests)])
+    assert code == 0, err
+    assert sorted(p.name for p in manifests.iterdir() if not p.name.startswith(".")) == [
+        "multus-networks.yaml",
+        "multus.yaml",
+    ]
+    for name in ("multus.yaml", "multus-networks.yaml"):
+        assert (manifests / name).read_bytes() == (rendered / "old" / name).read_bytes()
+    code, _, err = capture(["install", "-c", str(spec), "--manifests-dir", str(manifests)])
+    assert code == 1 and "--cluster NAME" in err
+    code, _, err = capture(["install", "-c", str(spec), "--cluster", "nope", "--manifests-dir", str(manifests)])
+    assert code == 1 and "no cluster 'nope'" in err and "new, old, pinned" in err

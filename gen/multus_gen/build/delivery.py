@@ -14,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from multus_gen import __version__
+from multus_gen.build.pipeline import KUSTOMIZATION_FILE as KUSTOMIZATION
 from multus_gen.build.pipeline import chart_file_stem, helmchart_text
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import k3s, rke2
 from multus_gen.model.options import GenOptions, check_dns1123_label, check_not_owned
-from multus_gen.record import record
+from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest
 
 #: Extension of the file ``install`` writes (the K3s deploy controller reads .yaml, .yml and .json).
@@ -100,22 +101,33 @@ class SpecDelivery:
     first: GenOptions
 
 
-def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> SpecDelivery:
+def spec_manifests(
+    config: Path, *, base: str = "", single: bool = False, cluster_name: str | None = None
+) -> SpecDelivery:
     """Every file ``render -c config`` would write, under ``base`` (a folder path, ``""`` for the top).
 
     The HelmChart(s) and the NADs are separate files (``<name>.yaml``, ``<name>-networks.yaml``), so that a
     NAD applied before its CRD exists cannot hold back the HelmChart. ``single``: refuse fleets (``install``
-    writes one server's folder).
+    writes one server's folder) unless ``cluster_name`` picks one of its clusters.
     """
     from multus_gen.build.pipeline import render_spec
     from multus_gen.model.spec import load_spec
 
     spec = load_spec(config)
-    if single and spec.fleet:
+    if cluster_name is not None:
+        names = [c.name for c in spec.clusters if c.name is not None]
+        if not spec.fleet:
+            raise InputError(f"{config} lists no clusters", where="--cluster", fix="drop --cluster")
+        if cluster_name not in names:
+            shown = ", ".join(names[:5]) + (f" (+{len(names) - 5} more)" if len(names) > 5 else "")
+            raise InputError(f"{config} has no cluster {cluster_name!r}", where="--cluster", fix=f"one of: {shown}")
+        spec = replace(spec, clusters=tuple(c for c in spec.clusters if c.name == cluster_name))
+    if single and spec.fleet and cluster_name is None:
         raise InputError(
             f"{config} describes a fleet of {len(spec.clusters)} clusters; install writes one server's folder",
             where="--config",
-            fix="render the fleet with `multus-gen render -c FILE --out-dir DIR` or deliver it with commit",
+            fix="name one with --cluster NAME, render the fleet with `multus-gen render -c FILE --out-dir DIR`, "
+            "or deliver it with commit",
         )
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
@@ -128,10 +140,12 @@ def spec_manifests(config: Path, *, base: str = "", single: bool = False) -> Spe
                 where="--config",
                 fix="deliver it with `multus-gen commit`, or use format helmchart",
             )
-        if single:
+        if single:  # a fleet cluster's kustomization.yaml is for kubectl, not for K3s's deploy controller
+            cluster = replace(cluster, manifests=[m for m in cluster.manifests if not m.path.endswith(KUSTOMIZATION)])
             for m in cluster.manifests:
                 check_addon_name(addon_name(m.path.rsplit("/", 1)[-1]), where="--config")
-        manifests += [Manifest(prefix + m.path, m.content) for m in cluster.manifests]
+        strip = f"{cluster.name}/" if cluster_name is not None else ""  # one cluster's files: no cluster folder
+        manifests += [Manifest(prefix + m.path.removeprefix(strip), m.content) for m in cluster.manifests]
         notices += cluster.notices
     return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen)
 

@@ -274,6 +274,7 @@ def install(
     root: Path | None = None,
     detect: bool = False,
     force: bool = False,
+    cluster: str | None = None,
     **gen: Any,
 ) -> int:
     """``--diff`` is ``kubectl diff``: it writes nothing and exits 1 when there are differences."""
@@ -288,7 +289,7 @@ def install(
     opts = gen_options(gen)
     _no_flags_with_config(opts, config)
     if config is not None:
-        delivered = delivery.spec_manifests(config, single=True)
+        delivered = delivery.spec_manifests(config, single=True, cluster_name=cluster)
         manifests, notices, opts = delivered.manifests, delivered.notices, delivered.first
     else:
         manifest, notices = delivery.install_manifest(opts)

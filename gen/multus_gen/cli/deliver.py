@@ -55,6 +55,15 @@ ConfigOpt = Annotated[
 
 def install(
     config: ConfigOpt = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            help="With -c FLEET: install the files of this cluster of the fleet (this server's).",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = None,
     manifests_dir: Annotated[
         Path | None,
         typer.Option(
