@@ -169,3 +169,11 @@ def test_install_one_cluster_of_a_fleet(tmp_path: Path) -> None:
     assert code == 1 and "--cluster NAME" in err
     code, _, err = capture(["install", "-c", str(spec), "--cluster", "nope", "--manifests-dir", str(manifests)])
     assert code == 1 and "no cluster 'nope'" in err and "new, old, pinned" in err
+
+
+def test_format_fleet_never_puts_two_bundles_into_one_file(tmp_path: Path) -> None:
+    out = tmp_path / "fleet.yaml"
+    code, _, err = capture(["helmchart", "--format", "fleet", "--out", str(out)])  # CRD chart + rke2-multus
+    assert code == 1 and "2 bundles" in err and "--out-dir" in err and not out.exists()
+    code, _, err = capture(["helmchart", "--format", "fleet", "--chart-version", "v4.2.202", "--out", str(out)])
+    assert code == 0 and out.read_text().count("defaultNamespace") == 1, err

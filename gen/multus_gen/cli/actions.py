@@ -27,7 +27,7 @@ from multus_gen.cli.output import (
     print_notices,
     style,
 )
-from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, MultusGenError, UsageError
+from multus_gen.errors import EXIT_BUG, EXIT_INVALID, EXIT_OK, InputError, MultusGenError, UsageError
 from multus_gen.knowledge import charts
 from multus_gen.model.options import GenOptions, make_gen_options
 
@@ -133,6 +133,14 @@ def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen
 
     stdin_once(**{"-f": gen["values_files"]})
     text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    bundles = text.count("\n# path: ") + text.startswith("# path: ")
+    if out is not None and str(out) != "-" and bundles > 1:  # Fleet reads one fleet.yaml per bundle folder
+        raise InputError(
+            f"format fleet gives {bundles} bundles, each a fleet.yaml of its own folder: one file cannot hold them",
+            where="--out",
+            fix="write a spec with `format: fleet` and run `multus-gen render -c SPEC --out-dir DIR` (a folder per "
+            "bundle), or print to stdout and split it at the '# path:' lines",
+        )
     text = as_format(text, output)
     print_notices(notices)
     emit(text, out, _read_files(None, gen))
