@@ -289,6 +289,8 @@ def build_fleet(plan: ChartPlan) -> list[tuple[str, dict[str, Any]]]:
         helm = _fleet_helm(
             chart=charts.CRD_CHART_NAME, version=plan.crd_chart_version, release=crd, values=plan.crd_values
         )
+        # The CRDs an older rke2-multus release created carry that release's ownership: adopt them (FACTS 3a).
+        helm["takeOwnership"] = True
         out.append((crd, fleet_bundle(bundle=crd, helm=helm, keep_resources=True)))
         depends.append(crd)
     helm = _fleet_helm(chart=charts.CHART_NAME, version=opts.chart_version, release=opts.name, values=plan.values)
