@@ -357,6 +357,29 @@ def install(
     return EXIT_INVALID if any(outcome.diff for outcome in outcomes) else EXIT_OK
 
 
+def plan(*, from_file: Path, **gen: Any) -> int:
+    """What replacing ``from_file`` with the manifest of these options changes: a unified diff of the documents
+    on stdout, every transition note on stderr; writes nothing. Exit 1 when the transition is unsafe."""
+    from multus_gen.build import delivery
+    from multus_gen.build.transition import documents_part, transition
+    from multus_gen.findings import allow
+    from multus_gen.sinks.folder import unified_diff
+    from multus_gen.yamlio.reader import read_text
+
+    stdin_once(**{"--from": from_file, "-f": gen["values_files"]})
+    old_text = read_text(from_file, where="--from")
+    opts = gen_options(gen)
+    manifest, notices = delivery.manifest(opts, str(from_file))
+    found = allow(transition(old_text, opts, where=str(from_file)), opts.allow)
+    old_docs, new_docs = documents_part(old_text), documents_part(manifest.content)
+    sys.stdout.write(unified_diff(old_docs.encode(), new_docs.encode(), str(from_file)))
+    sys.stdout.flush()
+    print_notices([*notices, *found])
+    unsafe = any(f.is_error for f in found)
+    info(f"{from_file}: " + ("unsafe transition" if unsafe else "no change" if old_docs == new_docs else "changes"))
+    return EXIT_INVALID if unsafe else EXIT_OK
+
+
 def commit(
     *,
     repo: Path,
