@@ -88,6 +88,9 @@ def helm_release(
     }
     if depends_on:
         spec["dependsOn"] = [{"name": dep} for dep in depends_on]
+    # Correct what someone changed by hand in the cluster, as infra repositories set it (Flux helm-controller
+    # compares the release's manifest with the live objects; FACTS 9).
+    spec["driftDetection"] = {"mode": "enabled"}
     spec["install"] = {"remediation": {"retries": REMEDIATION_RETRIES}}
     spec["upgrade"] = {
         "remediation": {"retries": REMEDIATION_RETRIES, "remediateLastFailure": True, "strategy": "rollback"}
@@ -171,12 +174,29 @@ NAD_SYNC_OPTIONS = "SkipDryRunOnMissingResource=true"
 SYNC_RETRY: dict[str, Any] = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}}
 
 
+#: rke2-multus names its ConfigMap ``<release>-<chart version>-config``: every chart upgrade leaves the old one
+#: behind, and with ``prune: false`` the Application stays OutOfSync ("requires pruning", FACTS 9). A chart that
+#: ships no CRDs (>= v4.3.009) may prune: nothing it renders is a CRD, so a prune can never take the NADs with it;
+#: ``PruneLast`` prunes only after everything else of the sync is healthy. The CRD chart never prunes.
+PRUNE_SYNC_OPTIONS = ("PruneLast=true",)
+
+
 def application(
-    *, name: str, namespace: str, chart: str, version: str, values: Mapping[str, Any] | None, wave: str
+    *,
+    name: str,
+    namespace: str,
+    chart: str,
+    version: str,
+    values: Mapping[str, Any] | None,
+    wave: str,
+    prune: bool = False,
 ) -> dict[str, Any]:
     helm: dict[str, Any] = {"releaseName": name}
     if values:
         helm["valuesObject"] = sort_keys(dict(values))
+    sync: dict[str, Any] = {"automated": {"prune": prune, "selfHeal": True}, "retry": SYNC_RETRY}
+    if prune:
+        sync["syncOptions"] = list(PRUNE_SYNC_OPTIONS)
     return {
         "apiVersion": APPLICATION_API,
         "kind": "Application",
@@ -185,7 +205,7 @@ def application(
             "project": "default",
             "source": {"repoURL": charts.CHART_REPO, "chart": chart, "targetRevision": version, "helm": helm},
             "destination": {"server": IN_CLUSTER, "namespace": TARGET_NAMESPACE},
-            "syncPolicy": {"automated": {"prune": False, "selfHeal": True}, "retry": SYNC_RETRY},
+            "syncPolicy": sync,
         },
     }
 
@@ -218,6 +238,7 @@ def build_argocd(plan: ChartPlan) -> list[dict[str, Any]]:
             version=opts.chart_version,
             values=plan.values,
             wave=WAVE_CHART,
+            prune=plan.crd_chart_version is not None,
         )
     )
     return docs
