@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import capture
+import pytest
+
+from conftest import isolate_git
+from helpers import capture, git
 
 OLD = ("--chart-version", "v4.2.202", "--k3s-version", "v1.30.5+k3s1")
 
@@ -76,3 +79,19 @@ def test_plan_reads_a_helmchart_without_our_header(tmp_path: Path) -> None:
     )
     code, _, err = capture(["plan", "--from", str(hand), "--chart-version", "v4.3.017"])
     assert code == 1 and "rke2-multus v4.1.000 -> v4.3.017" in err
+
+
+def test_commit_refuses_the_straight_jump_too(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    require_real,  # type: ignore[no-untyped-def]
+) -> None:
+    isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n[user]\n\tname = J\n\temail = j@example.org\n")
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(repo))
+    argv = ["commit", "--repo", str(repo), "--path", "multus.yaml"]
+    assert capture([*argv, *OLD])[0] == 0
+    head = git(repo, "rev-parse", "HEAD")
+    code, _, err = capture([*argv, "--chart-version", "v4.3.017"])
+    assert code == 1 and "[upgrade-deletes-nads]" in err, err
+    assert git(repo, "rev-parse", "HEAD") == head
