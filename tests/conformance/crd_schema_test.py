@@ -164,7 +164,7 @@ def _chart_versions(archives: list[hr.Archive]) -> list[str]:
 
 
 OPTION_VARIANTS: tuple[tuple[str, ...], ...] = (
-    ("--failure-policy", "retry"),
+    ("--failure-policy", "retry", "--k3s-version", "v1.37.0+k3s1"),  # the first K3s whose controller has retry
     ("--failure-policy", "reinstall"),
     ("--failure-policy", "abort", "--no-bootstrap"),
     ("--name", "multus-cni", "--namespace", "cni-system"),

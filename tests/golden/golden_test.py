@@ -44,6 +44,8 @@ VARIANTS.append(
             "networking",
             "--failure-policy",
             "retry",
+            "--k3s-version",
+            "v1.37.0+k3s1",
             "--no-bootstrap",
             "--set",
             "config.cni_conf.logLevel=debug,cniplugins.skipcnis=flannel",

@@ -68,6 +68,7 @@ def test_flux_objects_order_names_and_remediation() -> None:
         "remediation": {"retries": 3, "remediateLastFailure": True, "strategy": "rollback"}
     }
     assert multus["spec"]["install"] == {"remediation": {"retries": 3}}
+    assert multus["spec"]["driftDetection"] == crd["spec"]["driftDetection"] == {"mode": "enabled"}
     # the same merged values the HelmChart carries as valuesContent, as an object
     assert multus["spec"]["values"] == plan.values
     assert crd["spec"]["values"] == {"rke2-whereabouts": {"enabled": True}}
@@ -79,6 +80,7 @@ def test_flux_objects_order_names_and_remediation() -> None:
         "storageNamespace",
         "chart",
         "dependsOn",
+        "driftDetection",
         "install",
         "upgrade",
         "values",
@@ -146,9 +148,21 @@ def test_argocd_applications_waves_and_sync_policy() -> None:
     }
     assert multus["spec"]["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "kube-system"}
     assert multus["spec"]["project"] == "default"
-    assert multus["spec"]["syncPolicy"]["automated"] == {"prune": False, "selfHeal": True}
+    # a chart without CRDs prunes (its old versioned ConfigMap, FACTS 9), last; the CRD chart never prunes
+    assert multus["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    assert multus["spec"]["syncPolicy"]["syncOptions"] == ["PruneLast=true"]
+    assert crd["spec"]["syncPolicy"]["automated"] == {"prune": False, "selfHeal": True}
+    assert "syncOptions" not in crd["spec"]["syncPolicy"]
     assert "finalizers" not in multus["metadata"]  # deleting the Application must not delete Multus
     assert "valuesObject" not in crd["spec"]["source"]["helm"]  # no whereabouts: the CRD chart needs no values
+
+
+def test_argocd_bundling_chart_never_prunes() -> None:
+    """Up to v4.3.008 the chart renders the NAD CRD: no automated prune may ever reach it."""
+    _, install, _ = generate_install(opts(chart_version="v4.2.202"), "argocd")
+    (multus,) = install.docs
+    assert multus["spec"]["syncPolicy"]["automated"]["prune"] is False
+    assert "syncOptions" not in multus["spec"]["syncPolicy"]
 
 
 def test_argocd_namespace_only_when_given() -> None:

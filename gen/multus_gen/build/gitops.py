@@ -32,12 +32,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from multus_gen.knowledge import charts
-from multus_gen.build.plan import ChartPlan
-from multus_gen.model.options import FLUX_NAMESPACE, FluxSource
-from multus_gen.record import record
-from multus_gen.values.compose import sort_keys
 from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
+from multus_gen.build.plan import ChartPlan
+from multus_gen.knowledge import charts
+from multus_gen.model.options import FLUX_NAMESPACE, FluxSource
+from multus_gen.values.compose import sort_keys
 
 # -- Flux -------------------------------------------------------------------------------------------------
 
@@ -88,6 +87,9 @@ def helm_release(
     }
     if depends_on:
         spec["dependsOn"] = [{"name": dep} for dep in depends_on]
+    # Correct what someone changed by hand in the cluster, as infra repositories set it (Flux helm-controller
+    # compares the release's manifest with the live objects; FACTS 9).
+    spec["driftDetection"] = {"mode": "enabled"}
     spec["install"] = {"remediation": {"retries": REMEDIATION_RETRIES}}
     spec["upgrade"] = {
         "remediation": {"retries": REMEDIATION_RETRIES, "remediateLastFailure": True, "strategy": "rollback"}
@@ -171,12 +173,29 @@ NAD_SYNC_OPTIONS = "SkipDryRunOnMissingResource=true"
 SYNC_RETRY: dict[str, Any] = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}}
 
 
+#: rke2-multus names its ConfigMap ``<release>-<chart version>-config``: every chart upgrade leaves the old one
+#: behind, and with ``prune: false`` the Application stays OutOfSync ("requires pruning", FACTS 9). A chart that
+#: ships no CRDs (>= v4.3.009) may prune: nothing it renders is a CRD, so a prune can never take the NADs with it;
+#: ``PruneLast`` prunes only after everything else of the sync is healthy. The CRD chart never prunes.
+PRUNE_SYNC_OPTIONS = ("PruneLast=true",)
+
+
 def application(
-    *, name: str, namespace: str, chart: str, version: str, values: Mapping[str, Any] | None, wave: str
+    *,
+    name: str,
+    namespace: str,
+    chart: str,
+    version: str,
+    values: Mapping[str, Any] | None,
+    wave: str,
+    prune: bool = False,
 ) -> dict[str, Any]:
     helm: dict[str, Any] = {"releaseName": name}
     if values:
         helm["valuesObject"] = sort_keys(dict(values))
+    sync: dict[str, Any] = {"automated": {"prune": prune, "selfHeal": True}, "retry": SYNC_RETRY}
+    if prune:
+        sync["syncOptions"] = list(PRUNE_SYNC_OPTIONS)
     return {
         "apiVersion": APPLICATION_API,
         "kind": "Application",
@@ -185,7 +204,7 @@ def application(
             "project": "default",
             "source": {"repoURL": charts.CHART_REPO, "chart": chart, "targetRevision": version, "helm": helm},
             "destination": {"server": IN_CLUSTER, "namespace": TARGET_NAMESPACE},
-            "syncPolicy": {"automated": {"prune": False, "selfHeal": True}, "retry": SYNC_RETRY},
+            "syncPolicy": sync,
         },
     }
 
@@ -218,6 +237,7 @@ def build_argocd(plan: ChartPlan) -> list[dict[str, Any]]:
             version=opts.chart_version,
             values=plan.values,
             wave=WAVE_CHART,
+            prune=plan.crd_chart_version is not None,
         )
     )
     return docs
@@ -289,6 +309,8 @@ def build_fleet(plan: ChartPlan) -> list[tuple[str, dict[str, Any]]]:
         helm = _fleet_helm(
             chart=charts.CRD_CHART_NAME, version=plan.crd_chart_version, release=crd, values=plan.crd_values
         )
+        # The CRDs an older rke2-multus release created carry that release's ownership: adopt them (FACTS 3a).
+        helm["takeOwnership"] = True
         out.append((crd, fleet_bundle(bundle=crd, helm=helm, keep_resources=True)))
         depends.append(crd)
     helm = _fleet_helm(chart=charts.CHART_NAME, version=opts.chart_version, release=opts.name, values=plan.values)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from multus_gen.knowledge import charts
 from multus_gen.build.plan import ChartPlan
-from multus_gen.yamlio.serialize import dump_values
+from multus_gen.knowledge import charts, helm_controller
+from multus_gen.model.options import GenOptions
 from multus_gen.values.compose import sort_keys
+from multus_gen.yamlio.serialize import dump_values
 
 API_VERSION = "helm.cattle.io/v1"
 #: The chart deploys its DaemonSets here, wherever the HelmChart object itself lives.
@@ -23,6 +24,7 @@ def helmchart(
     values: dict[str, Any] | None,
     failure_policy: str,
     bootstrap: bool,
+    take_ownership: bool = False,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "repo": charts.CHART_REPO,
@@ -33,6 +35,8 @@ def helmchart(
     if bootstrap:
         spec["bootstrap"] = True
     spec["failurePolicy"] = failure_policy
+    if take_ownership:
+        spec["takeOwnership"] = True
     if values:
         spec["valuesContent"] = dump_values(sort_keys(values))
     return {
@@ -41,6 +45,15 @@ def helmchart(
         "metadata": {"name": name, "namespace": namespace},
         "spec": spec,
     }
+
+
+def can_take_ownership(opts: GenOptions) -> bool:
+    """True if the target's helm-controller has ``takeOwnership`` (>= v0.16.14, FACTS 3a, 5): the CRD chart then
+    adopts the CRDs an rke2-multus release <= v4.3.008 created (without it Helm refuses them: "invalid
+    ownership metadata")."""
+    if opts.distro != "k3s":
+        return False
+    return helm_controller.accepts_field(helm_controller.for_k3s(opts.k3s_version).ships, "takeOwnership")
 
 
 def crd_chart_name(name: str) -> str:
@@ -61,6 +74,7 @@ def build_helmcharts(plan: ChartPlan) -> list[dict[str, Any]]:
                 values=plan.crd_values,
                 failure_policy=opts.failure_policy,
                 bootstrap=opts.bootstrap,
+                take_ownership=can_take_ownership(opts),
             )
         )
     docs.append(

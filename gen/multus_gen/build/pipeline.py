@@ -35,20 +35,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multus_gen import __version__
-from multus_gen.knowledge import charts
 from multus_gen.build import gitops
 from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
-from multus_gen.model.options import GenOptions, resolve_format
 from multus_gen.build.plan import ChartPlan, make_plan
 from multus_gen.errors import InputError, ValidationError
-from multus_gen.findings import Finding, JsonPath, Location, allow, warning
+from multus_gen.findings import Finding, JsonPath, Location, allow
+from multus_gen.model.options import GenOptions, resolve_format
 from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 
 if TYPE_CHECKING:  # the network and check modules load only when used
     from multus_gen.check.cluster import Cluster
-    from multus_gen.networks.nad import NadOptions
     from multus_gen.model.spec import ClusterSpec, Spec
+    from multus_gen.networks.nad import NadOptions
 from multus_gen.check.schemas import require_valid
 from multus_gen.values.compose import sort_keys, user_origin
 
@@ -144,7 +143,9 @@ def _from_user(finding: Finding, opts: GenOptions, anchors: tuple[JsonPath, ...]
     return finding
 
 
-def settle(findings: Sequence[Finding], opts: GenOptions, *, anchors: tuple[JsonPath, ...] = VALUES_AT) -> tuple[Finding, ...]:
+def settle(
+    findings: Sequence[Finding], opts: GenOptions, *, anchors: tuple[JsonPath, ...] = VALUES_AT
+) -> tuple[Finding, ...]:
     """What the generators do with the checks' findings on their own output: errors refuse (one line, the
     first error and how many more), unless ``--allow`` names their rule; warnings and notes are returned."""
     settled = [_from_user(f, opts, anchors) for f in allow(findings, opts.allow)]

@@ -61,8 +61,11 @@ _RULES = (
     # how the engine installs it
     Rule("failure-policy-missing", WARNING, "no failurePolicy: helm-controller's reinstall uninstalls Multus"),
     Rule("failure-policy-reinstall", WARNING, "failurePolicy reinstall uninstalls Multus from every node"),
-    Rule("failure-policy-retry", WARNING, "failurePolicy retry, which older helm-controllers do not know"),
-    Rule("helm-controller-field", WARNING, "a HelmChart field older helm-controllers drop"),
+    Rule(
+        "helm-controller-field",
+        ERROR,
+        "a HelmChart field or failurePolicy value the target K3s's helm-controller CRD rejects or drops",
+    ),
     Rule("helmchartconfig-orphan", WARNING, "a HelmChartConfig for no HelmChart in sight"),
     Rule("helmchartconfig-duplicate", ERROR, "a second HelmChartConfig for one HelmChart (only one applies)"),
     Rule("flux-source-unseen", WARNING, "a Flux chartRef whose source is not among the checked files"),
@@ -94,6 +97,9 @@ _RULES = (
     Rule("node-whereabouts-files", ERROR, "whereabouts.d files missing while a NAD uses whereabouts"),
     Rule("node-dhcp-daemon", ERROR, "no DHCP daemon socket while a NAD uses dhcp"),
     Rule("node-plugin-missing", ERROR, "a CNI plugin the manifests need is not in the node's bin dir"),
+    # replacing an existing file
+    Rule("upgrade-deletes-nads", ERROR, "an upgrade from rke2-multus <= v4.2.409 straight to >= v4.3.009 (NADs lost)"),
+    Rule("upgrade-transition", NOTE, "a change to an existing install that needs a step on the cluster"),
     # spec files and notes
     Rule("spec", ERROR, "a multus-gen spec file that cannot be rendered"),
     Rule("rke2-enable-multus", NOTE, "RKE2 deploys rke2-multus only when its config enables it"),

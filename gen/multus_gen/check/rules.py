@@ -49,12 +49,11 @@ from multus_gen.check.readers import (
     read_helmrelease,
     read_values_file,
 )
-from multus_gen.check.shape import HELM_CONTROLLER_FIELDS, HELM_CONTROLLER_RETRY
 from multus_gen.check.state import Install, Run, dotted, overlay_leaves
 from multus_gen.check.versions import version_check
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding, JsonPath
-from multus_gen.knowledge import charts, k3s
+from multus_gen.knowledge import charts, helm_controller, k3s
 from multus_gen.record import record
 from multus_gen.values.compose import get_path, merge
 from multus_gen.yamlio.reader import Document
@@ -108,28 +107,46 @@ def _failure_policy(run: Run, inst: Install) -> None:
             "failurePolicy reinstall uninstalls Multus from every node when an upgrade fails",
             "set failurePolicy: abort",
         )
-    elif policy == "retry":
-        run.out.add(
-            src,
-            doc,
-            at,
-            "failure-policy-retry",
-            f"failurePolicy retry needs helm-controller {HELM_CONTROLLER_RETRY} or newer (K3s v1.32 ships "
-            "v0.16.x); an older one does not know it",
-        )
+    _controller_accepts(run, inst)
+
+
+def _controller_accepts(run: Run, inst: Install) -> None:
+    """Every gated field and failurePolicy value against the CRD of the helm-controller the target K3s ships
+    (FACTS 5): what it lacks, its API server rejects or drops, so the file is not applied."""
+    if run.cluster.distro != "k3s":
+        return
+    line = helm_controller.for_k3s(run.cluster.k3s_version)
+    ships = f"helm-controller {line.ships}, which K3s {run.cluster.k3s_version} ships" + (
+        " (assumed: no source names it)" if line.assumed else ""
+    )
     for obj_src, obj_doc in [(inst.src, inst.doc), *inst.configs]:
         obj_spec = _spec_of(obj_doc)
-        for key, since in HELM_CONTROLLER_FIELDS.items():
-            if key in obj_spec:
+        for key in helm_controller.GATED_FIELDS:
+            if key in obj_spec and not helm_controller.accepts_field(line.ships, key):
+                accepting = helm_controller.k3s_accepting(field=key)
                 run.out.add(
                     obj_src,
                     obj_doc,
                     ("spec", key),
                     "helm-controller-field",
-                    f"spec.{key} needs helm-controller {since} or newer (K3s v1.32 ships v0.16.5 to v0.16.16): an "
-                    "older one drops the field silently",
-                    "use valuesContent for values" if key == "values" else None,
+                    f"spec.{key} is not in the HelmChart CRD of {ships}: its API server drops it; K3s that accept "
+                    f"it: {', '.join(accepting) or 'none known'}",
+                    "use valuesContent for values" if key == "values" else f"remove spec.{key} or target a newer K3s",
                 )
+        policy = obj_spec.get("failurePolicy")
+        known = policy in helm_controller.FAILURE_POLICIES_ALL  # any other value is crd-shape's
+        if known and isinstance(policy, str) and not helm_controller.accepts_policy(line.ships, policy):
+            accepting = helm_controller.k3s_accepting(policy=policy)
+            run.out.add(
+                obj_src,
+                obj_doc,
+                ("spec", "failurePolicy"),
+                "helm-controller-field",
+                f"failurePolicy {policy} is not accepted by {ships}: its API server rejects the object "
+                f"(Unsupported value) and K3s applies nothing of the file; K3s that accept it: "
+                f"{', '.join(accepting) or 'none known'}",
+                "set failurePolicy: abort",
+            )
 
 
 def _check_install(run: Run, inst: Install) -> None:

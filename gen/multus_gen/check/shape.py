@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from multus_gen.check.documents import HELMCHART, Source
 from multus_gen.check.state import Run
-from multus_gen.knowledge import helm_controller
 from multus_gen.yamlio.reader import (
     Document,
 )
@@ -99,17 +98,6 @@ _HELMCHARTCONFIG_SPEC: dict[str, Any] = {
     "serverSide": _SERVER_SIDE,
     "forceConflicts": _BOOL,
 }
-
-
-#: Fields an older helm-controller does not know (its CRD prunes them: they are silently dropped), with
-#: the first version that has them. K3s v1.32 ships helm-controller v0.16.5 to v0.16.16 (FACTS 5).
-HELM_CONTROLLER_FIELDS = helm_controller.FIELD_SINCE
-
-
-HELM_CONTROLLER_RETRY = helm_controller.RETRY_SINCE
-
-
-HELM_CONTROLLER_SOURCE = helm_controller.SOURCE
 
 
 def _shape(kind: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ COMMANDS = {
     "version": "generate",
     "install": "deliver",
     "commit": "deliver",
+    "plan": "deliver",
     "nad": "networks",
     "render": "networks",
     "validate": "check",

@@ -32,6 +32,7 @@ from multus_gen.knowledge import charts
 from multus_gen.model.options import GenOptions, make_gen_options
 
 if TYPE_CHECKING:
+    from multus_gen.findings import Finding
     from multus_gen.sinks import Inputs
 
 
@@ -205,7 +206,53 @@ def version_rows() -> list[dict[str, object]]:
     return rows
 
 
-def versions(*, output_format: str, since: str | None) -> int:
+def k3s_rows() -> list[dict[str, object]]:
+    """The K3s table (knowledge/helm_controller.py): K3s release line -> helm-controller -> what its CRD accepts."""
+    from multus_gen.knowledge import helm_controller
+
+    rows: list[dict[str, object]] = []
+    for line in helm_controller.K3S_LINES:
+        cap = helm_controller.capability(line.ships)
+        rows.append(
+            {
+                "k3s_since": line.since,
+                "helm_controller": line.ships,
+                "fields": sorted(cap.fields),
+                "failure_policies": list(cap.failure_policies or ("abort", "reinstall")),
+                "assumed": line.assumed,
+                "source": line.source,
+            }
+        )
+    return rows
+
+
+def _k3s_versions(output_format: str) -> int:
+    rows = k3s_rows()
+    if output_format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    head = ["K3S FROM", "HELM-CONTROLLER", "FIELDS", "FAILUREPOLICY", "SOURCE"]
+    table = [
+        [
+            str(r["k3s_since"]),
+            str(r["helm_controller"]) + (" (assumed)" if r["assumed"] else ""),
+            ",".join(r["fields"]) or "-",  # type: ignore[arg-type]
+            ",".join(r["failure_policies"]),  # type: ignore[arg-type]
+            str(r["source"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(len(head) - 1)]
+    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
+    for row in table:
+        echo("  ".join([*(row[i].ljust(widths[i]) for i in range(len(widths))), row[-1]]))
+    echo("a K3s release uses the last row at or below it; fields: the gated HelmChart fields its CRD has", err=True)
+    return EXIT_OK
+
+
+def versions(*, output_format: str, since: str | None, k3s: bool = False) -> int:
+    if k3s:
+        return _k3s_versions(output_format)
     rows = version_rows()
     if since is not None:
         key = charts.version_key(since)
@@ -272,6 +319,29 @@ def _no_flags_with_config(opts: GenOptions, config: Path | None) -> None:
         )
 
 
+def _old_text(path: Path) -> str | None:
+    """The file a delivery replaces (None: none, or not a readable regular file: the sink decides then)."""
+    from multus_gen.sinks import read_regular
+    from multus_gen.yamlio.reader import MAX_FILE_BYTES
+
+    data = read_regular(path, MAX_FILE_BYTES)
+    return data.decode("utf-8", errors="replace") if data is not None else None
+
+
+def transition_findings(old_text: str | None, opts: GenOptions, where: str) -> list[Finding]:
+    """The transition from the file at ``where`` to what ``opts`` generates (build/transition.py), with
+    ``--allow`` applied; the first error is raised (nothing is written)."""
+    from multus_gen.build.transition import transition
+    from multus_gen.errors import ValidationError
+    from multus_gen.findings import allow
+
+    found = allow(transition(old_text, opts, where=where), opts.allow)
+    for finding in found:
+        if finding.is_error:
+            raise ValidationError.of(finding)
+    return found
+
+
 def install(
     *,
     config: Path | None,
@@ -307,6 +377,9 @@ def install(
         from multus_gen.node.facts import under
 
         target_dir = under(str(root or "/"), str(target_dir))
+    if config is None:
+        target = target_dir / manifests[0].path
+        notices = (*notices, *transition_findings(_old_text(target), opts, str(target)))
     print_notices(notices)
     outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
     for outcome in outcomes:
@@ -397,6 +470,29 @@ def _detect_node(
     return facts
 
 
+def plan(*, from_file: Path, **gen: Any) -> int:
+    """What replacing ``from_file`` with the manifest of these options changes: a unified diff of the documents
+    on stdout, every transition note on stderr; writes nothing. Exit 1 when the transition is unsafe."""
+    from multus_gen.build import delivery
+    from multus_gen.build.transition import documents_part, transition
+    from multus_gen.findings import allow
+    from multus_gen.sinks.folder import unified_diff
+    from multus_gen.yamlio.reader import read_text
+
+    stdin_once(**{"--from": from_file, "-f": gen["values_files"]})
+    old_text = read_text(from_file, where="--from")
+    opts = gen_options(gen)
+    manifest, notices = delivery.manifest(opts, str(from_file))
+    found = allow(transition(old_text, opts, where=str(from_file)), opts.allow)
+    old_docs, new_docs = documents_part(old_text), documents_part(manifest.content)
+    sys.stdout.write(unified_diff(old_docs.encode(), new_docs.encode(), str(from_file)))
+    sys.stdout.flush()
+    print_notices([*notices, *found])
+    unsafe = any(f.is_error for f in found)
+    info(f"{from_file}: " + ("unsafe transition" if unsafe else "no change" if old_docs == new_docs else "changes"))
+    return EXIT_INVALID if unsafe else EXIT_OK
+
+
 def commit(
     *,
     repo: Path,
@@ -424,6 +520,8 @@ def commit(
         manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
         manifests = [manifest]
         default_message = delivery.default_commit_message(opts)
+        # the working tree's file: what the branch last delivered, in the usual case
+        notices = (*notices, *transition_findings(_old_text(repo / manifest.path), opts, manifest.path))
     from multus_gen.sinks import Inputs
 
     inputs = Inputs(_read_files(config, gen))

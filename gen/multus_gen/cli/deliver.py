@@ -262,3 +262,43 @@ def commit(
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
     """
     return call(actions.commit, {**locals(), **env_ignored(config)})
+
+
+def plan(
+    from_file: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="The manifest file in place today (one install or commit wrote, or any HelmChart file).",
+        ),
+    ],
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    crd_chart_version: CrdChartVersionOpt = None,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+) -> int:
+    """Show what replacing an existing manifest with the one for these options changes; write nothing.
+
+    Prints a unified diff of the documents on stdout and every transition note on stderr: the CRD split
+    (an upgrade from rke2-multus <= v4.2.409 straight to >= v4.3.009 deletes every NetworkAttachmentDefinition:
+    exit 1, with the safe path), the CRD chart adopting the CRDs, a K3s upgrade that moves the CNI bin dir,
+    whereabouts enabled on an existing release. install and commit refuse the same unsafe transitions.
+
+    \b
+    Examples:
+      multus-gen plan --from /var/lib/rancher/k3s/server/manifests/multus.yaml --chart-version v4.3.017
+      multus-gen plan --from multus.yaml --k3s-version v1.33.7+k3s1 --ipam whereabouts
+    """
+    return call(actions.plan, locals())

@@ -141,6 +141,14 @@ def versions(
     since: Annotated[
         str | None, typer.Option("--since", metavar="VERSION", help="Only versions at or after VERSION.")
     ] = None,
+    k3s: Annotated[
+        bool,
+        typer.Option(
+            "--k3s",
+            help="Instead: the K3s table -- which helm-controller each K3s release ships and which HelmChart "
+            "fields and failurePolicy values its CRD accepts, each row with its source.",
+        ),
+    ] = False,
 ) -> int:
     """List the rke2-multus versions multus-gen knows and what each can run on K3s, per IPAM.
 
@@ -151,6 +159,7 @@ def versions(
     \b
     Examples:
       multus-gen versions --since v4.2.100
+      multus-gen versions --k3s
       multus-gen versions -o json | jq -r '.[] | select(.ipams.whereabouts == "works") | .version'
     """
     return call(actions.versions, locals())

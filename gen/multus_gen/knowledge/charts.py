@@ -340,6 +340,29 @@ CRD_GATES: tuple[Gate, ...] = (
     ),
 )
 
+#: The NAD CRD template of rke2-multus carries ``helm.sh/resource-policy: keep`` from this version on (and in all
+#: v4.3.0xx); before it, an upgrade that drops the template deletes the CRD and every NAD with it (FACTS 3a).
+CRD_KEEP_SINCE = "v4.2.410"
+#: The last rke2-multus that still ships the CRDs itself (a keep-annotated, safe stepping stone).
+LAST_BUNDLED = "v4.3.008"
+CRD_KEEP_SOURCE = "FACTS.md 3a (checked in every archive); Helm pkg/kube Update; rancher/rke2 issue 8628, PR 11136"
+
+
+def deletes_crds_on_upgrade(old: str, new: str) -> bool:
+    """True if upgrading a release from rke2-multus ``old`` to ``new`` deletes the NAD CRD (and so every
+    NetworkAttachmentDefinition): ``old`` ships the CRD without the keep annotation, ``new`` ships none."""
+    old_key, new_key = version_key(old), version_key(new)
+    if old_key is None or new_key is None:
+        return False
+    return old_key < _key(CRD_KEEP_SINCE) and new_key > _key(LAST_BUNDLED)
+
+
+def ships_crds(version: str) -> bool:
+    """True if rke2-multus ``version`` ships the NAD (and whereabouts) CRDs itself (<= v4.3.008)."""
+    key = version_key(version)
+    return key is not None and key <= _key(LAST_BUNDLED)
+
+
 #: Values for the companion CRD chart, per IPAM (overlay names). Up to 4.3.017 the whereabouts CRDs
 #: render only with rke2-whereabouts.enabled. Source: rke2-multus-crd 4.3.017 templates.
 CRD_CHART_IPAM_OVERLAYS: dict[str, tuple[str, ...]] = {"whereabouts": ("crd/whereabouts",)}

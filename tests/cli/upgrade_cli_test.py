@@ -1,0 +1,97 @@
+"""Replacing an existing manifest (FACTS 2, 3a): install refuses the upgrade that deletes every NAD, names the
+safe path and writes nothing; the transition notes; ``plan --from FILE`` shows the diff and the same verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import isolate_git
+from helpers import capture, git
+
+OLD = ("--chart-version", "v4.2.202", "--k3s-version", "v1.30.5+k3s1")
+
+
+def _install(folder: Path, *argv: str) -> tuple[int, str, str]:
+    return capture(["install", "--manifests-dir", str(folder), *argv])
+
+
+def test_install_refuses_the_straight_jump_over_the_crd_split(tmp_path: Path) -> None:
+    assert _install(tmp_path, *OLD)[0] == 0
+    before = (tmp_path / "multus.yaml").read_text()
+    code, out, err = _install(tmp_path, "--chart-version", "v4.3.017", "--k3s-version", "v1.33.7+k3s1")
+    assert code == 1 and out == ""
+    (line,) = err.splitlines()
+    assert "[upgrade-deletes-nads]" in line and "v4.3.008" in line and "v4.2.410" in line, line
+    assert (tmp_path / "multus.yaml").read_text() == before
+
+
+def test_the_safe_path_in_two_steps(tmp_path: Path) -> None:
+    assert _install(tmp_path, *OLD)[0] == 0
+    code, _, err = _install(tmp_path, "--chart-version", "v4.3.008", "--k3s-version", "v1.30.5+k3s1")
+    assert code == 0, err
+    code, _, err = _install(tmp_path, "--chart-version", "v4.3.017", "--k3s-version", "v1.33.7+k3s1")
+    assert code == 0, err
+    assert "rke2-multus-crd release, which must adopt them" in err and "takeOwnership: true" in err
+    assert "moves the CNI bin dir" in err  # data/current/bin -> data/cni with the K3s upgrade
+    assert "takeOwnership: true" in (tmp_path / "multus.yaml").read_text()
+
+
+def test_allow_overrides_the_refusal(tmp_path: Path) -> None:
+    assert _install(tmp_path, *OLD)[0] == 0
+    code, _, err = _install(tmp_path, "--chart-version", "v4.3.017", "--allow", "upgrade-deletes-nads")
+    assert code == 0, err
+    assert "warning:" in err and "[upgrade-deletes-nads]" in err
+
+
+def test_whereabouts_on_an_existing_bundling_release_is_a_note(tmp_path: Path) -> None:
+    assert _install(tmp_path, "--chart-version", "v4.3.008")[0] == 0
+    code, _, err = _install(tmp_path, "--chart-version", "v4.3.008", "--ipam", "whereabouts")
+    assert code == 0, err
+    assert "does not create its CRDs" in err and "CreateReplace" in err
+
+
+def test_plan_shows_the_diff_and_refuses_unsafe(tmp_path: Path) -> None:
+    assert _install(tmp_path, *OLD)[0] == 0
+    current = tmp_path / "multus.yaml"
+    before = current.read_text()
+    code, out, err = capture(["plan", "--from", str(current), "--chart-version", "v4.3.017"])
+    assert code == 1
+    assert "-  version: v4.2.202" in out and "+  version: v4.3.017" in out and "+  chart: rke2-multus-crd" in out
+    assert "[upgrade-deletes-nads]" in err and err.rstrip().endswith("unsafe transition")
+    assert current.read_text() == before  # plan writes nothing
+
+    code, out, err = capture(["plan", "--from", str(current), "--chart-version", "v4.3.008"])
+    assert code == 0, err
+    assert "+  version: v4.3.008" in out
+
+    code, out, err = capture(["plan", "--from", str(current), *OLD])
+    assert (code, out) == (0, "")
+    assert err.rstrip().endswith("no change")
+
+
+def test_plan_reads_a_helmchart_without_our_header(tmp_path: Path) -> None:
+    hand = tmp_path / "hand.yaml"
+    hand.write_text(
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: multus, namespace: kube-system}\n"
+        "spec: {repo: 'https://rke2-charts.rancher.io', chart: rke2-multus, version: v4.1.000}\n"
+    )
+    code, _, err = capture(["plan", "--from", str(hand), "--chart-version", "v4.3.017"])
+    assert code == 1 and "rke2-multus v4.1.000 -> v4.3.017" in err
+
+
+def test_commit_refuses_the_straight_jump_too(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    require_real,  # type: ignore[no-untyped-def]
+) -> None:
+    isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n[user]\n\tname = J\n\temail = j@example.org\n")
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(repo))
+    argv = ["commit", "--repo", str(repo), "--path", "multus.yaml"]
+    assert capture([*argv, *OLD])[0] == 0
+    head = git(repo, "rev-parse", "HEAD")
+    code, _, err = capture([*argv, "--chart-version", "v4.3.017"])
+    assert code == 1 and "[upgrade-deletes-nads]" in err, err
+    assert git(repo, "rev-parse", "HEAD") == head

@@ -1,0 +1,74 @@
+"""Every HelmChart multus-gen emits for a K3s release validates against the HelmChart CRD of the helm-controller
+that release ships (knowledge/helm_controller.py), for each upstream CRD in ../shared/fixtures/crds/helm-controller/
+with K3s releases mapping to it; what that controller lacks is refused (rule helm-controller-field)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import helmrender as hr
+import pytest
+
+from crdschema import crd_errors
+from multus_gen.knowledge import charts, helm_controller
+
+pytest_plugins = ["conformance_plugin"]
+
+HELMCHART_CRD = "helm.cattle.io_helmcharts.yaml"
+#: K3s releases across the table's rows (and the default).
+K3S = ("v1.30.6+k3s1", "v1.31.2+k3s1", "v1.32.5+k3s1", "v1.33.7+k3s1", "v1.34.2+k3s1", "v1.34.5+k3s1", "v1.37.0+k3s1")
+
+
+def _fixture_versions(shared: Path) -> list[str]:
+    return sorted((p.name for p in (shared / "fixtures/crds/helm-controller").iterdir()), key=helm_controller.parse)
+
+
+def _k3s_for(crd_version: str) -> list[str]:
+    """The K3s releases whose controller has the same CRD capabilities as ``crd_version``."""
+    want = helm_controller.capability(crd_version)
+    return [k for k in K3S if helm_controller.capability(_ships(k)) == want]
+
+
+def _ships(k3s: str) -> str:
+    from multus_gen.knowledge.k3s import K3sVersion
+
+    return helm_controller.for_k3s(K3sVersion.parse(k3s)).ships
+
+
+def test_some_fixture_crd_is_shipped_by_a_known_k3s(shared: Path) -> None:
+    assert [v for v in _fixture_versions(shared) if _k3s_for(v)], "no K3s in the table maps to a fixture CRD"
+
+
+@pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.20", "v0.16.26", "v0.17.1", "v0.17.5", "v0.17.7"])
+def test_generated_helmcharts_fit_the_targets_crd(shared: Path, crd_version: str) -> None:
+    crd = shared / "fixtures/crds/helm-controller" / crd_version / HELMCHART_CRD
+    assert crd.is_file()
+    k3s_versions = _k3s_for(crd_version)
+    if not k3s_versions:
+        pytest.skip(f"no K3s release in the table ships a controller like {crd_version}")
+    cap = helm_controller.capability(crd_version)
+    for k3s in k3s_versions:
+        for policy in helm_controller.FAILURE_POLICIES_ALL:
+            for version in ("v4.2.202", charts.DEFAULT_CHART_VERSION):
+                argv = ("helmchart", "--k3s-version", k3s, "--failure-policy", policy, "--chart-version", version)
+                gen = hr.generate(*argv, "--ipam", "whereabouts")
+                accepted = cap.failure_policies is not None and policy in cap.failure_policies
+                if not accepted:
+                    assert gen.stdout == "" and "[helm-controller-field]" in gen.stderr, gen.describe()
+                    continue
+                assert gen.exit_code == 0, gen.describe()
+                for doc in gen.docs:
+                    assert crd_errors(crd, doc, as_apiserver=True) == [], (k3s, policy, doc)
+                    assert ("takeOwnership" in doc["spec"]) is (doc["spec"]["chart"] == charts.CRD_CHART_NAME)
+
+
+def test_retry_names_the_k3s_that_accept_it() -> None:
+    gen = hr.generate("helmchart", "--k3s-version", "v1.33.7+k3s1", "--failure-policy", "retry")
+    assert gen.stdout == ""
+    assert "v0.16.17" in gen.stderr and "v1.37.0+k3s1 and later" in gen.stderr, gen.stderr
+
+
+def test_no_take_ownership_where_the_controller_lacks_it() -> None:
+    gen = hr.generate("helmchart", "--k3s-version", "v1.30.6+k3s1", "--chart-version", charts.DEFAULT_CHART_VERSION)
+    assert gen.exit_code == 0, gen.describe()
+    assert all("takeOwnership" not in d["spec"] for d in gen.docs)

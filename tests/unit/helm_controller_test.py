@@ -1,0 +1,51 @@
+"""knowledge/helm_controller.py: the CRD capability table (FACTS 5) and K3s -> helm-controller."""
+
+from __future__ import annotations
+
+import pytest
+
+from multus_gen.knowledge import helm_controller as hc
+from multus_gen.knowledge.k3s import K3sVersion
+
+
+@pytest.mark.parametrize(
+    ("version", "field", "ok"),
+    [
+        ("v0.16.13", "takeOwnership", False),
+        ("v0.16.14", "takeOwnership", True),
+        ("v0.16.19", "values", False),
+        ("v0.16.20", "values", True),
+        ("v0.17.0", "driver", False),
+        ("v0.17.1", "driver", True),
+        ("v0.17.5", "forceConflicts", False),
+        ("v0.16.25", "forceConflicts", True),
+        ("v0.16.25", "serverSide", False),
+        ("v0.17.7", "serverSide", True),
+        ("v0.16.5", "timeout", True),  # not gated
+    ],
+)
+def test_fields(version: str, field: str, ok: bool) -> None:
+    assert hc.accepts_field(version, field) is ok
+
+
+def test_retry_is_not_monotonic() -> None:
+    assert hc.accepts_policy("v0.16.25", "retry")
+    assert not hc.accepts_policy("v0.17.1", "retry")
+    assert hc.accepts_policy("v0.17.6", "retry")
+    assert not hc.accepts_policy("v0.16.5", "retry")  # no enum, but the controller does not know retry
+
+
+def test_every_helm_controller_version_has_one_row() -> None:
+    for minor, last in ((16, 30), (17, 9)):
+        for patch in range(last):
+            hc.capability(f"v0.{minor}.{patch}")
+
+
+def test_k3s_lines_sorted_with_sources() -> None:
+    keys = [K3sVersion.parse(r.since) for r in hc.K3S_LINES]
+    assert keys == sorted(keys)
+    assert all(r.source for r in hc.K3S_LINES)
+    assert hc.for_k3s(K3sVersion.parse("v1.33.7+k3s1")).ships == "v0.16.17"
+    assert hc.for_k3s(K3sVersion.parse("v1.30.6+k3s1")).ships == "v0.16.1"
+    assert hc.for_k3s(K3sVersion.parse("v1.37.2+k3s1")).ships == "v0.17.7"
+    assert hc.k3s_accepting(policy="retry") == ["v1.37.0+k3s1 and later"]
