@@ -121,17 +121,21 @@ def transition(old_text: str | None, opts: GenOptions, *, where: str) -> list[Fi
                     where,
                 )
             )
-    if old.k3s_version is not None and opts.distro == "k3s":
-        if not k3s.has_stable_cni_bin(old.k3s_version) and k3s.has_stable_cni_bin(opts.k3s_version):
-            legacy, stable = k3s.legacy_bin_dir(opts.data_dir), k3s.stable_bin_dir(opts.data_dir)
-            out.append(
-                _note(
-                    f"K3s {old.k3s_version} -> {opts.k3s_version} moves the CNI bin dir from {legacy} to {stable}: "
-                    "Multus' plugins are installed into the new dir by the upgraded chart",
-                    "apply this file right after the K3s upgrade; until then new pods may fail to find their plugins",
-                    where,
-                )
+    if (
+        old.k3s_version is not None
+        and opts.distro == "k3s"
+        and not k3s.has_stable_cni_bin(old.k3s_version)
+        and k3s.has_stable_cni_bin(opts.k3s_version)
+    ):
+        legacy, stable = k3s.legacy_bin_dir(opts.data_dir), k3s.stable_bin_dir(opts.data_dir)
+        out.append(
+            _note(
+                f"K3s {old.k3s_version} -> {opts.k3s_version} moves the CNI bin dir from {legacy} to {stable}: "
+                "Multus' plugins are installed into the new dir by the upgraded chart",
+                "apply this file right after the K3s upgrade; until then new pods may fail to find their plugins",
+                where,
             )
+        )
     if (
         "whereabouts" in opts.ipams
         and old.ipams is not None
@@ -140,8 +144,8 @@ def transition(old_text: str | None, opts: GenOptions, *, where: str) -> list[Fi
     ):
         out.append(
             _note(
-                f"enabling whereabouts on an existing rke2-multus {new} release does not create its CRDs: Helm installs "
-                "a subchart's crds/ folder on the first install only",
+                f"enabling whereabouts on an existing rke2-multus {new} release does not create its CRDs: Helm "
+                "installs a subchart's crds/ folder on the first install only",
                 "kubectl apply the whereabouts CRDs once; Flux: set upgrade.crds: CreateReplace in the HelmRelease",
                 where,
             )
