@@ -36,6 +36,7 @@ from multus_gen.model.options import (
     paths_for,
     resolve_format,
 )
+from multus_gen.networks.addresses import cluster_cidrs
 from multus_gen.networks.fields import SPEC_KEYS
 from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
@@ -139,6 +140,18 @@ def _strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _cidrs(located: Spec, member: _Member, key: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """A cluster's pod or service CIDRs, one per family: K3s's dual-stack ``IPv4,IPv6`` string split."""
+    try:
+        return tuple(str(net) for net in cluster_cidrs(values))
+    except ValueError as exc:
+        raise located.error(
+            member.source("cluster", key),
+            f"{key}: {exc}",
+            fix="give one CIDR, or an IPv4,IPv6 pair for dual stack (e.g. 10.42.0.0/16,fd00:42::/56)",
+        ) from None
 
 
 def _pairs(value: Any, first: str, second: str) -> tuple[str, ...]:
@@ -321,13 +334,17 @@ def load_spec(path: Path) -> Spec:
                 raise located.error(entry.sources[""], f"network {entry.net['name']!r} needs type and ipam")
             networks.append(entry.network(paths))
         cluster = member.section("cluster")
+        cidrs = {
+            key: _cidrs(located, member, key, _strings(cluster.get(key)) or (default,))
+            for key, default in (("clusterCIDR", k3s.CLUSTER_CIDR), ("serviceCIDR", k3s.SERVICE_CIDR))
+        }
         clusters.append(
             ClusterSpec(
                 name=member.name,
                 gen=gen,
                 networks=tuple(networks),
-                cluster_cidrs=_strings(cluster.get("clusterCIDR")) or (k3s.CLUSTER_CIDR,),
-                service_cidrs=_strings(cluster.get("serviceCIDR")) or (k3s.SERVICE_CIDR,),
+                cluster_cidrs=cidrs["clusterCIDR"],
+                service_cidrs=cidrs["serviceCIDR"],
                 format=fmt,
             )
         )
