@@ -401,3 +401,61 @@ def test_static_in_netns(
     assert plugins.delete_all() == []
     gone = _run(["ip", "-n", ns, "link", "show", "net1"], check=False)
     assert gone.returncode != 0  # DEL removed the macvlan link
+
+
+@pytest.mark.parametrize("version", ["0.3.1", "1.0.0"])
+@pytest.mark.parametrize(
+    "fields",
+    [{"ranges": ("10.204.0.0/24",)}, {"ranges": ("10.204.1.0/24", "fd00:204:1::/120")}],
+    ids=["v4", "dual stack"],
+)
+def test_vlan_in_netns(
+    plugins: Cni, netns: Callable[[], str], parent: str, tmp_path: Path, fields: dict[str, Any], version: str
+) -> None:
+    """--type vlan: the real plugin makes a VLAN link of --vlan-id on --master with --mtu; the kernel takes
+    one link per parent and id, so a second pod on the node is refused (nad-vlan-one-pod)."""
+    if not _vlan_supported(parent):
+        pytest.skip("this kernel cannot create VLAN links (no 8021q driver)")  # as for ipvlan: not a missing part
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), **fields)
+    text, config = _nad(
+        f"vl-{PID}-{_uid()}", ipam, type="vlan", master=parent, vlan_id=100, mtu=1400, node="n1", cni_version=version
+    )
+    assert (config["type"], config["vlanId"], config["master"]) == ("vlan", 100, parent)
+    ns = netns()
+    result = plugins.add("vlan", text, netns=f"/var/run/netns/{ns}")
+    assert set(_result_ips(result)) <= _ns_addrs(ns, "net1")
+    assert len(_result_ips(result)) == len(fields["ranges"])
+    link = json.loads(_run(["ip", "-n", ns, "-d", "-j", "link", "show", "net1"]).stdout)[0]
+    assert link["mtu"] == 1400
+    assert link["linkinfo"]["info_kind"] == "vlan" and link["linkinfo"]["info_data"]["id"] == 100
+    with pytest.raises(CniError):
+        plugins.add("vlan", text, netns=f"/var/run/netns/{netns()}")
+    assert plugins.delete_all() == []
+
+
+def _vlan_supported(parent: str) -> bool:
+    probe = f"mgq{PID}{_uid()}"
+    made = _run(["ip", "link", "add", "link", parent, "name", probe, "type", "vlan", "id", "7"], check=False)
+    _run(["ip", "link", "del", probe], check=False)
+    return made.returncode == 0
+
+
+def test_vlan_plugin_reads_the_config_as_multus_gen_checks_it(
+    plugins: Cni, netns: Callable[[], str], parent: str
+) -> None:
+    """Without the kernel's VLAN driver the plugin still parses the config first: what multus-gen writes gets
+    past that, and what it refuses (no master, an id outside 1-4094) the plugin refuses too (it also takes
+    0, which tags nothing: multus-gen's range is 1-4094)."""
+    ipam = IpamInputs("static", addresses=("10.204.2.5/24",))
+    text, config = _nad(f"vq-{PID}-{_uid()}", ipam, type="vlan", master=parent, vlan_id=4094, mtu=1400)
+    ns = f"/var/run/netns/{netns()}"
+    try:
+        plugins.add("vlan", text, netns=ns)
+    except CniError as exc:
+        assert "failed to create vlan" in str(exc)  # past the config: the kernel refused the link
+    for broken, words in (
+        ({k: v for k, v in config.items() if k != "master"}, "master"),
+        ({**config, "vlanId": 4095}, "VLAN ID"),
+    ):
+        with pytest.raises(CniError, match=words):
+            plugins.add("vlan", json.dumps(broken), netns=ns)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,3 +135,101 @@ def test_networks_are_checked_against_each_other_without_comparing_every_pair(
 def test_ten_thousand_networks_render(tmp_path: Path) -> None:
     path = write_text(tmp_path, _spec(10_000, clash=False))
     assert len(list(render_spec(load_spec(path)))) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "rule", "flag"),
+    [
+        (["--range", "224.0.0.0/24"], "ipam-range-reserved", "--range"),
+        (["--range", "0.0.0.0/0"], "ipam-range-reserved", "--range"),
+        (["--range", "::/0"], "ipam-range-reserved", "--range"),
+        (["--range", "127.0.0.0/24"], "ipam-range-reserved", "--range"),
+        (["--ipam", "host-local", "--node", "n1", "--range", "fe80::/64"], "ipam-range-reserved", "--range"),
+        (["--ipam", "host-local", "--node", "n1", "--range", "ff02::/64"], "ipam-range-reserved", "--range"),
+        (["--ipam", "static", "--address", "169.254.3.4/16"], "ipam-range-reserved", "--address"),
+        (["--range", "10.1.0.0/24", "--gateway", "10.1.0.0"], "ipam-gateway-not-host", "--gateway"),
+        (
+            ["--ipam", "host-local", "--node", "n1", "--range", "10.1.0.0/24", "--gateway", "10.1.0.255"],
+            "ipam-gateway-not-host",
+            "--gateway",
+        ),
+        (["--ipam", "static", "--address", "10.1.0.5/24,10.1.0.255"], "ipam-gateway-not-host", "--address"),
+        (["--range", "10.1.0.0/24", "--range", "10.2.0.0/24"], "ipam-two-ranges-one-family", "--range"),
+        (
+            ["--ipam", "host-local", "--node", "n1", "--range", "fd00:1::/64", "--range", "fd00:2::/64"],
+            "ipam-two-ranges-one-family",
+            "--range",
+        ),
+    ],
+)
+def test_ranges_that_cannot_be_right_are_refused(args: list[str], rule: str, flag: str) -> None:
+    code, out, err = capture(["nad", "x", "--master", "eth1", *args])
+    assert code == 1 and out == ""
+    line = err.strip()
+    assert "\n" not in line and line.startswith(f"multus-gen: error: {flag}:") and line.endswith(f"[{rule}]")
+
+
+def test_two_ranges_of_one_family_on_purpose_are_allowed_and_validate_agrees(tmp_path: Path) -> None:
+    args = ["nad", "x", "--master", "eth1", "--range", "10.1.0.0/24", "--range", "10.2.0.0/24"]
+    code, out, err = capture([*args, "--allow", "ipam-two-ranges-one-family"])
+    assert code == 0 and "[ipam-two-ranges-one-family]" in err
+    path = tmp_path / "nad.yaml"
+    path.write_text(out)
+    code, found, _ = capture(["validate", str(path)])
+    assert code == 1 and "ipam-two-ranges-one-family" in found
+    assert capture(["validate", str(path), "--allow", "ipam-two-ranges-one-family"])[0] == 0
+
+
+def test_a_dual_stack_pair_is_one_range_per_family() -> None:
+    code, _, err = capture(["nad", "x", "--master", "eth1", "--range", "10.1.0.0/24", "--range", "fd00:1::/120"])
+    assert code == 0, err
+
+
+def test_dns_is_not_offered_but_explained() -> None:
+    assert "--dns" not in capture(["nad", "--help"])[1]
+    code, _, err = capture(["nad", "x", "--ipam", "static", "--address", "10.1.0.5/24", "--dns", "10.1.0.1"])
+    assert code == 1 and "--dns" in err and "dnsConfig" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "rule"),
+    [
+        (["--vlan-id", "0"], "--vlan-id", "nad-vlan-id-invalid"),
+        (["--vlan-id", "4095"], "--vlan-id", "nad-vlan-id-invalid"),
+        ([], "--vlan-id", "nad-vlan-id-invalid"),
+        (["--vlan-id", "5", "--master", ""], "--master", "nad-ifname-invalid"),
+        (["--vlan-id", "5", "--master", "cni0"], "--master", "nad-flannel-interface"),
+        (["--vlan-id", "5", "--master", "eth1", "--mode", "l2"], "--mode", "nad-foreign-key"),
+        (["--vlan-id", "5", "--master", "eth1", "--bridge", "br1"], "--bridge", "nad-foreign-key"),
+    ],
+)
+def test_vlan_bad_input_is_one_line_naming_the_flag(args: list[str], flag: str, rule: str) -> None:
+    code, out, err = capture(["nad", "v", "--type", "vlan", "--range", "10.100.0.0/24", *args])
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"multus-gen: error: {flag}:") and err.strip().endswith(f"[{rule}]")
+
+
+def test_vlan_without_master_and_with_dhcp_are_refused() -> None:
+    code, _, err = capture(["nad", "v", "--type", "vlan", "--vlan-id", "5", "--range", "10.100.0.0/24"])
+    assert code == 1 and err.startswith("multus-gen: error: --master:") and "[nad-vlan-no-master]" in err
+    code, _, err = capture(["nad", "v", "--type", "vlan", "--vlan-id", "5", "--master", "eth1", "--ipam", "dhcp"])
+    assert code == 1 and "[nad-vlan-dhcp]" in err
+
+
+@pytest.mark.parametrize("ipam", [["--range", "10.100.0.0/24"], ["--ipam", "static", "--address", "10.1.0.5/24"]])
+def test_vlan_nad_is_written_and_validate_agrees(tmp_path: Path, ipam: list[str]) -> None:
+    args = ["nad", "v", "--type", "vlan", "--master", "eth1", "--vlan-id", "100", "--mtu", "1400"]
+    code, out, err = capture([*args, "--link-in-container", *ipam])
+    assert code == 0 and "[nad-vlan-one-pod]" in err
+    config = json.loads(yaml.safe_load(out)["spec"]["config"])
+    assert list(config)[:7] == ["cniVersion", "name", "type", "master", "vlanId", "linkInContainer", "mtu"]
+    assert (config["type"], config["vlanId"], config["linkInContainer"]) == ("vlan", 100, True)
+    path = tmp_path / "nad.yaml"
+    path.write_text(out)
+    assert capture(["validate", str(path)])[0] == 0
+
+
+def test_vlan_in_a_spec_names_the_spec_path(tmp_path: Path) -> None:
+    text = DUAL.replace("RANGE", "192.168.5.0/24").replace("type: macvlan", "type: vlan, vlanId: 5000")
+    code, _, err = capture(["render", "-c", str(write_text(tmp_path, text))])
+    assert code == 1 and "$.networks[0].vlanId" in err and "1-4094" in err

@@ -25,6 +25,7 @@ class PluginType(str, Enum):
     ipvlan = "ipvlan"
     bridge = "bridge"
     host_device = "host-device"
+    vlan = "vlan"
 
 
 class NadIpam(str, Enum):
@@ -52,7 +53,9 @@ def nad(
     ] = "default",
     master: Annotated[
         str | None,
-        typer.Option("--master", metavar="IFACE", help="Parent interface (macvlan, ipvlan).", rich_help_panel=NET),
+        typer.Option(
+            "--master", metavar="IFACE", help="Parent interface (macvlan, ipvlan, vlan).", rich_help_panel=NET
+        ),
     ] = None,
     mode: Annotated[
         str | None,
@@ -69,6 +72,15 @@ def nad(
         bool, typer.Option("--ip-masq", help="bridge: masquerade traffic leaving the bridge.", rich_help_panel=NET)
     ] = False,
     vlan: Annotated[int | None, typer.Option("--vlan", help="bridge: VLAN tag.", rich_help_panel=NET)] = None,
+    vlan_id: Annotated[
+        int | None, typer.Option("--vlan-id", metavar="1-4094", help="vlan: the VLAN id.", rich_help_panel=NET)
+    ] = None,
+    link_in_container: Annotated[
+        bool,
+        typer.Option(
+            "--link-in-container", help="vlan: the master is in the pod's network namespace.", rich_help_panel=NET
+        ),
+    ] = False,
     device: Annotated[
         str | None, typer.Option("--device", help="host-device: device name.", rich_help_panel=NET)
     ] = None,
@@ -98,7 +110,11 @@ def nad(
     exclude: Annotated[list[str], _many("--exclude", "CIDR", "whereabouts: addresses never handed out.")] = [],  # noqa: B006
     route: Annotated[list[str], _many("--route", "DST[,GW]", "Route to add in the pod.")] = [],  # noqa: B006
     address: Annotated[list[str], _many("--address", "CIDR[,GW]", "static: an address of the pod.")] = [],  # noqa: B006
-    dns: Annotated[list[str], _many("--dns", "IP", "static: a name server.")] = [],  # noqa: B006
+    # hidden: Kubernetes ignores DNS from CNI results (the kubelet writes resolv.conf); kept only to refuse it
+    # with that explanation (ipam_build._untranslatable) instead of "no such option"
+    dns: Annotated[
+        list[str], typer.Option("--dns", metavar="IP", help="Refused: use the pod's spec.dnsConfig.", hidden=True)
+    ] = [],  # noqa: B006
     network_name: Annotated[
         str | None, _many("--network-name", "NAME", "whereabouts: separate pool for a CIDR shared with another NAD.")
     ] = None,
@@ -158,6 +174,7 @@ def nad(
       multus-gen nad dual --master eth1 --range 10.10.0.0/24 --range fd00:10::/64
       multus-gen nad lan --master eth2 --ipam dhcp
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
+      multus-gen nad v100 --type vlan --master eth1 --vlan-id 100 --range 10.100.0.0/24
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
       multus-gen nad lan -n apps --master eth2 --ipam dhcp --out lan-nad.yaml
     """

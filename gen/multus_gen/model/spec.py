@@ -80,6 +80,8 @@ _NETWORK_FIELDS: dict[str, str] = {
     "isGateway": "is_gateway",
     "ipMasq": "ip_masq",
     "vlan": "vlan",
+    "vlanId": "vlan_id",
+    "linkInContainer": "link_in_container",
     "device": "device",
     "hwaddr": "hwaddr",
     "kernelpath": "kernelpath",

@@ -50,6 +50,8 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("isGateway",): _f("--is-gateway", "isGateway"),
     ("ipMasq",): _f("--ip-masq", "ipMasq"),
     ("vlan",): _f("--vlan", "vlan"),
+    ("vlanId",): _f("--vlan-id", "vlanId"),
+    ("linkInContainer",): _f("--link-in-container", "linkInContainer"),
     ("device",): _f("--device", "device"),
     ("hwaddr",): _f("--hwaddr", "hwaddr"),
     ("kernelpath",): _f("--kernelpath", "kernelpath"),

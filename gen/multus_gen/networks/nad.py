@@ -59,7 +59,8 @@ from multus_gen.record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
-PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device")
+PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan")
+VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
 MACVLAN_MODES: tuple[str, ...] = ("bridge", "private", "vepa", "passthru")
 IPVLAN_MODES: tuple[str, ...] = ("l2", "l3", "l3s")
 DEFAULT_MODES: dict[str, str] = {"macvlan": "bridge", "ipvlan": "l2"}
@@ -105,6 +106,7 @@ _PLUGIN_KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "host-device": frozenset({"device", "hwaddr", "kernelpath", "pciBusID"}),
+    "vlan": frozenset({"master", "vlanId", "mtu", "linkInContainer"}),
 }
 #: Keys of one plugin that another of the four would silently ignore.
 _FOREIGN_KEYS = frozenset(
@@ -120,6 +122,7 @@ _FOREIGN_KEYS = frozenset(
         "hwaddr",
         "kernelpath",
         "pciBusID",
+        "vlanId",
     }
 )
 
@@ -147,6 +150,8 @@ class NadOptions:
     is_gateway: bool = False
     ip_masq: bool = False
     vlan: int | None = None
+    vlan_id: int | None = None
+    link_in_container: bool = False
     device: str | None = None
     hwaddr: str | None = None
     kernelpath: str | None = None
@@ -185,6 +190,8 @@ _PLUGIN_FIELDS: dict[str, str] = {
     "is_gateway": "isGateway",
     "ip_masq": "ipMasq",
     "vlan": "vlan",
+    "vlan_id": "vlanId",
+    "link_in_container": "linkInContainer",
     "mtu": "mtu",
     "device": "device",
     "hwaddr": "hwaddr",
@@ -201,7 +208,7 @@ def _plugin_keys(opts: NadOptions) -> dict[str, Any]:
         value = getattr(opts, attr)
         if key == "mode" and value is None:
             value = DEFAULT_MODES.get(opts.type)
-        if value not in (None, False):
+        if value is not None and value is not False:  # 0 is given (vlan 0 is checked, not dropped)
             keys[key] = value
     return keys
 
@@ -309,9 +316,18 @@ def _check_plugin(
         model, findings = load_ipam(ipam, (*where, "ipam"), cni_version=cni_version, k3s_paths=k3s_paths, base=out.base)
         out.items.extend(findings)
         families = model.families() if model is not None else frozenset()
-    if ptype in ("macvlan", "ipvlan"):
+    if ptype == "vlan":
+        _check_vlan(conf, where, out, ipam_type)
+    if ptype in ("macvlan", "ipvlan", "vlan"):
         master = conf.get("master")
-        if master is None:
+        if master is None and ptype == "vlan":
+            out.add(
+                "nad-vlan-no-master",
+                (*where, "master"),
+                "vlan needs master, the node interface that carries the VLAN (the plugin refuses it without)",
+                fix="name the parent interface, e.g. --master eth1",
+            )
+        elif master is None:
             out.add(
                 "nad-no-master",
                 (*where, "master"),
@@ -335,7 +351,7 @@ def _check_plugin(
             )
         modes = MACVLAN_MODES if ptype == "macvlan" else IPVLAN_MODES
         mode = conf.get("mode")
-        if mode is not None and mode not in modes:
+        if mode is not None and mode not in modes and ptype != "vlan":
             out.add("nad-mode-invalid", (*where, "mode"), f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
         if ptype == "macvlan" and mode == "passthru":
             out.add("nad-passthru-one-pod", (*where, "mode"), "passthru lets one pod per node use the parent interface")
@@ -422,7 +438,7 @@ def _check_plugin(
             where,
             "host-device moves the device into one pod: one pod per node can use this NAD",
         )
-    if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge"):
+    if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge", "vlan"):
         mtu = conf["mtu"]
         if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
             out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
@@ -443,6 +459,34 @@ def _check_plugin(
             "static gives every pod attached to this NAD the same addresses",
             fix="attach one pod at a time, or use whereabouts",
         )
+
+
+def _check_vlan(conf: Mapping[str, Any], where: JsonPath, out: Collector, ipam_type: object) -> None:
+    """The vlan plugin: a VLAN id, and one pod per node (the kernel allows one link per parent and id)."""
+    vid = conf.get("vlanId")
+    if isinstance(vid, bool) or not isinstance(vid, int) or not VLAN_ID_MIN <= vid <= VLAN_ID_MAX:
+        out.add(
+            "nad-vlan-id-invalid",
+            (*where, "vlanId"),
+            f"vlanId {vid!r} is not a VLAN id" if vid is not None else "vlan needs vlanId",
+            fix=f"use an integer in {VLAN_ID_MIN}-{VLAN_ID_MAX}",
+        )
+    for key in ("linkInContainer",):
+        if key in conf and not isinstance(conf[key], bool):
+            out.add("nad-malformed", (*where, key), f"{key} must be true or false")
+    if ipam_type == "dhcp":
+        out.add(
+            "nad-vlan-dhcp",
+            (*where, "ipam", "type"),
+            "dhcp does not work with vlan (the link has the parent's MAC, so the server sees the node)",
+            fix="use whereabouts, host-local or static",
+        )
+    out.add(
+        "nad-vlan-one-pod",
+        where,
+        "the kernel allows one VLAN link per parent and id: one pod per node can use this NAD",
+        fix="use macvlan on a VLAN interface of the node for many pods",
+    )
 
 
 def check_cni_config(
