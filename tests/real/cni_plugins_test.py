@@ -459,3 +459,56 @@ def test_vlan_plugin_reads_the_config_as_multus_gen_checks_it(
     ):
         with pytest.raises(CniError, match=words):
             plugins.add("vlan", json.dumps(broken), netns=ns)
+
+
+def _run_conflist(plugins: Cni, conflist: dict[str, Any], ns: str) -> dict[str, Any]:
+    """ADD every plugin of a conflist in order, each with the previous result (as libcni does)."""
+    result: dict[str, Any] = {}
+    for plugin in conflist["plugins"]:
+        conf = {"cniVersion": conflist["cniVersion"], "name": conflist["name"], **plugin}
+        if result:
+            conf["prevResult"] = result
+        result = plugins.add(plugin["type"], json.dumps(conf), netns=ns, cid=f"mg-{PID}-chain")
+    return result
+
+
+@pytest.mark.parametrize("version", ["0.3.1", "1.0.0"])
+def test_chained_tuning_sbr_portmap_in_netns(
+    plugins: Cni, netns: Callable[[], str], parent: str, tmp_path: Path, version: str
+) -> None:
+    """--sysctl/--tuning-mac/--tuning-mtu/--promisc, --portmap and --sbr: the conflist multus-gen writes runs
+    through the real tuning, portmap and sbr plugins after macvlan, and each did its part."""
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), ranges=("10.205.0.0/24",))
+    _text, conflist = _nad(
+        f"ch-{PID}-{_uid()}",
+        ipam,
+        master=parent,
+        node="n1",
+        cni_version=version,
+        sysctl=("net.ipv4.conf.net1.arp_notify=1",),
+        tuning_mac="52:54:00:12:34:56",
+        tuning_mtu=1400,
+        promisc=True,
+        portmap=True,
+        sbr=True,
+    )
+    assert [p["type"] for p in conflist["plugins"]] == ["macvlan", "tuning", "portmap", "sbr"]
+    ns = netns()
+    result = _run_conflist(plugins, conflist, f"/var/run/netns/{ns}")
+    assert next(ip.ip for ip in _result_ips(result)) in ipaddress.ip_network("10.205.0.0/24")
+    link = json.loads(_run(["ip", "-n", ns, "-j", "link", "show", "net1"]).stdout)[0]
+    assert (link["address"], link["mtu"]) == ("52:54:00:12:34:56", 1400) and "PROMISC" in link["flags"]
+    sysctl = _run(["ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/conf/net1/arp_notify"]).stdout.strip()
+    assert sysctl == "1"
+    rules = _run(["ip", "-n", ns, "rule", "show"]).stdout
+    assert "from 10.205.0." in rules and "lookup 100" in rules  # sbr: a table for the interface's source
+    assert plugins.delete_all() == []
+
+
+def test_tuning_refuses_what_multus_gen_refuses(plugins: Cni, netns: Callable[[], str], parent: str) -> None:
+    """A sysctl outside net.* is refused by the real tuning plugin too (nad-sysctl-not-net)."""
+    ipam = IpamInputs("static", addresses=("10.205.1.5/24",))
+    _text, conflist = _nad(f"tr-{PID}-{_uid()}", ipam, master=parent, sysctl=("net.ipv4.conf.net1.arp_notify=1",))
+    conflist["plugins"][1]["sysctl"] = {"kernel.hostname": "x"}
+    with pytest.raises(CniError):
+        _run_conflist(plugins, conflist, f"/var/run/netns/{netns()}")

@@ -233,3 +233,65 @@ def test_vlan_in_a_spec_names_the_spec_path(tmp_path: Path) -> None:
     text = DUAL.replace("RANGE", "192.168.5.0/24").replace("type: macvlan", "type: vlan, vlanId: 5000")
     code, _, err = capture(["render", "-c", str(write_text(tmp_path, text))])
     assert code == 1 and "$.networks[0].vlanId" in err and "1-4094" in err
+
+
+CHAIN = ["--sysctl", "net.ipv4.conf.net1.arp_notify=1", "--tuning-mac", "52:54:00:12:34:56", "--tuning-mtu", "1400"]
+
+
+def test_chained_plugins_make_a_conflist_and_validate_agrees(tmp_path: Path) -> None:
+    args = ["nad", "c", "--master", "eth1", "--range", "10.1.0.0/24", *CHAIN, "--promisc", "--sbr", "--portmap"]
+    code, out, err = capture(args)
+    assert code == 0, err
+    config = json.loads(yaml.safe_load(out)["spec"]["config"])
+    assert list(config) == ["cniVersion", "name", "plugins"]
+    assert [p["type"] for p in config["plugins"]] == ["macvlan", "tuning", "portmap", "sbr"]
+    assert config["plugins"][1] == {
+        "type": "tuning",
+        "sysctl": {"net.ipv4.conf.net1.arp_notify": "1"},
+        "mac": "52:54:00:12:34:56",
+        "mtu": 1400,
+        "promisc": True,
+    }
+    assert "cniVersion" not in config["plugins"][0] and config["plugins"][0]["ipam"]["type"] == "whereabouts"
+    path = tmp_path / "nad.yaml"
+    path.write_text(out)
+    assert capture(["validate", str(path)])[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "rule"),
+    [
+        (["--sysctl", "kernel.hostname=x"], "--sysctl", "nad-sysctl-not-net"),
+        (["--sysctl", "net.ipv4.conf.net1.arp_notify"], "--sysctl", None),
+        (["--tuning-mac", "zz"], "--tuning-mac", "nad-hwaddr-invalid"),
+        (["--tuning-mtu", "20"], "--tuning-mtu", "nad-mtu-invalid"),
+        (["--type", "ipvlan", "--tuning-mac", "52:54:00:12:34:56"], "--tuning-mac", "nad-chain-unsupported"),
+        (["--range", "10.2.0.0/24", "--sbr"], "--range", "ipam-two-ranges-one-family"),
+    ],
+)
+def test_bad_chains_are_one_line_naming_the_flag(args: list[str], flag: str, rule: str | None) -> None:
+    code, out, err = capture(["nad", "c", "--master", "eth1", "--range", "10.1.0.0/24", *args])
+    assert code == 1 and out == "" and err.count("\n") == 1 and err.startswith(f"multus-gen: error: {flag}:")
+    assert rule is None or err.strip().endswith(f"[{rule}]")
+
+
+def test_chained_plugins_in_a_spec_are_data(tmp_path: Path) -> None:
+    tuning = "tuning: {sysctl: {net.ipv4.conf.net1.arp_notify: '1'}, mtu: 1400}, sbr: true"
+    text = DUAL.replace("RANGE", "192.168.5.0/24").replace("master: eth1,", f"master: eth1, {tuning},")
+    code, out, err = capture(["render", "-c", str(write_text(tmp_path, text))])
+    assert code == 0, err
+    nad = next(d for d in yaml.safe_load_all(out) if d and d["kind"] == "NetworkAttachmentDefinition")
+    config = json.loads(nad["spec"]["config"])
+    assert [p["type"] for p in config["plugins"]] == ["macvlan", "tuning", "sbr"]
+    bad = text.replace("net.ipv4.conf.net1.arp_notify", "vm.swappiness")
+    code, _, err = capture(["render", "-c", str(write_text(tmp_path, bad))])
+    assert code == 1 and "$.networks[0].tuning.sysctl" in err and "[nad-sysctl-not-net]" not in err.split("\n")[1:]
+
+
+def test_validate_finds_a_chained_plugin_first(tmp_path: Path) -> None:
+    config = json.dumps({"cniVersion": "0.3.1", "name": "c", "plugins": [{"type": "tuning", "mtu": 1400}]})
+    doc = {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition", "metadata": {"name": "c"}}
+    path = tmp_path / "nad.yaml"
+    path.write_text(yaml.safe_dump({**doc, "spec": {"config": config}}))
+    code, out, _ = capture(["validate", str(path)])
+    assert code == 1 and "[nad-chain-order]" in out

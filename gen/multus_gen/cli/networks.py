@@ -38,6 +38,7 @@ class NadIpam(str, Enum):
 NET = "Network"
 IPAM = "IPAM (repeat --range for dual stack: whereabouts ipRanges, or several host-local range sets)"
 K3S = "Cluster (for the whereabouts paths)"
+CHAIN = "Chained plugins (spec.config becomes a conflist: the main plugin first)"
 
 
 def _many(flag: str, metavar: str, text: str) -> Any:
@@ -80,6 +81,30 @@ def nad(
         typer.Option(
             "--link-in-container", help="vlan: the master is in the pod's network namespace.", rich_help_panel=NET
         ),
+    ] = False,
+    sysctl: Annotated[
+        list[str],
+        typer.Option(
+            "--sysctl",
+            metavar="KEY=VALUE",
+            help="Chain tuning: set a net.* sysctl in the pod. Repeatable.",
+            rich_help_panel=CHAIN,
+        ),
+    ] = [],  # noqa: B006
+    tuning_mac: Annotated[
+        str | None, typer.Option("--tuning-mac", metavar="MAC", help="Chain tuning: the MAC.", rich_help_panel=CHAIN)
+    ] = None,
+    tuning_mtu: Annotated[
+        int | None, typer.Option("--tuning-mtu", metavar="N", help="Chain tuning: the MTU.", rich_help_panel=CHAIN)
+    ] = None,
+    promisc: Annotated[
+        bool, typer.Option("--promisc", help="Chain tuning: promiscuous mode.", rich_help_panel=CHAIN)
+    ] = False,
+    sbr: Annotated[
+        bool, typer.Option("--sbr", help="Chain sbr: source-based routing for this interface.", rich_help_panel=CHAIN)
+    ] = False,
+    portmap: Annotated[
+        bool, typer.Option("--portmap", help="Chain portmap: hostPort mappings.", rich_help_panel=CHAIN)
     ] = False,
     device: Annotated[
         str | None, typer.Option("--device", help="host-device: device name.", rich_help_panel=NET)

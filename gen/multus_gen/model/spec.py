@@ -81,6 +81,8 @@ _NETWORK_FIELDS: dict[str, str] = {
     "ipMasq": "ip_masq",
     "vlan": "vlan",
     "vlanId": "vlan_id",
+    "sbr": "sbr",
+    "portmap": "portmap",
     "linkInContainer": "link_in_container",
     "device": "device",
     "hwaddr": "hwaddr",
@@ -202,6 +204,13 @@ class _Entry:
             fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
             if "allow" in fields:
                 fields["allow"] = tuple(fields["allow"])
+            tuning = net.get("tuning") or {}
+            fields.update(
+                sysctl=tuple(f"{k}={v}" for k, v in (tuning.get("sysctl") or {}).items()),
+                tuning_mac=tuning.get("mac"),
+                tuning_mtu=tuning.get("mtu"),
+                promisc=bool(tuning.get("promisc")),
+            )
             options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
             built = self._built[paths] = Network(options, self.sources)
         return built
@@ -256,9 +265,9 @@ def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
     out: dict[str, JsonPath] = {"": base}
     for key, value in net.items():
         out[key] = (*base, key)
-        if key == "ipam" and isinstance(value, Mapping):
+        if key in ("ipam", "tuning") and isinstance(value, Mapping):
             for sub in value:
-                out[f"ipam.{sub}"] = (*base, "ipam", sub)
+                out[f"{key}.{sub}"] = (*base, key, sub)
     return out
 
 

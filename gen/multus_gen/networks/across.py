@@ -58,7 +58,8 @@ class BuiltNetwork:
 def build_network(options: NadOptions) -> BuiltNetwork:
     """The NAD of ``options``, checked (InputError names the CLI flag); a pure function of ``options``."""
     result = build_nad(options)
-    ipam = json.loads(result.doc["spec"]["config"])["ipam"]
+    config = json.loads(result.doc["spec"]["config"])
+    ipam = (config["plugins"][0] if "plugins" in config else config)["ipam"]
     return BuiltNetwork(result.doc, result.warnings, ipam, tuple(windows(ipam)))
 
 

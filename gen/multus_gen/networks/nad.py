@@ -61,6 +61,8 @@ API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
 PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan")
 VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
+#: Plugins multus-gen chains after the main one (a conflist): they change the interface the main one made.
+CHAINED_TYPES: tuple[str, ...] = ("tuning", "portmap", "sbr")
 MACVLAN_MODES: tuple[str, ...] = ("bridge", "private", "vepa", "passthru")
 IPVLAN_MODES: tuple[str, ...] = ("l2", "l3", "l3s")
 DEFAULT_MODES: dict[str, str] = {"macvlan": "bridge", "ipvlan": "l2"}
@@ -107,6 +109,10 @@ _PLUGIN_KEYS: dict[str, frozenset[str]] = {
     ),
     "host-device": frozenset({"device", "hwaddr", "kernelpath", "pciBusID"}),
     "vlan": frozenset({"master", "vlanId", "mtu", "linkInContainer"}),
+    # chained (containernetworking/plugins meta plugins, v1.1.1)
+    "tuning": frozenset({"sysctl", "mac", "mtu", "promisc", "allmulti", "txQLen", "ifName"}),
+    "portmap": frozenset({"snat", "markMasqBit", "externalSetMarkChain", "conditionsV4", "conditionsV6", "masqAll"}),
+    "sbr": frozenset({"table"}),
 }
 #: Keys of one plugin that another of the four would silently ignore.
 _FOREIGN_KEYS = frozenset(
@@ -157,6 +163,13 @@ class NadOptions:
     kernelpath: str | None = None
     pci_bus_id: str | None = None
     node: str | None = None
+    #: the chain (a conflist when any is given): tuning's sysctls (KEY=VALUE), mac, mtu, promisc; sbr; portmap
+    sysctl: tuple[str, ...] = ()
+    tuning_mac: str | None = None
+    tuning_mtu: int | None = None
+    promisc: bool = False
+    sbr: bool = False
+    portmap: bool = False
     k3s_paths: K3sPaths | None = None
     cni_version: str = DEFAULT_CNI_VERSION
     #: rule ids whose errors the user accepts (``--allow``): reported as warnings, the NAD is written
@@ -230,6 +243,12 @@ def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
     config: dict[str, Any] = {"cniVersion": opts.cni_version, "name": opts.name, "type": opts.type}
     config.update(_plugin_keys(opts))
     config["ipam"] = ipam
+    chain = _chain(opts)
+    prefix: JsonPath = ()
+    if chain:
+        main = {k: v for k, v in config.items() if k not in ("cniVersion", "name")}
+        config = {"cniVersion": opts.cni_version, "name": opts.name, "plugins": [main, *chain]}
+        prefix = ("plugins", 0)
     metadata: dict[str, Any] = {"name": opts.name, "namespace": opts.namespace}
     if opts.node is not None:
         metadata["annotations"] = {NODE_ANNOTATION: opts.node}
@@ -239,7 +258,38 @@ def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
         "metadata": metadata,
         "spec": {"config": config_json(config)},
     }
-    return doc, {("spec", "config", *path): flag for path, flag in ipam_origins.items()}
+    return doc, {("spec", "config", *prefix, *path): flag for path, flag in ipam_origins.items()}
+
+
+def _chain(opts: NadOptions) -> list[dict[str, Any]]:
+    """The plugins chained after the main one, in the order they run: tuning, portmap, sbr."""
+    chain: list[dict[str, Any]] = []
+    tuning: dict[str, Any] = {"type": "tuning"}
+    if opts.sysctl:
+        sysctl: dict[str, str] = {}
+        for item in opts.sysctl:
+            key, eq, value = item.partition("=")
+            if not eq or not key.strip():
+                raise InputError(
+                    f"--sysctl {item!r} is not KEY=VALUE",
+                    where="--sysctl",
+                    fix="e.g. net.ipv4.conf.IFNAME.arp_notify=1",
+                )
+            sysctl[key.strip()] = value.strip()
+        tuning["sysctl"] = sysctl
+    if opts.tuning_mac is not None:
+        tuning["mac"] = opts.tuning_mac
+    if opts.tuning_mtu is not None:
+        tuning["mtu"] = opts.tuning_mtu
+    if opts.promisc:
+        tuning["promisc"] = True
+    if len(tuning) > 1:
+        chain.append(tuning)
+    if opts.portmap:
+        chain.append({"type": "portmap", "capabilities": {"portMappings": True}})
+    if opts.sbr:
+        chain.append({"type": "sbr"})
+    return chain
 
 
 def build_nad(opts: NadOptions) -> NadResult:
@@ -461,6 +511,56 @@ def _check_plugin(
         )
 
 
+def _check_chained(conf: Mapping[str, Any], where: JsonPath, out: Collector, main: Mapping[str, Any] | None) -> None:
+    """A plugin chained after the main one: tuning's sysctls (net.* only), mac, mtu; what the main one cannot
+    carry; a chained plugin first (it has no interface to change)."""
+    ptype = conf.get("type")
+    if main is None:
+        out.add(
+            "nad-chain-order",
+            (*where, "type"),
+            f"{ptype} is first in the conflist; it changes the interface a main plugin made",
+            fix="put the main plugin (macvlan, bridge, ...) first",
+        )
+    if ptype != "tuning":
+        return
+    sysctl = conf.get("sysctl")
+    if sysctl is not None:
+        if not isinstance(sysctl, dict):
+            out.add("nad-malformed", (*where, "sysctl"), "sysctl must be an object of name: value strings")
+        else:
+            for key, value in sysctl.items():
+                if not key.startswith("net.") or ".." in key or "/" in key.replace("net/", "", 1):
+                    out.add(
+                        "nad-sysctl-not-net",
+                        (*where, "sysctl", key),
+                        f"sysctl {key!r} is not a net.* sysctl; tuning sets only the pod's network sysctls",
+                        fix="use a net.* key, e.g. net.ipv4.conf.IFNAME.arp_notify=1",
+                    )
+                elif not isinstance(value, str):
+                    out.add("nad-malformed", (*where, "sysctl", key), f"sysctl {key} must be a string value")
+    mac = conf.get("mac")
+    if mac is not None and (not isinstance(mac, str) or not _MAC.match(mac)):
+        out.add(
+            "nad-hwaddr-invalid",
+            (*where, "mac"),
+            f"mac {mac!r} is not a MAC address",
+            fix="write e.g. 52:54:00:12:34:56",
+        )
+    elif mac is not None and main is not None and main.get("type") == "ipvlan":
+        out.add(
+            "nad-chain-unsupported",
+            (*where, "mac"),
+            "ipvlan links share the parent's MAC: tuning cannot set one",
+            fix="use macvlan, or drop the MAC",
+        )
+    mtu = conf.get("mtu")
+    if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX):
+        out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
+    if "promisc" in conf and not isinstance(conf["promisc"], bool):
+        out.add("nad-malformed", (*where, "promisc"), "promisc must be true or false")
+
+
 def _check_vlan(conf: Mapping[str, Any], where: JsonPath, out: Collector, ipam_type: object) -> None:
     """The vlan plugin: a VLAN id, and one pod per node (the kernel allows one link per parent and id)."""
     vid = conf.get("vlanId")
@@ -538,12 +638,17 @@ def check_cni_config(
         if not isinstance(plugins, list) or not plugins:
             out.add("nad-malformed", (*where, "plugins"), "plugins must be a non-empty list of plugin configs")
             return out.items
+        main: Mapping[str, Any] | None = None
         for i, plugin in enumerate(plugins):
             path = (*where, "plugins", i)
             if not isinstance(plugin, dict):
                 out.add("nad-malformed", path, "a plugin config must be an object")
                 continue
             _check_plugin(plugin, path, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
+            if plugin.get("type") in CHAINED_TYPES:
+                _check_chained(plugin, path, out, main)
+            elif main is None:
+                main = plugin
     else:
         _check_plugin(conf, where, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
     return out.items
