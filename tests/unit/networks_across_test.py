@@ -295,3 +295,51 @@ def test_validate_finds_a_chained_plugin_first(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({**doc, "spec": {"config": config}}))
     code, out, _ = capture(["validate", str(path)])
     assert code == 1 and "[nad-chain-order]" in out
+
+
+SRIOV = ["nad", "s", "--type", "sriov", "--range", "10.6.0.0/24"]
+
+
+def test_sriov_nad_carries_the_resource_annotation_and_validate_agrees(tmp_path: Path) -> None:
+    vf = ["--vlan", "100", "--spoofchk", "off", "--trust", "on", "--min-tx-rate", "10", "--max-tx-rate", "100"]
+    code, out, err = capture([*SRIOV, "--resource-name", "intel.com/sriov_a", *vf, "--link-state", "enable"])
+    assert code == 0, err
+    doc = yaml.safe_load(out)
+    assert doc["metadata"]["annotations"] == {"k8s.v1.cni.cncf.io/resourceName": "intel.com/sriov_a"}
+    config = json.loads(doc["spec"]["config"])
+    assert (config["type"], config["vlan"], config["spoofchk"], config["trust"]) == ("sriov", 100, "off", "on")
+    assert (config["link_state"], config["min_tx_rate"], config["max_tx_rate"]) == ("enable", 10, 100)
+    path = tmp_path / "nad.yaml"
+    path.write_text(out)
+    assert capture(["validate", str(path)])[0] == 0
+    del doc["metadata"]["annotations"]
+    path.write_text(yaml.safe_dump(doc))
+    code, found, _ = capture(["validate", str(path)])
+    assert code == 1 and "[nad-sriov-no-resource]" in found
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "rule"),
+    [
+        (["--master", "eth1"], "--master", "nad-foreign-key"),
+        ([], "--resource-name", "nad-sriov-no-resource"),
+        (["--resource-name", "r", "--spoofchk", "maybe"], "--spoofchk", "nad-sriov-value"),
+        (["--resource-name", "r", "--vlan", "5000"], "--vlan", "nad-vlan-invalid"),
+        (["--resource-name", "r", "--min-tx-rate", "100", "--max-tx-rate", "10"], "--min-tx-rate", "nad-sriov-value"),
+        (["--resource-name", "r", "--link-state", "up"], "--link-state", "nad-sriov-value"),
+    ],
+)
+def test_sriov_bad_input_is_one_line_naming_the_flag(args: list[str], flag: str, rule: str) -> None:
+    code, out, err = capture([*SRIOV, *args])
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"multus-gen: error: {flag}:") and err.strip().endswith(f"[{rule}]")
+
+
+def test_sriov_in_a_spec(tmp_path: Path) -> None:
+    text = DUAL.replace("RANGE", "192.168.5.0/24").replace("type: macvlan, master: eth1", "type: sriov, vlan: 7")
+    code, _, err = capture(["render", "-c", str(write_text(tmp_path, text))])
+    assert code == 1 and "$.networks[0]" in err and "resourceName" in err
+    good = text.replace("vlan: 7", "vlan: 7, resourceName: intel.com/sriov_a, spoofchk: 'on'")
+    code, out, err = capture(["render", "-c", str(write_text(tmp_path, good))])
+    assert code == 0, err
+    assert "k8s.v1.cni.cncf.io/resourceName: intel.com/sriov_a" in out

@@ -26,6 +26,7 @@ class PluginType(str, Enum):
     bridge = "bridge"
     host_device = "host-device"
     vlan = "vlan"
+    sriov = "sriov"
 
 
 class NadIpam(str, Enum):
@@ -72,7 +73,32 @@ def nad(
     ip_masq: Annotated[
         bool, typer.Option("--ip-masq", help="bridge: masquerade traffic leaving the bridge.", rich_help_panel=NET)
     ] = False,
-    vlan: Annotated[int | None, typer.Option("--vlan", help="bridge: VLAN tag.", rich_help_panel=NET)] = None,
+    vlan: Annotated[int | None, typer.Option("--vlan", help="bridge, sriov: VLAN tag.", rich_help_panel=NET)] = None,
+    resource_name: Annotated[
+        str | None,
+        typer.Option(
+            "--resource-name",
+            metavar="NAME",
+            help="sriov: the SR-IOV device plugin resource (annotation k8s.v1.cni.cncf.io/resourceName).",
+            rich_help_panel=NET,
+        ),
+    ] = None,
+    spoofchk: Annotated[
+        str | None, typer.Option("--spoofchk", metavar="on|off", help="sriov: VF spoof check.", rich_help_panel=NET)
+    ] = None,
+    trust: Annotated[
+        str | None, typer.Option("--trust", metavar="on|off", help="sriov: VF trust.", rich_help_panel=NET)
+    ] = None,
+    min_tx_rate: Annotated[
+        int | None, typer.Option("--min-tx-rate", metavar="MBPS", help="sriov: minimum TX rate.", rich_help_panel=NET)
+    ] = None,
+    max_tx_rate: Annotated[
+        int | None, typer.Option("--max-tx-rate", metavar="MBPS", help="sriov: maximum TX rate.", rich_help_panel=NET)
+    ] = None,
+    link_state: Annotated[
+        str | None,
+        typer.Option("--link-state", metavar="auto|enable|disable", help="sriov: VF link state.", rich_help_panel=NET),
+    ] = None,
     vlan_id: Annotated[
         int | None, typer.Option("--vlan-id", metavar="1-4094", help="vlan: the VLAN id.", rich_help_panel=NET)
     ] = None,

@@ -53,6 +53,11 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("vlanId",): _f("--vlan-id", "vlanId"),
     ("linkInContainer",): _f("--link-in-container", "linkInContainer"),
     ("plugins",): _f("--type", "type"),
+    ("spoofchk",): _f("--spoofchk", "spoofchk"),
+    ("trust",): _f("--trust", "trust"),
+    ("link_state",): _f("--link-state", "linkState"),
+    ("min_tx_rate",): _f("--min-tx-rate", "minTxRate"),
+    ("max_tx_rate",): _f("--max-tx-rate", "maxTxRate"),
     ("device",): _f("--device", "device"),
     ("hwaddr",): _f("--hwaddr", "hwaddr"),
     ("kernelpath",): _f("--kernelpath", "kernelpath"),
@@ -97,6 +102,7 @@ DOCUMENT_FIELDS: dict[JsonPath, Field] = {
     ("metadata", "name"): _f("--name", "name"),
     ("metadata", "namespace"): _f("--namespace", "namespace"),
     ("metadata", "annotations", NODE_ANNOTATION): _f("--node", "node"),
+    ("metadata", "annotations", "k8s.v1.cni.cncf.io/resourceName"): _f("--resource-name", "resourceName"),
 }
 _CONFIG = ("spec", "config")
 

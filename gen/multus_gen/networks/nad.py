@@ -59,7 +59,10 @@ from multus_gen.record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
-PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan")
+PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov")
+#: The annotation the SR-IOV device plugin's resource goes in (Multus adds it to the pod's resource requests).
+RESOURCE_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
+SRIOV_LINK_STATES: tuple[str, ...] = ("auto", "enable", "disable")
 VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
 #: Plugins multus-gen chains after the main one (a conflist): they change the interface the main one made.
 CHAINED_TYPES: tuple[str, ...] = ("tuning", "portmap", "sbr")
@@ -109,6 +112,23 @@ _PLUGIN_KEYS: dict[str, frozenset[str]] = {
     ),
     "host-device": frozenset({"device", "hwaddr", "kernelpath", "pciBusID"}),
     "vlan": frozenset({"master", "vlanId", "mtu", "linkInContainer"}),
+    # k8snetworkplumbingwg/sriov-cni docs/configuration-reference.md (deviceID comes from the device plugin)
+    "sriov": frozenset(
+        {
+            "deviceID",
+            "vlan",
+            "vlanQoS",
+            "vlanProto",
+            "mac",
+            "spoofchk",
+            "trust",
+            "link_state",
+            "min_tx_rate",
+            "max_tx_rate",
+            "logLevel",
+            "logFile",
+        }
+    ),
     # chained (containernetworking/plugins meta plugins, v1.1.1)
     "tuning": frozenset({"sysctl", "mac", "mtu", "promisc", "allmulti", "txQLen", "ifName"}),
     "portmap": frozenset({"snat", "markMasqBit", "externalSetMarkChain", "conditionsV4", "conditionsV6", "masqAll"}),
@@ -163,6 +183,13 @@ class NadOptions:
     kernelpath: str | None = None
     pci_bus_id: str | None = None
     node: str | None = None
+    #: sriov: the device plugin's resource (annotation), VF settings (spoofchk/trust: on|off)
+    resource_name: str | None = None
+    spoofchk: str | None = None
+    trust: str | None = None
+    min_tx_rate: int | None = None
+    max_tx_rate: int | None = None
+    link_state: str | None = None
     #: the chain (a conflist when any is given): tuning's sysctls (KEY=VALUE), mac, mtu, promisc; sbr; portmap
     sysctl: tuple[str, ...] = ()
     tuning_mac: str | None = None
@@ -205,6 +232,11 @@ _PLUGIN_FIELDS: dict[str, str] = {
     "vlan": "vlan",
     "vlan_id": "vlanId",
     "link_in_container": "linkInContainer",
+    "spoofchk": "spoofchk",
+    "trust": "trust",
+    "link_state": "link_state",
+    "min_tx_rate": "min_tx_rate",
+    "max_tx_rate": "max_tx_rate",
     "mtu": "mtu",
     "device": "device",
     "hwaddr": "hwaddr",
@@ -250,8 +282,9 @@ def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
         config = {"cniVersion": opts.cni_version, "name": opts.name, "plugins": [main, *chain]}
         prefix = ("plugins", 0)
     metadata: dict[str, Any] = {"name": opts.name, "namespace": opts.namespace}
-    if opts.node is not None:
-        metadata["annotations"] = {NODE_ANNOTATION: opts.node}
+    annotations = {NODE_ANNOTATION: opts.node, RESOURCE_ANNOTATION: opts.resource_name}
+    if any(v is not None for v in annotations.values()):
+        metadata["annotations"] = {k: v for k, v in annotations.items() if v is not None}
     doc: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -368,6 +401,8 @@ def _check_plugin(
         families = model.families() if model is not None else frozenset()
     if ptype == "vlan":
         _check_vlan(conf, where, out, ipam_type)
+    if ptype == "sriov":
+        _check_sriov(conf, where, out)
     if ptype in ("macvlan", "ipvlan", "vlan"):
         master = conf.get("master")
         if master is None and ptype == "vlan":
@@ -561,6 +596,31 @@ def _check_chained(conf: Mapping[str, Any], where: JsonPath, out: Collector, mai
         out.add("nad-malformed", (*where, "promisc"), "promisc must be true or false")
 
 
+def _check_sriov(conf: Mapping[str, Any], where: JsonPath, out: Collector) -> None:
+    """sriov-cni's own keys (its configuration reference): vlan 0-4094, on/off switches, link_state, rates."""
+    vlan = conf.get("vlan")
+    if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
+        out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
+    for key in ("spoofchk", "trust"):
+        if key in conf and conf[key] not in ("on", "off"):
+            out.add("nad-sriov-value", (*where, key), f"{key} {conf[key]!r} is not on or off", fix="write on or off")
+    if "link_state" in conf and conf["link_state"] not in SRIOV_LINK_STATES:
+        out.add(
+            "nad-sriov-value",
+            (*where, "link_state"),
+            f"link_state {conf['link_state']!r} is not one of {', '.join(SRIOV_LINK_STATES)}",
+        )
+    rates = {k: conf.get(k) for k in ("min_tx_rate", "max_tx_rate")}
+    for key, rate in rates.items():
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 0):
+            out.add("nad-sriov-value", (*where, key), f"{key} {rate!r} is not a rate in Mbps (0: no limit)")
+    lo, hi = rates["min_tx_rate"], rates["max_tx_rate"]
+    if isinstance(lo, int) and isinstance(hi, int) and hi > 0 and lo > hi:
+        out.add(
+            "nad-sriov-value", (*where, "min_tx_rate"), f"min_tx_rate {lo} is above max_tx_rate {hi}", fix="swap them"
+        )
+
+
 def _check_vlan(conf: Mapping[str, Any], where: JsonPath, out: Collector, ipam_type: object) -> None:
     """The vlan plugin: a VLAN id, and one pod per node (the kernel allows one link per parent and id)."""
     vid = conf.get("vlanId")
@@ -736,6 +796,18 @@ def check_nad(
         )
         return out.items
     out.items.extend(check_cni_config(parsed, where, nad_name=name, node=node, k3s_paths=k3s_paths, base=base))
+    main = (parsed.get("plugins") or [{}])[0] if isinstance(parsed, dict) and "plugins" in parsed else parsed
+    if isinstance(main, dict) and main.get("type") == "sriov":
+        annotations = meta.get("annotations") if isinstance(meta, dict) else None
+        resource = annotations.get(RESOURCE_ANNOTATION) if isinstance(annotations, dict) else None
+        if not isinstance(resource, str) or not resource:
+            out.add(
+                "nad-sriov-no-resource",
+                (*p, "metadata", "annotations", RESOURCE_ANNOTATION),
+                f"sriov without the annotation {RESOURCE_ANNOTATION}: Multus cannot ask the SR-IOV device plugin "
+                "for a VF, so the plugin gets no deviceID",
+                fix="name the device plugin's resource, e.g. --resource-name intel.com/intel_sriov_netdevice",
+            )
     if node is not None:
         plugins = parsed.get("plugins", [parsed]) if isinstance(parsed, dict) else []
         ipams = {c["ipam"].get("type") for c in plugins if isinstance(c, dict) and isinstance(c.get("ipam"), dict)}

@@ -108,6 +108,8 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("nad-sysctl-not-net", ERROR, "a tuning sysctl outside net.* (the plugin sets only network sysctls)"),
     ("nad-chain-order", ERROR, "a chained plugin (tuning, portmap, sbr) first in a conflist"),
     ("nad-chain-unsupported", ERROR, "a chained setting the main plugin cannot carry (tuning mac on ipvlan)"),
+    ("nad-sriov-no-resource", ERROR, "sriov without the resourceName annotation (no VF is allocated)"),
+    ("nad-sriov-value", ERROR, "an sriov spoofchk/trust other than on/off, link_state or tx rate out of range"),
     ("nad-vlan-no-master", ERROR, "vlan without master (the plugin refuses it)"),
     ("nad-vlan-id-invalid", ERROR, "a vlan plugin vlanId missing or outside 1-4094"),
     ("nad-vlan-dhcp", ERROR, "dhcp on vlan (the link has the parent's MAC)"),
