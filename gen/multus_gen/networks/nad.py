@@ -470,9 +470,9 @@ def _check_plugin(
                 f"bridge {br} is K3s flannel's interface",
                 fix="name a bridge of its own",
             )
-        for key in ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"):
-            if key in conf and not isinstance(conf[key], bool):
-                out.add("nad-malformed", (*where, key), f"{key} must be true or false")
+        _check_bools(
+            conf, ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"), where, out
+        )
         vlan = conf.get("vlan")
         if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
             out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
@@ -500,14 +500,7 @@ def _check_plugin(
                 f"device {dev!r} is not a valid interface name",
                 fix=_IFNAME_FIX,
             )
-        hw = conf.get("hwaddr")
-        if hw is not None and (not isinstance(hw, str) or not _MAC.match(hw)):
-            out.add(
-                "nad-hwaddr-invalid",
-                (*where, "hwaddr"),
-                f"hwaddr {hw!r} is not a MAC address",
-                fix="write e.g. 52:54:00:12:34:56",
-            )
+        _check_mac(conf, "hwaddr", where, out)
         kp = conf.get("kernelpath")
         if kp is not None and (not isinstance(kp, str) or not kp.startswith("/sys/devices/")):
             out.add(
@@ -523,12 +516,8 @@ def _check_plugin(
             where,
             "host-device moves the device into one pod: one pod per node can use this NAD",
         )
-    if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge", "vlan"):
-        mtu = conf["mtu"]
-        if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
-            out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
-        elif mtu < MTU_MIN_IPV6 and 6 in families:
-            out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+    if ptype in ("macvlan", "ipvlan", "bridge", "vlan"):
+        _check_mtu(conf, where, out, families)
     if ipam_type == "host-local" and node is None:
         out.add(
             "nad-host-local-per-node",
@@ -574,26 +563,45 @@ def _check_chained(conf: Mapping[str, Any], where: JsonPath, out: Collector, mai
                     )
                 elif not isinstance(value, str):
                     out.add("nad-malformed", (*where, "sysctl", key), f"sysctl {key} must be a string value")
-    mac = conf.get("mac")
-    if mac is not None and (not isinstance(mac, str) or not _MAC.match(mac)):
-        out.add(
-            "nad-hwaddr-invalid",
-            (*where, "mac"),
-            f"mac {mac!r} is not a MAC address",
-            fix="write e.g. 52:54:00:12:34:56",
-        )
-    elif mac is not None and main is not None and main.get("type") == "ipvlan":
+    if _check_mac(conf, "mac", where, out) and main is not None and main.get("type") == "ipvlan":
         out.add(
             "nad-chain-unsupported",
             (*where, "mac"),
             "ipvlan links share the parent's MAC: tuning cannot set one",
             fix="use macvlan, or drop the MAC",
         )
-    mtu = conf.get("mtu")
-    if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX):
+    _check_mtu(conf, where, out, frozenset())
+    _check_bools(conf, ("promisc",), where, out)
+
+
+def _check_mac(conf: Mapping[str, Any], key: str, where: JsonPath, out: Collector) -> bool:
+    """``conf[key]`` is a MAC address if given; True when it is given and one."""
+    mac = conf.get(key)
+    if mac is not None and (not isinstance(mac, str) or not _MAC.match(mac)):
+        out.add(
+            "nad-hwaddr-invalid",
+            (*where, key),
+            f"{key} {mac!r} is not a MAC address",
+            fix="write e.g. 52:54:00:12:34:56",
+        )
+        return False
+    return mac is not None
+
+
+def _check_mtu(conf: Mapping[str, Any], where: JsonPath, out: Collector, families: frozenset[int]) -> None:
+    if "mtu" not in conf:
+        return
+    mtu = conf["mtu"]
+    if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
         out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
-    if "promisc" in conf and not isinstance(conf["promisc"], bool):
-        out.add("nad-malformed", (*where, "promisc"), "promisc must be true or false")
+    elif mtu < MTU_MIN_IPV6 and 6 in families:
+        out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+
+
+def _check_bools(conf: Mapping[str, Any], keys: tuple[str, ...], where: JsonPath, out: Collector) -> None:
+    for key in keys:
+        if key in conf and not isinstance(conf[key], bool):
+            out.add("nad-malformed", (*where, key), f"{key} must be true or false")
 
 
 def _check_sriov(conf: Mapping[str, Any], where: JsonPath, out: Collector) -> None:
@@ -631,9 +639,7 @@ def _check_vlan(conf: Mapping[str, Any], where: JsonPath, out: Collector, ipam_t
             f"vlanId {vid!r} is not a VLAN id" if vid is not None else "vlan needs vlanId",
             fix=f"use an integer in {VLAN_ID_MIN}-{VLAN_ID_MAX}",
         )
-    for key in ("linkInContainer",):
-        if key in conf and not isinstance(conf[key], bool):
-            out.add("nad-malformed", (*where, key), f"{key} must be true or false")
+    _check_bools(conf, ("linkInContainer",), where, out)
     if ipam_type == "dhcp":
         out.add(
             "nad-vlan-dhcp",
