@@ -512,3 +512,42 @@ def test_tuning_refuses_what_multus_gen_refuses(plugins: Cni, netns: Callable[[]
     conflist["plugins"][1]["sysctl"] = {"kernel.hostname": "x"}
     with pytest.raises(CniError):
         _run_conflist(plugins, conflist, f"/var/run/netns/{netns()}")
+
+
+def test_bridge_extras_in_netns(plugins: Cni, netns: Callable[[], str], bridge_name: str, tmp_path: Path) -> None:
+    """--is-default-gateway, --hairpin-mode, --promisc-mode and --macspoofchk reach the real bridge plugin."""
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), ranges=("10.206.0.0/24",))
+    text, config = _nad(
+        f"bx-{PID}-{_uid()}",
+        ipam,
+        type="bridge",
+        bridge=bridge_name,
+        node="n1",
+        is_default_gateway=True,
+        hairpin_mode=True,
+    )
+    assert (config["isDefaultGateway"], config["hairpinMode"]) == (True, True)
+    ns = netns()
+    plugins.add("bridge", text, netns=f"/var/run/netns/{ns}")
+    default = json.loads(_run(["ip", "-n", ns, "-j", "-4", "route", "show", "default"]).stdout)
+    assert [r.get("gateway") for r in default] == ["10.206.0.1"]
+    shown = json.loads(_run(["ip", "-d", "-j", "link", "show", "master", bridge_name]).stdout)
+    assert shown and all(p["linkinfo"]["info_slave_data"]["hairpin"] for p in shown)
+    assert plugins.delete_all() == []
+    promisc, _ = _nad(f"bp-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, node="n1", promisc_mode=True)
+    plugins.add("bridge", promisc, netns=f"/var/run/netns/{netns()}")
+    bridge = json.loads(_run(["ip", "-j", "link", "show", bridge_name]).stdout)[0]
+    assert "PROMISC" in bridge["flags"]
+    assert plugins.delete_all() == []
+    both = {**config, "promiscMode": True}  # what multus-gen refuses (nad-bridge-hairpin-promisc), so does the plugin
+    with pytest.raises(CniError, match="hairpin"):
+        plugins.add("bridge", json.dumps(both), netns=f"/var/run/netns/{netns()}")
+    spoof, spoof_config = _nad(
+        f"bs-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, node="n1", macspoofchk=True
+    )
+    assert spoof_config["macspoofchk"] is True
+    try:
+        plugins.add("bridge", spoof, netns=f"/var/run/netns/{netns()}")
+    except CniError as exc:  # the plugin's nftables rules; without nft support the plugin says so
+        assert "nft" in str(exc).lower() or "netlink" in str(exc).lower(), exc
+    assert plugins.delete_all() == []

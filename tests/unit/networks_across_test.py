@@ -343,3 +343,17 @@ def test_sriov_in_a_spec(tmp_path: Path) -> None:
     code, out, err = capture(["render", "-c", str(write_text(tmp_path, good))])
     assert code == 0, err
     assert "k8s.v1.cni.cncf.io/resourceName: intel.com/sriov_a" in out
+
+
+def test_bridge_extras_are_written_and_refused_elsewhere() -> None:
+    extras = ["--is-default-gateway", "--hairpin-mode", "--macspoofchk", "--promisc-mode"]
+    bridge = ["nad", "b", "--type", "bridge", "--bridge", "br1", "--range", "10.7.0.0/24"]
+    code, _, err = capture([*bridge, *extras])
+    assert code == 1 and err.startswith("multus-gen: error: --promisc-mode:") and "[nad-bridge-hairpin-promisc]" in err
+    code, out, err = capture([*bridge, *extras[:1], *extras[2:]])
+    assert code == 0, err
+    config = json.loads(yaml.safe_load(out)["spec"]["config"])
+    assert all(config[k] is True for k in ("isDefaultGateway", "macspoofchk", "promiscMode"))
+    for flag in extras:
+        code, _, err = capture(["nad", "m", "--master", "eth1", "--range", "10.7.0.0/24", flag])
+        assert code == 1 and err.startswith(f"multus-gen: error: {flag}:") and "[nad-foreign-key]" in err

@@ -73,6 +73,21 @@ def nad(
     ip_masq: Annotated[
         bool, typer.Option("--ip-masq", help="bridge: masquerade traffic leaving the bridge.", rich_help_panel=NET)
     ] = False,
+    is_default_gateway: Annotated[
+        bool,
+        typer.Option(
+            "--is-default-gateway", help="bridge: the bridge's address is the pod's default route.", rich_help_panel=NET
+        ),
+    ] = False,
+    hairpin_mode: Annotated[
+        bool, typer.Option("--hairpin-mode", help="bridge: hairpin mode on the pod's port.", rich_help_panel=NET)
+    ] = False,
+    macspoofchk: Annotated[
+        bool, typer.Option("--macspoofchk", help="bridge: drop frames from other MACs (nftables).", rich_help_panel=NET)
+    ] = False,
+    promisc_mode: Annotated[
+        bool, typer.Option("--promisc-mode", help="bridge: the bridge in promiscuous mode.", rich_help_panel=NET)
+    ] = False,
     vlan: Annotated[int | None, typer.Option("--vlan", help="bridge, sriov: VLAN tag.", rich_help_panel=NET)] = None,
     resource_name: Annotated[
         str | None,

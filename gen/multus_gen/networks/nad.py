@@ -149,6 +149,10 @@ _FOREIGN_KEYS = frozenset(
         "kernelpath",
         "pciBusID",
         "vlanId",
+        "isDefaultGateway",
+        "hairpinMode",
+        "macspoofchk",
+        "promiscMode",
     }
 )
 
@@ -175,6 +179,10 @@ class NadOptions:
     bridge: str | None = None
     is_gateway: bool = False
     ip_masq: bool = False
+    is_default_gateway: bool = False
+    hairpin_mode: bool = False
+    macspoofchk: bool = False
+    promisc_mode: bool = False
     vlan: int | None = None
     vlan_id: int | None = None
     link_in_container: bool = False
@@ -229,6 +237,10 @@ _PLUGIN_FIELDS: dict[str, str] = {
     "bridge": "bridge",
     "is_gateway": "isGateway",
     "ip_masq": "ipMasq",
+    "is_default_gateway": "isDefaultGateway",
+    "hairpin_mode": "hairpinMode",
+    "macspoofchk": "macspoofchk",
+    "promisc_mode": "promiscMode",
     "vlan": "vlan",
     "vlan_id": "vlanId",
     "link_in_container": "linkInContainer",
@@ -471,8 +483,18 @@ def _check_plugin(
                 fix="name a bridge of its own",
             )
         _check_bools(
-            conf, ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"), where, out
+            conf,
+            ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress", "macspoofchk"),
+            where,
+            out,
         )
+        if conf.get("hairpinMode") is True and conf.get("promiscMode") is True:
+            out.add(
+                "nad-bridge-hairpin-promisc",
+                (*where, "promiscMode"),
+                "the bridge plugin refuses hairpinMode and promiscMode together",
+                fix="choose one of them",
+            )
         vlan = conf.get("vlan")
         if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
             out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")

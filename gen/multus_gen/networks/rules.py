@@ -98,6 +98,7 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("nad-passthru-one-pod", WARNING, "macvlan passthru (one pod per node)"),
     ("nad-ipvlan-dhcp", ERROR, "dhcp on ipvlan (the links share the parent's MAC)"),
     ("nad-no-bridge", ERROR, "bridge without a bridge name (the plugin takes cni0, flannel's)"),
+    ("nad-bridge-hairpin-promisc", ERROR, "bridge hairpinMode with promiscMode (the plugin refuses both)"),
     ("nad-vlan-invalid", ERROR, "a bridge vlan that is not a VLAN id"),
     ("nad-vlan-zero", WARNING, "bridge vlan 0 (no VLAN)"),
     ("nad-host-device-selector", ERROR, "host-device without exactly one of device, hwaddr, kernelpath, pciBusID"),
