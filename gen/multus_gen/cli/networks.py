@@ -46,6 +46,10 @@ def _many(flag: str, metavar: str, text: str) -> Any:
     return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=IPAM)
 
 
+def _net(flag: str, text: str, metavar: str | None = None, panel: str = NET) -> Any:
+    return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=panel)
+
+
 def nad(
     name: Annotated[str, typer.Argument(help="NAD name (a DNS-1123 label); also the CNI network name.")],
     plugin: Annotated[PluginType, typer.Option("--type", help="CNI plugin.", rich_help_panel=NET)] = PluginType.macvlan,
@@ -74,79 +78,33 @@ def nad(
         bool, typer.Option("--ip-masq", help="bridge: masquerade traffic leaving the bridge.", rich_help_panel=NET)
     ] = False,
     is_default_gateway: Annotated[
-        bool,
-        typer.Option(
-            "--is-default-gateway", help="bridge: the bridge's address is the pod's default route.", rich_help_panel=NET
-        ),
+        bool, _net("--is-default-gateway", "bridge: the bridge is the default route.")
     ] = False,
-    hairpin_mode: Annotated[
-        bool, typer.Option("--hairpin-mode", help="bridge: hairpin mode on the pod's port.", rich_help_panel=NET)
-    ] = False,
-    macspoofchk: Annotated[
-        bool, typer.Option("--macspoofchk", help="bridge: drop frames from other MACs (nftables).", rich_help_panel=NET)
-    ] = False,
-    promisc_mode: Annotated[
-        bool, typer.Option("--promisc-mode", help="bridge: the bridge in promiscuous mode.", rich_help_panel=NET)
-    ] = False,
-    vlan: Annotated[int | None, typer.Option("--vlan", help="bridge, sriov: VLAN tag.", rich_help_panel=NET)] = None,
+    hairpin_mode: Annotated[bool, _net("--hairpin-mode", "bridge: hairpin mode on the pod's port.")] = False,
+    macspoofchk: Annotated[bool, _net("--macspoofchk", "bridge: drop frames from other MACs (nftables).")] = False,
+    promisc_mode: Annotated[bool, _net("--promisc-mode", "bridge: the bridge in promiscuous mode.")] = False,
+    vlan: Annotated[int | None, _net("--vlan", "bridge, sriov: VLAN tag.")] = None,
     resource_name: Annotated[
         str | None,
-        typer.Option(
-            "--resource-name",
-            metavar="NAME",
-            help="sriov: the SR-IOV device plugin resource (annotation k8s.v1.cni.cncf.io/resourceName).",
-            rich_help_panel=NET,
-        ),
+        _net("--resource-name", "sriov: the device plugin resource (k8s.v1.cni.cncf.io/resourceName).", "NAME"),
     ] = None,
-    spoofchk: Annotated[
-        str | None, typer.Option("--spoofchk", metavar="on|off", help="sriov: VF spoof check.", rich_help_panel=NET)
-    ] = None,
-    trust: Annotated[
-        str | None, typer.Option("--trust", metavar="on|off", help="sriov: VF trust.", rich_help_panel=NET)
-    ] = None,
-    min_tx_rate: Annotated[
-        int | None, typer.Option("--min-tx-rate", metavar="MBPS", help="sriov: minimum TX rate.", rich_help_panel=NET)
-    ] = None,
-    max_tx_rate: Annotated[
-        int | None, typer.Option("--max-tx-rate", metavar="MBPS", help="sriov: maximum TX rate.", rich_help_panel=NET)
-    ] = None,
-    link_state: Annotated[
-        str | None,
-        typer.Option("--link-state", metavar="auto|enable|disable", help="sriov: VF link state.", rich_help_panel=NET),
-    ] = None,
-    vlan_id: Annotated[
-        int | None, typer.Option("--vlan-id", metavar="1-4094", help="vlan: the VLAN id.", rich_help_panel=NET)
-    ] = None,
+    spoofchk: Annotated[str | None, _net("--spoofchk", "sriov: VF spoof check.", "on|off")] = None,
+    trust: Annotated[str | None, _net("--trust", "sriov: VF trust.", "on|off")] = None,
+    min_tx_rate: Annotated[int | None, _net("--min-tx-rate", "sriov: minimum TX rate.", "MBPS")] = None,
+    max_tx_rate: Annotated[int | None, _net("--max-tx-rate", "sriov: maximum TX rate.", "MBPS")] = None,
+    link_state: Annotated[str | None, _net("--link-state", "sriov: VF link state.", "auto|enable|disable")] = None,
+    vlan_id: Annotated[int | None, _net("--vlan-id", "vlan: the VLAN id.", "1-4094")] = None,
     link_in_container: Annotated[
-        bool,
-        typer.Option(
-            "--link-in-container", help="vlan: the master is in the pod's network namespace.", rich_help_panel=NET
-        ),
+        bool, _net("--link-in-container", "vlan: the master is in the pod's network namespace.")
     ] = False,
     sysctl: Annotated[
-        list[str],
-        typer.Option(
-            "--sysctl",
-            metavar="KEY=VALUE",
-            help="Chain tuning: set a net.* sysctl in the pod. Repeatable.",
-            rich_help_panel=CHAIN,
-        ),
+        list[str], _net("--sysctl", "Chain tuning: set a net.* sysctl in the pod. Repeatable.", "KEY=VALUE", CHAIN)
     ] = [],  # noqa: B006
-    tuning_mac: Annotated[
-        str | None, typer.Option("--tuning-mac", metavar="MAC", help="Chain tuning: the MAC.", rich_help_panel=CHAIN)
-    ] = None,
-    tuning_mtu: Annotated[
-        int | None, typer.Option("--tuning-mtu", metavar="N", help="Chain tuning: the MTU.", rich_help_panel=CHAIN)
-    ] = None,
-    promisc: Annotated[
-        bool, typer.Option("--promisc", help="Chain tuning: promiscuous mode.", rich_help_panel=CHAIN)
-    ] = False,
-    sbr: Annotated[
-        bool, typer.Option("--sbr", help="Chain sbr: source-based routing for this interface.", rich_help_panel=CHAIN)
-    ] = False,
-    portmap: Annotated[
-        bool, typer.Option("--portmap", help="Chain portmap: hostPort mappings.", rich_help_panel=CHAIN)
-    ] = False,
+    tuning_mac: Annotated[str | None, _net("--tuning-mac", "Chain tuning: the MAC.", "MAC", CHAIN)] = None,
+    tuning_mtu: Annotated[int | None, _net("--tuning-mtu", "Chain tuning: the MTU.", "N", CHAIN)] = None,
+    promisc: Annotated[bool, _net("--promisc", "Chain tuning: promiscuous mode.", None, CHAIN)] = False,
+    sbr: Annotated[bool, _net("--sbr", "Chain sbr: source-based routing for this interface.", None, CHAIN)] = False,
+    portmap: Annotated[bool, _net("--portmap", "Chain portmap: hostPort mappings.", None, CHAIN)] = False,
     device: Annotated[
         str | None, typer.Option("--device", help="host-device: device name.", rich_help_panel=NET)
     ] = None,
