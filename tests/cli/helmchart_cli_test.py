@@ -348,7 +348,7 @@ def complete(words: str) -> list[str]:
 def test_shell_completion_sees_every_command() -> None:
     assert complete("multus-gen ") == list(COMMANDS)
     assert "--ipam" in complete("multus-gen helmchart --ip")
-    assert complete("multus-gen nad x --type ") == ["macvlan", "ipvlan", "bridge", "host-device"]
+    assert complete("multus-gen nad x --type ") == ["macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov"]
 
 
 #: A line per command, and what some of its parameters reach the action as.

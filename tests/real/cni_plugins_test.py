@@ -401,3 +401,153 @@ def test_static_in_netns(
     assert plugins.delete_all() == []
     gone = _run(["ip", "-n", ns, "link", "show", "net1"], check=False)
     assert gone.returncode != 0  # DEL removed the macvlan link
+
+
+@pytest.mark.parametrize("version", ["0.3.1", "1.0.0"])
+@pytest.mark.parametrize(
+    "fields",
+    [{"ranges": ("10.204.0.0/24",)}, {"ranges": ("10.204.1.0/24", "fd00:204:1::/120")}],
+    ids=["v4", "dual stack"],
+)
+def test_vlan_in_netns(
+    plugins: Cni, netns: Callable[[], str], parent: str, tmp_path: Path, fields: dict[str, Any], version: str
+) -> None:
+    """--type vlan: the real plugin makes a VLAN link of --vlan-id on --master with --mtu; the kernel takes
+    one link per parent and id, so a second pod on the node is refused (nad-vlan-one-pod)."""
+    if not _vlan_supported(parent):
+        pytest.skip("this kernel cannot create VLAN links (no 8021q driver)")  # as for ipvlan: not a missing part
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), **fields)
+    text, config = _nad(
+        f"vl-{PID}-{_uid()}", ipam, type="vlan", master=parent, vlan_id=100, mtu=1400, node="n1", cni_version=version
+    )
+    assert (config["type"], config["vlanId"], config["master"]) == ("vlan", 100, parent)
+    ns = netns()
+    result = plugins.add("vlan", text, netns=f"/var/run/netns/{ns}")
+    assert set(_result_ips(result)) <= _ns_addrs(ns, "net1")
+    assert len(_result_ips(result)) == len(fields["ranges"])
+    link = json.loads(_run(["ip", "-n", ns, "-d", "-j", "link", "show", "net1"]).stdout)[0]
+    assert link["mtu"] == 1400
+    assert link["linkinfo"]["info_kind"] == "vlan" and link["linkinfo"]["info_data"]["id"] == 100
+    with pytest.raises(CniError):
+        plugins.add("vlan", text, netns=f"/var/run/netns/{netns()}")
+    assert plugins.delete_all() == []
+
+
+def _vlan_supported(parent: str) -> bool:
+    probe = f"mgq{PID}{_uid()}"
+    made = _run(["ip", "link", "add", "link", parent, "name", probe, "type", "vlan", "id", "7"], check=False)
+    _run(["ip", "link", "del", probe], check=False)
+    return made.returncode == 0
+
+
+def test_vlan_plugin_reads_the_config_as_multus_gen_checks_it(
+    plugins: Cni, netns: Callable[[], str], parent: str
+) -> None:
+    """Without the kernel's VLAN driver the plugin still parses the config first: what multus-gen writes gets
+    past that, and what it refuses (no master, an id outside 1-4094) the plugin refuses too (it also takes
+    0, which tags nothing: multus-gen's range is 1-4094)."""
+    ipam = IpamInputs("static", addresses=("10.204.2.5/24",))
+    text, config = _nad(f"vq-{PID}-{_uid()}", ipam, type="vlan", master=parent, vlan_id=4094, mtu=1400)
+    ns = f"/var/run/netns/{netns()}"
+    try:
+        plugins.add("vlan", text, netns=ns)
+    except CniError as exc:
+        assert "failed to create vlan" in str(exc)  # past the config: the kernel refused the link
+    for broken, words in (
+        ({k: v for k, v in config.items() if k != "master"}, "master"),
+        ({**config, "vlanId": 4095}, "VLAN ID"),
+    ):
+        with pytest.raises(CniError, match=words):
+            plugins.add("vlan", json.dumps(broken), netns=ns)
+
+
+def _run_conflist(plugins: Cni, conflist: dict[str, Any], ns: str) -> dict[str, Any]:
+    """ADD every plugin of a conflist in order, each with the previous result (as libcni does)."""
+    result: dict[str, Any] = {}
+    for plugin in conflist["plugins"]:
+        conf = {"cniVersion": conflist["cniVersion"], "name": conflist["name"], **plugin}
+        if result:
+            conf["prevResult"] = result
+        result = plugins.add(plugin["type"], json.dumps(conf), netns=ns, cid=f"mg-{PID}-chain")
+    return result
+
+
+@pytest.mark.parametrize("version", ["0.3.1", "1.0.0"])
+def test_chained_tuning_sbr_portmap_in_netns(
+    plugins: Cni, netns: Callable[[], str], parent: str, tmp_path: Path, version: str
+) -> None:
+    """--sysctl/--tuning-mac/--tuning-mtu/--promisc, --portmap and --sbr: the conflist multus-gen writes runs
+    through the real tuning, portmap and sbr plugins after macvlan, and each did its part."""
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), ranges=("10.205.0.0/24",))
+    _text, conflist = _nad(
+        f"ch-{PID}-{_uid()}",
+        ipam,
+        master=parent,
+        node="n1",
+        cni_version=version,
+        sysctl=("net.ipv4.conf.net1.arp_notify=1",),
+        tuning_mac="52:54:00:12:34:56",
+        tuning_mtu=1400,
+        promisc=True,
+        portmap=True,
+        sbr=True,
+    )
+    assert [p["type"] for p in conflist["plugins"]] == ["macvlan", "tuning", "portmap", "sbr"]
+    ns = netns()
+    result = _run_conflist(plugins, conflist, f"/var/run/netns/{ns}")
+    assert next(ip.ip for ip in _result_ips(result)) in ipaddress.ip_network("10.205.0.0/24")
+    link = json.loads(_run(["ip", "-n", ns, "-j", "link", "show", "net1"]).stdout)[0]
+    assert (link["address"], link["mtu"]) == ("52:54:00:12:34:56", 1400) and "PROMISC" in link["flags"]
+    sysctl = _run(["ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/conf/net1/arp_notify"]).stdout.strip()
+    assert sysctl == "1"
+    rules = _run(["ip", "-n", ns, "rule", "show"]).stdout
+    assert "from 10.205.0." in rules and "lookup 100" in rules  # sbr: a table for the interface's source
+    assert plugins.delete_all() == []
+
+
+def test_tuning_refuses_what_multus_gen_refuses(plugins: Cni, netns: Callable[[], str], parent: str) -> None:
+    """A sysctl outside net.* is refused by the real tuning plugin too (nad-sysctl-not-net)."""
+    ipam = IpamInputs("static", addresses=("10.205.1.5/24",))
+    _text, conflist = _nad(f"tr-{PID}-{_uid()}", ipam, master=parent, sysctl=("net.ipv4.conf.net1.arp_notify=1",))
+    conflist["plugins"][1]["sysctl"] = {"kernel.hostname": "x"}
+    with pytest.raises(CniError):
+        _run_conflist(plugins, conflist, f"/var/run/netns/{netns()}")
+
+
+def test_bridge_extras_in_netns(plugins: Cni, netns: Callable[[], str], bridge_name: str, tmp_path: Path) -> None:
+    """--is-default-gateway, --hairpin-mode, --promisc-mode and --macspoofchk reach the real bridge plugin."""
+    ipam = IpamInputs("host-local", data_dir=str(tmp_path / "host-local"), ranges=("10.206.0.0/24",))
+    text, config = _nad(
+        f"bx-{PID}-{_uid()}",
+        ipam,
+        type="bridge",
+        bridge=bridge_name,
+        node="n1",
+        is_default_gateway=True,
+        hairpin_mode=True,
+    )
+    assert (config["isDefaultGateway"], config["hairpinMode"]) == (True, True)
+    ns = netns()
+    plugins.add("bridge", text, netns=f"/var/run/netns/{ns}")
+    default = json.loads(_run(["ip", "-n", ns, "-j", "-4", "route", "show", "default"]).stdout)
+    assert [r.get("gateway") for r in default] == ["10.206.0.1"]
+    shown = json.loads(_run(["ip", "-d", "-j", "link", "show", "master", bridge_name]).stdout)
+    assert shown and all(p["linkinfo"]["info_slave_data"]["hairpin"] for p in shown)
+    assert plugins.delete_all() == []
+    promisc, _ = _nad(f"bp-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, node="n1", promisc_mode=True)
+    plugins.add("bridge", promisc, netns=f"/var/run/netns/{netns()}")
+    bridge = json.loads(_run(["ip", "-j", "link", "show", bridge_name]).stdout)[0]
+    assert "PROMISC" in bridge["flags"]
+    assert plugins.delete_all() == []
+    both = {**config, "promiscMode": True}  # what multus-gen refuses (nad-bridge-hairpin-promisc), so does the plugin
+    with pytest.raises(CniError, match="hairpin"):
+        plugins.add("bridge", json.dumps(both), netns=f"/var/run/netns/{netns()}")
+    spoof, spoof_config = _nad(
+        f"bs-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, node="n1", macspoofchk=True
+    )
+    assert spoof_config["macspoofchk"] is True
+    try:
+        plugins.add("bridge", spoof, netns=f"/var/run/netns/{netns()}")
+    except CniError as exc:  # the plugin's nftables rules; without nft support the plugin says so
+        assert "nft" in str(exc).lower() or "netlink" in str(exc).lower(), exc
+    assert plugins.delete_all() == []

@@ -16,7 +16,7 @@ from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.networks.ipam import check_ipam_config, ipam_families, load_ipam
 from multus_gen.networks.ipam_build import IpamInputs, build_ipam, build_ipam_from
-from multus_gen.networks.ipam_rules import refuses
+from multus_gen.networks.ipam_rules import RESERVED, refuses
 from multus_gen.networks.models import HostLocalIpam, WhereaboutsIpam
 
 K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))
@@ -734,7 +734,9 @@ def test_check_bad(ipam: object, path: str) -> None:
 def test_check_cni_020() -> None:
     block = {"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.2.0.0/24"}]]}
     assert errors(check_ipam_config(block, cni_version="0.2.0"))
-    assert not errors(check_ipam_config(block, cni_version="0.3.1"))
+    # 0.3.1 takes one address per set: two of one family are refused unless allowed, by their own rule
+    assert [f.rule for f in errors(check_ipam_config(block, cni_version="0.3.1"))] == ["ipam-two-ranges-one-family"]
+    assert [f.rule for f in errors(check_ipam_config(block, cni_version="0.2.0"))] == ["ipam-one-address-per-family"]
     static = {"type": "static", "addresses": [{"address": "10.1.0.5/24"}, {"address": "10.2.0.5/24"}]}
     assert errors(check_ipam_config(static, cni_version="0.2.0"))
 
@@ -858,6 +860,7 @@ def subnet_and_window(draw: st.DrawFn, version: int) -> tuple[str, int, int, int
     b = draw(st.integers(min_value=1, max_value=size - 2))
     lo, hi = min(a, b), max(a, b)
     net = ipaddress.IPv4Network((base, prefix)) if version == 4 else ipaddress.IPv6Network((base, prefix))
+    assume(not any(b.version == version and net.overlaps(b) for b, _ in RESERVED))  # type: ignore[arg-type]
     return str(net), base, lo, hi
 
 

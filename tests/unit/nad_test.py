@@ -185,7 +185,7 @@ BAD: list[tuple[str, NadOptions, str, str]] = [
     ("name too long", opts(name="a" * 64), "--name", "DNS-1123"),
     ("name underscore", opts(name="my_lan"), "--name", "my_lan"),
     ("namespace", opts(namespace="Kube_System"), "--namespace", "Kube_System"),
-    ("unknown type", opts(type="sriov"), "--type", "sriov"),
+    ("unknown type", opts(type="ptp"), "--type", "ptp"),
     ("cni version", opts(cni_version="0.4.0"), "--cni-version", "0.4.0"),
     ("master too long", opts(master="averyveryverylongname"), "--master", "averyveryverylongname"),
     ("master with slash", opts(master="eth/1"), "--master", "eth/1"),
@@ -399,7 +399,7 @@ def test_check_cni_config_versions() -> None:
         "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.2.0.0/24"}]]},
     }
     assert [f.at.text() for f in errors(check_cni_config(conf))] == ["$.ipam.ranges[1]"]
-    assert not errors(check_cni_config({**conf, "cniVersion": "0.3.1"}))
+    assert [f.rule for f in errors(check_cni_config({**conf, "cniVersion": "0.3.1"}))] == ["ipam-two-ranges-one-family"]
     assert [f.severity for f in check_cni_config({**conf, "cniVersion": "1.1.0"}) if "1.1.0" in f.message] == [
         "warning"
     ]

@@ -25,6 +25,8 @@ class PluginType(str, Enum):
     ipvlan = "ipvlan"
     bridge = "bridge"
     host_device = "host-device"
+    vlan = "vlan"
+    sriov = "sriov"
 
 
 class NadIpam(str, Enum):
@@ -37,10 +39,15 @@ class NadIpam(str, Enum):
 NET = "Network"
 IPAM = "IPAM (repeat --range for dual stack: whereabouts ipRanges, or several host-local range sets)"
 K3S = "Cluster (for the whereabouts paths)"
+CHAIN = "Chained plugins (spec.config becomes a conflist: the main plugin first)"
 
 
 def _many(flag: str, metavar: str, text: str) -> Any:
     return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=IPAM)
+
+
+def _net(flag: str, text: str, metavar: str | None = None, panel: str = NET) -> Any:
+    return typer.Option(flag, metavar=metavar, help=text, rich_help_panel=panel)
 
 
 def nad(
@@ -52,7 +59,9 @@ def nad(
     ] = "default",
     master: Annotated[
         str | None,
-        typer.Option("--master", metavar="IFACE", help="Parent interface (macvlan, ipvlan).", rich_help_panel=NET),
+        typer.Option(
+            "--master", metavar="IFACE", help="Parent interface (macvlan, ipvlan, vlan).", rich_help_panel=NET
+        ),
     ] = None,
     mode: Annotated[
         str | None,
@@ -68,7 +77,34 @@ def nad(
     ip_masq: Annotated[
         bool, typer.Option("--ip-masq", help="bridge: masquerade traffic leaving the bridge.", rich_help_panel=NET)
     ] = False,
-    vlan: Annotated[int | None, typer.Option("--vlan", help="bridge: VLAN tag.", rich_help_panel=NET)] = None,
+    is_default_gateway: Annotated[
+        bool, _net("--is-default-gateway", "bridge: the bridge is the default route.")
+    ] = False,
+    hairpin_mode: Annotated[bool, _net("--hairpin-mode", "bridge: hairpin mode on the pod's port.")] = False,
+    macspoofchk: Annotated[bool, _net("--macspoofchk", "bridge: drop frames from other MACs (nftables).")] = False,
+    promisc_mode: Annotated[bool, _net("--promisc-mode", "bridge: the bridge in promiscuous mode.")] = False,
+    vlan: Annotated[int | None, _net("--vlan", "bridge, sriov: VLAN tag.")] = None,
+    resource_name: Annotated[
+        str | None,
+        _net("--resource-name", "sriov: the device plugin resource (k8s.v1.cni.cncf.io/resourceName).", "NAME"),
+    ] = None,
+    spoofchk: Annotated[str | None, _net("--spoofchk", "sriov: VF spoof check.", "on|off")] = None,
+    trust: Annotated[str | None, _net("--trust", "sriov: VF trust.", "on|off")] = None,
+    min_tx_rate: Annotated[int | None, _net("--min-tx-rate", "sriov: minimum TX rate.", "MBPS")] = None,
+    max_tx_rate: Annotated[int | None, _net("--max-tx-rate", "sriov: maximum TX rate.", "MBPS")] = None,
+    link_state: Annotated[str | None, _net("--link-state", "sriov: VF link state.", "auto|enable|disable")] = None,
+    vlan_id: Annotated[int | None, _net("--vlan-id", "vlan: the VLAN id.", "1-4094")] = None,
+    link_in_container: Annotated[
+        bool, _net("--link-in-container", "vlan: the master is in the pod's network namespace.")
+    ] = False,
+    sysctl: Annotated[
+        list[str], _net("--sysctl", "Chain tuning: set a net.* sysctl in the pod. Repeatable.", "KEY=VALUE", CHAIN)
+    ] = [],  # noqa: B006
+    tuning_mac: Annotated[str | None, _net("--tuning-mac", "Chain tuning: the MAC.", "MAC", CHAIN)] = None,
+    tuning_mtu: Annotated[int | None, _net("--tuning-mtu", "Chain tuning: the MTU.", "N", CHAIN)] = None,
+    promisc: Annotated[bool, _net("--promisc", "Chain tuning: promiscuous mode.", None, CHAIN)] = False,
+    sbr: Annotated[bool, _net("--sbr", "Chain sbr: source-based routing for this interface.", None, CHAIN)] = False,
+    portmap: Annotated[bool, _net("--portmap", "Chain portmap: hostPort mappings.", None, CHAIN)] = False,
     device: Annotated[
         str | None, typer.Option("--device", help="host-device: device name.", rich_help_panel=NET)
     ] = None,
@@ -98,7 +134,11 @@ def nad(
     exclude: Annotated[list[str], _many("--exclude", "CIDR", "whereabouts: addresses never handed out.")] = [],  # noqa: B006
     route: Annotated[list[str], _many("--route", "DST[,GW]", "Route to add in the pod.")] = [],  # noqa: B006
     address: Annotated[list[str], _many("--address", "CIDR[,GW]", "static: an address of the pod.")] = [],  # noqa: B006
-    dns: Annotated[list[str], _many("--dns", "IP", "static: a name server.")] = [],  # noqa: B006
+    # hidden: Kubernetes ignores DNS from CNI results (the kubelet writes resolv.conf); kept only to refuse it
+    # with that explanation (ipam_build._untranslatable) instead of "no such option"
+    dns: Annotated[
+        list[str], typer.Option("--dns", metavar="IP", help="Refused: use the pod's spec.dnsConfig.", hidden=True)
+    ] = [],  # noqa: B006
     network_name: Annotated[
         str | None, _many("--network-name", "NAME", "whereabouts: separate pool for a CIDR shared with another NAD.")
     ] = None,
@@ -158,6 +198,7 @@ def nad(
       multus-gen nad dual --master eth1 --range 10.10.0.0/24 --range fd00:10::/64
       multus-gen nad lan --master eth2 --ipam dhcp
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
+      multus-gen nad v100 --type vlan --master eth1 --vlan-id 100 --range 10.100.0.0/24
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
       multus-gen nad lan -n apps --master eth2 --ipam dhcp --out lan-nad.yaml
     """

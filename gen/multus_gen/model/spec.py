@@ -36,6 +36,7 @@ from multus_gen.model.options import (
     paths_for,
     resolve_format,
 )
+from multus_gen.networks.addresses import cluster_cidrs
 from multus_gen.networks.fields import SPEC_KEYS
 from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
@@ -78,7 +79,21 @@ _NETWORK_FIELDS: dict[str, str] = {
     "bridge": "bridge",
     "isGateway": "is_gateway",
     "ipMasq": "ip_masq",
+    "isDefaultGateway": "is_default_gateway",
+    "hairpinMode": "hairpin_mode",
+    "macspoofchk": "macspoofchk",
+    "promiscMode": "promisc_mode",
     "vlan": "vlan",
+    "vlanId": "vlan_id",
+    "sbr": "sbr",
+    "resourceName": "resource_name",
+    "spoofchk": "spoofchk",
+    "trust": "trust",
+    "linkState": "link_state",
+    "minTxRate": "min_tx_rate",
+    "maxTxRate": "max_tx_rate",
+    "portmap": "portmap",
+    "linkInContainer": "link_in_container",
     "device": "device",
     "hwaddr": "hwaddr",
     "kernelpath": "kernelpath",
@@ -141,6 +156,18 @@ def _strings(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+def _cidrs(located: Spec, member: _Member, key: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """A cluster's pod or service CIDRs, one per family: K3s's dual-stack ``IPv4,IPv6`` string split."""
+    try:
+        return tuple(str(net) for net in cluster_cidrs(values))
+    except ValueError as exc:
+        raise located.error(
+            member.source("cluster", key),
+            f"{key}: {exc}",
+            fix="give one CIDR, or an IPv4,IPv6 pair for dual stack (e.g. 10.42.0.0/16,fd00:42::/56)",
+        ) from None
+
+
 def _pairs(value: Any, first: str, second: str) -> tuple[str, ...]:
     """Routes (dst[,gw]) and addresses (address[,gateway]) as the CLI strings the builder takes."""
     out = []
@@ -187,6 +214,13 @@ class _Entry:
             fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
             if "allow" in fields:
                 fields["allow"] = tuple(fields["allow"])
+            tuning = net.get("tuning") or {}
+            fields.update(
+                sysctl=tuple(f"{k}={v}" for k, v in (tuning.get("sysctl") or {}).items()),
+                tuning_mac=tuning.get("mac"),
+                tuning_mtu=tuning.get("mtu"),
+                promisc=bool(tuning.get("promisc")),
+            )
             options = NadOptions(**fields, ipam=_ipam_inputs(net["ipam"]), k3s_paths=paths)
             built = self._built[paths] = Network(options, self.sources)
         return built
@@ -241,9 +275,9 @@ def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
     out: dict[str, JsonPath] = {"": base}
     for key, value in net.items():
         out[key] = (*base, key)
-        if key == "ipam" and isinstance(value, Mapping):
+        if key in ("ipam", "tuning") and isinstance(value, Mapping):
             for sub in value:
-                out[f"ipam.{sub}"] = (*base, "ipam", sub)
+                out[f"{key}.{sub}"] = (*base, key, sub)
     return out
 
 
@@ -321,13 +355,17 @@ def load_spec(path: Path) -> Spec:
                 raise located.error(entry.sources[""], f"network {entry.net['name']!r} needs type and ipam")
             networks.append(entry.network(paths))
         cluster = member.section("cluster")
+        cidrs = {
+            key: _cidrs(located, member, key, _strings(cluster.get(key)) or (default,))
+            for key, default in (("clusterCIDR", k3s.CLUSTER_CIDR), ("serviceCIDR", k3s.SERVICE_CIDR))
+        }
         clusters.append(
             ClusterSpec(
                 name=member.name,
                 gen=gen,
                 networks=tuple(networks),
-                cluster_cidrs=_strings(cluster.get("clusterCIDR")) or (k3s.CLUSTER_CIDR,),
-                service_cidrs=_strings(cluster.get("serviceCIDR")) or (k3s.SERVICE_CIDR,),
+                cluster_cidrs=cidrs["clusterCIDR"],
+                service_cidrs=cidrs["serviceCIDR"],
                 format=fmt,
             )
         )

@@ -51,6 +51,23 @@ def parse_cidr(text: str, *, sloppy: bool = False) -> tuple[IPAddress, IPNetwork
     return ip, net, sloppy_seen
 
 
+def cluster_cidrs(values: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """K3s's ``--cluster-cidr``/``--service-cidr``: each value one CIDR or a comma-separated IPv4,IPv6 pair (as
+    K3s writes it for dual stack), at most one CIDR per family. Raises ValueError naming the bad part."""
+    nets: list[IPNetwork] = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                net = ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{part.strip()!r} is not a CIDR") from None
+            same = next((n for n in nets if n.version == net.version), None)
+            if same is not None:
+                raise ValueError(f"{same} and {net} are both {fam(net.version)} (one CIDR per family)")
+            nets.append(net)
+    return tuple(nets)
+
+
 def last(net: IPNetwork) -> IPAddress:
     return net.broadcast_address
 

@@ -49,7 +49,19 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("bridge",): _f("--bridge", "bridge"),
     ("isGateway",): _f("--is-gateway", "isGateway"),
     ("ipMasq",): _f("--ip-masq", "ipMasq"),
+    ("isDefaultGateway",): _f("--is-default-gateway", "isDefaultGateway"),
+    ("hairpinMode",): _f("--hairpin-mode", "hairpinMode"),
+    ("macspoofchk",): _f("--macspoofchk", "macspoofchk"),
+    ("promiscMode",): _f("--promisc-mode", "promiscMode"),
     ("vlan",): _f("--vlan", "vlan"),
+    ("vlanId",): _f("--vlan-id", "vlanId"),
+    ("linkInContainer",): _f("--link-in-container", "linkInContainer"),
+    ("plugins",): _f("--type", "type"),
+    ("spoofchk",): _f("--spoofchk", "spoofchk"),
+    ("trust",): _f("--trust", "trust"),
+    ("link_state",): _f("--link-state", "linkState"),
+    ("min_tx_rate",): _f("--min-tx-rate", "minTxRate"),
+    ("max_tx_rate",): _f("--max-tx-rate", "maxTxRate"),
     ("device",): _f("--device", "device"),
     ("hwaddr",): _f("--hwaddr", "hwaddr"),
     ("kernelpath",): _f("--kernelpath", "kernelpath"),
@@ -82,11 +94,19 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("ipam", "addresses"): _f("--address", "ipam.addresses"),
     ("ipam", "dns"): _f("--dns", "ipam.dns"),
 }
+#: Paths inside a chained plugin of a conflist (``plugins[1:]``) -> what sets them.
+CHAIN_FIELDS: dict[JsonPath, Field] = {
+    ("sysctl",): _f("--sysctl", "tuning.sysctl"),
+    ("mac",): _f("--tuning-mac", "tuning.mac"),
+    ("mtu",): _f("--tuning-mtu", "tuning.mtu"),
+    ("promisc",): _f("--promisc", "tuning.promisc"),
+}
 #: Paths into the NAD document outside ``spec.config`` -> what sets them.
 DOCUMENT_FIELDS: dict[JsonPath, Field] = {
     ("metadata", "name"): _f("--name", "name"),
     ("metadata", "namespace"): _f("--namespace", "namespace"),
     ("metadata", "annotations", NODE_ANNOTATION): _f("--node", "node"),
+    ("metadata", "annotations", "k8s.v1.cni.cncf.io/resourceName"): _f("--resource-name", "resourceName"),
 }
 _CONFIG = ("spec", "config")
 
@@ -99,6 +119,9 @@ def field_of(path: JsonPath) -> Field | None:
         path = path[2:]
     elif path[:1] == ("metadata",):
         table = DOCUMENT_FIELDS
+    if table is CONFIG_FIELDS and path[:1] == ("plugins",) and len(path) > 1:  # a conflist: main plugin first
+        table = CONFIG_FIELDS if path[1] == 0 else CHAIN_FIELDS
+        path = path[2:]
     key = tuple(ANY if isinstance(part, int) else part for part in path)
     while key:
         found = table.get(key)
@@ -115,6 +138,6 @@ def flag_of(path: JsonPath) -> str | None:
 
 #: CLI flag -> the spec keys that set it (dotted, e.g. ``ipam.rangeStart``), in table order.
 SPEC_KEYS: dict[str, tuple[str, ...]] = {"--allow": ("allow",)}
-for _field in (*DOCUMENT_FIELDS.values(), *CONFIG_FIELDS.values()):
+for _field in (*DOCUMENT_FIELDS.values(), *CONFIG_FIELDS.values(), *CHAIN_FIELDS.values()):
     SPEC_KEYS.setdefault(_field.flag, ())
     SPEC_KEYS[_field.flag] += tuple(k for k in _field.spec if k not in SPEC_KEYS[_field.flag])

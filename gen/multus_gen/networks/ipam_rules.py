@@ -19,6 +19,7 @@ host-local points were re-checked against Debian's plugins v1.1.1):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from ipaddress import ip_network
 
 from multus_gen.findings import ERROR, NOWHERE, Finding, JsonPath, Location
 from multus_gen.networks.addresses import IPAddress, IPNetwork, fam, first_usable, last, last_usable, overlap, too_small
@@ -71,6 +72,69 @@ def prefix_loc(prefix: JsonPath) -> Loc:
     return at
 
 
+#: Address blocks no pod range may touch (IANA special-purpose registries; RFC 1122, 4291, 3927, 5771)
+RESERVED: tuple[tuple[IPNetwork, str], ...] = tuple(
+    (ip_network(block), what)
+    for block, what in (
+        ("0.0.0.0/8", "unspecified"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("fe80::/10", "link-local"),
+        ("ff00::/8", "multicast"),
+    )
+)
+
+
+def rule_reserved(net: IPNetwork, path: JsonPath, out: Collector, what: str = "range") -> bool:
+    """A range (or a static address's network) inside or across a block pods cannot use; True if it is."""
+    for block, kind in RESERVED:
+        if block.version == net.version and net.overlaps(block):
+            verb = "lies in" if net.subnet_of(block) else "includes"  # type: ignore[arg-type]
+            out.add(
+                "ipam-range-reserved",
+                path,
+                f"{what} {net} {verb} {kind} space ({block}); pods cannot use it",
+                fix="use a unicast private range (e.g. 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fd00::/8)",
+            )
+            return True
+    return False
+
+
+def rule_gateway_host(gw: IPAddress, net: IPNetwork, path: JsonPath, out: Collector) -> None:
+    """A gateway on its subnet's network address, or on an IPv4 subnet's broadcast address."""
+    if too_small(net) or gw.version != net.version:
+        return
+    if gw == net.network_address:
+        what = "network address"
+    elif net.version == 4 and gw == net.broadcast_address:
+        what = "broadcast address"
+    else:
+        return
+    out.add(
+        "ipam-gateway-not-host",
+        path,
+        f"gateway {gw} is the {what} of {net}; no router can answer there",
+        fix=f"use the router's host address in {net} (e.g. {net.network_address + 1})",
+    )
+
+
+def rule_two_ranges_one_family(families: Sequence[int], path: JsonPath, what: str, out: Collector) -> None:
+    """More than one range (host-local: range set) of a family: each pod gets an address from each."""
+    for v in (4, 6):
+        n = list(families).count(v)
+        if n > 1:
+            out.add(
+                "ipam-two-ranges-one-family",
+                path,
+                f"{n} {what} are {fam(v)}: every pod gets {n} {fam(v)} addresses, one from each",
+                fix="use one range per family; to give every pod one of each on purpose: "
+                "--allow ipam-two-ranges-one-family",
+            )
+
+
 def rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
     """Rules for one host-local range; returns False if it is broken enough to skip set-level rules."""
     before = out.count_errors()
@@ -82,6 +146,8 @@ def rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
             f"{net} is too small to allocate from (host-local needs at least /{net.max_prefixlen - 2})",
             fix=f"use a prefix of /{net.max_prefixlen - 2} or shorter",
         )
+        return False
+    if rule_reserved(net, at("subnet"), out):
         return False
     low = net.network_address + 1
     high = last_usable(net) if net.version == 4 else last(net)
@@ -134,6 +200,8 @@ def rule_hostlocal_range(r: HostLocalRange, at: Loc, out: Collector) -> bool:
                 f"gateway {gw} is outside subnet {net}; pods cannot reach it on-link",
                 fix=f"use an address in {net}",
             )
+        else:
+            rule_gateway_host(gw, net, at("gateway"), out)
     if out.count_errors() == before and r.first_assignable() is None:
         out.add(
             "ipam-window-gateway-only",
@@ -185,7 +253,10 @@ def rule_hostlocal_sets(
                     fix="give each range set its own addresses",
                 )
                 break
-    if cni_version in SINGLE_IP_CNI_VERSIONS:
+    if sets and cni_version not in SINGLE_IP_CNI_VERSIONS:
+        fams_of_sets = [v for items in sets for v in {r.version for r, _, _ in items}]
+        rule_two_ranges_one_family(fams_of_sets, set_at(len(sets) - 1), "range sets", out)
+    else:
         per_family: dict[int, int] = {}
         for items in sets:
             for v in {r.version for r, _, _ in items}:
@@ -210,6 +281,8 @@ def rule_whereabouts_range(r: WhereaboutsRange, at: Loc, out: Collector, *, from
             f"{net} is too small to allocate from (whereabouts needs at least /{net.max_prefixlen - 2})",
             fix=f"use a prefix of /{net.max_prefixlen - 2} or shorter",
         )
+        return False
+    if rule_reserved(net, at("range"), out):
         return False
     first, last = first_usable(net), last_usable(net)
     for key, ip in (("range_start", r.range_start), ("range_end", r.range_end)):
@@ -321,6 +394,8 @@ def rule_whereabouts_set(
                 )
                 break
         seen.append((r, at))
+    if items and cni_version not in SINGLE_IP_CNI_VERSIONS:
+        rule_two_ranges_one_family([r.version for r, _, _ in items], items[-1][1]("range"), "ranges", out)
     if cni_version in SINGLE_IP_CNI_VERSIONS:
         fams = [r.version for r, _, _ in items]
         for v in (4, 6):
@@ -370,6 +445,8 @@ def rule_gateway_in(gw: IPAddress, nets: Sequence[IPNetwork], path: JsonPath, ou
             f"gateway {gw} is outside {shown}; pods cannot reach it on-link",
             fix=f"use an address in {shown}",
         )
+    else:
+        rule_gateway_host(gw, next(n for n in same if gw in n), path, out)
 
 
 def rule_static_addresses(
@@ -383,6 +460,8 @@ def rule_static_addresses(
         if ip in seen:
             out.add("ipam-static-duplicate-address", path, f"address {ip} is listed twice")
         seen.add(ip)
+        if rule_reserved(net, path, out, "address"):
+            continue
         if net.prefixlen <= net.max_prefixlen - 2 and ip == net.network_address:
             out.add(
                 "ipam-static-network-address",
@@ -413,6 +492,8 @@ def rule_static_addresses(
                 )
             elif a.gateway == ip:
                 out.add("ipam-static-gateway-is-address", path, f"gateway {a.gateway} is the address itself")
+            else:
+                rule_gateway_host(a.gateway, net, path, out)
     if cni_version in SINGLE_IP_CNI_VERSIONS:
         fams = [a.address.version for a, _ in items]
         for v in (4, 6):

@@ -59,7 +59,13 @@ from multus_gen.record import record
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 KIND = "NetworkAttachmentDefinition"
-PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device")
+PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov")
+#: The annotation the SR-IOV device plugin's resource goes in (Multus adds it to the pod's resource requests).
+RESOURCE_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
+SRIOV_LINK_STATES: tuple[str, ...] = ("auto", "enable", "disable")
+VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
+#: Plugins multus-gen chains after the main one (a conflist): they change the interface the main one made.
+CHAINED_TYPES: tuple[str, ...] = ("tuning", "portmap", "sbr")
 MACVLAN_MODES: tuple[str, ...] = ("bridge", "private", "vepa", "passthru")
 IPVLAN_MODES: tuple[str, ...] = ("l2", "l3", "l3s")
 DEFAULT_MODES: dict[str, str] = {"macvlan": "bridge", "ipvlan": "l2"}
@@ -105,6 +111,28 @@ _PLUGIN_KEYS: dict[str, frozenset[str]] = {
         }
     ),
     "host-device": frozenset({"device", "hwaddr", "kernelpath", "pciBusID"}),
+    "vlan": frozenset({"master", "vlanId", "mtu", "linkInContainer"}),
+    # k8snetworkplumbingwg/sriov-cni docs/configuration-reference.md (deviceID comes from the device plugin)
+    "sriov": frozenset(
+        {
+            "deviceID",
+            "vlan",
+            "vlanQoS",
+            "vlanProto",
+            "mac",
+            "spoofchk",
+            "trust",
+            "link_state",
+            "min_tx_rate",
+            "max_tx_rate",
+            "logLevel",
+            "logFile",
+        }
+    ),
+    # chained (containernetworking/plugins meta plugins, v1.1.1)
+    "tuning": frozenset({"sysctl", "mac", "mtu", "promisc", "allmulti", "txQLen", "ifName"}),
+    "portmap": frozenset({"snat", "markMasqBit", "externalSetMarkChain", "conditionsV4", "conditionsV6", "masqAll"}),
+    "sbr": frozenset({"table"}),
 }
 #: Keys of one plugin that another of the four would silently ignore.
 _FOREIGN_KEYS = frozenset(
@@ -120,6 +148,11 @@ _FOREIGN_KEYS = frozenset(
         "hwaddr",
         "kernelpath",
         "pciBusID",
+        "vlanId",
+        "isDefaultGateway",
+        "hairpinMode",
+        "macspoofchk",
+        "promiscMode",
     }
 )
 
@@ -146,12 +179,32 @@ class NadOptions:
     bridge: str | None = None
     is_gateway: bool = False
     ip_masq: bool = False
+    is_default_gateway: bool = False
+    hairpin_mode: bool = False
+    macspoofchk: bool = False
+    promisc_mode: bool = False
     vlan: int | None = None
+    vlan_id: int | None = None
+    link_in_container: bool = False
     device: str | None = None
     hwaddr: str | None = None
     kernelpath: str | None = None
     pci_bus_id: str | None = None
     node: str | None = None
+    #: sriov: the device plugin's resource (annotation), VF settings (spoofchk/trust: on|off)
+    resource_name: str | None = None
+    spoofchk: str | None = None
+    trust: str | None = None
+    min_tx_rate: int | None = None
+    max_tx_rate: int | None = None
+    link_state: str | None = None
+    #: the chain (a conflist when any is given): tuning's sysctls (KEY=VALUE), mac, mtu, promisc; sbr; portmap
+    sysctl: tuple[str, ...] = ()
+    tuning_mac: str | None = None
+    tuning_mtu: int | None = None
+    promisc: bool = False
+    sbr: bool = False
+    portmap: bool = False
     k3s_paths: K3sPaths | None = None
     cni_version: str = DEFAULT_CNI_VERSION
     #: rule ids whose errors the user accepts (``--allow``): reported as warnings, the NAD is written
@@ -184,7 +237,18 @@ _PLUGIN_FIELDS: dict[str, str] = {
     "bridge": "bridge",
     "is_gateway": "isGateway",
     "ip_masq": "ipMasq",
+    "is_default_gateway": "isDefaultGateway",
+    "hairpin_mode": "hairpinMode",
+    "macspoofchk": "macspoofchk",
+    "promisc_mode": "promiscMode",
     "vlan": "vlan",
+    "vlan_id": "vlanId",
+    "link_in_container": "linkInContainer",
+    "spoofchk": "spoofchk",
+    "trust": "trust",
+    "link_state": "link_state",
+    "min_tx_rate": "min_tx_rate",
+    "max_tx_rate": "max_tx_rate",
     "mtu": "mtu",
     "device": "device",
     "hwaddr": "hwaddr",
@@ -201,7 +265,7 @@ def _plugin_keys(opts: NadOptions) -> dict[str, Any]:
         value = getattr(opts, attr)
         if key == "mode" and value is None:
             value = DEFAULT_MODES.get(opts.type)
-        if value not in (None, False):
+        if value is not None and value is not False:  # 0 is given (vlan 0 is checked, not dropped)
             keys[key] = value
     return keys
 
@@ -223,16 +287,54 @@ def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
     config: dict[str, Any] = {"cniVersion": opts.cni_version, "name": opts.name, "type": opts.type}
     config.update(_plugin_keys(opts))
     config["ipam"] = ipam
+    chain = _chain(opts)
+    prefix: JsonPath = ()
+    if chain:
+        main = {k: v for k, v in config.items() if k not in ("cniVersion", "name")}
+        config = {"cniVersion": opts.cni_version, "name": opts.name, "plugins": [main, *chain]}
+        prefix = ("plugins", 0)
     metadata: dict[str, Any] = {"name": opts.name, "namespace": opts.namespace}
-    if opts.node is not None:
-        metadata["annotations"] = {NODE_ANNOTATION: opts.node}
+    annotations = {NODE_ANNOTATION: opts.node, RESOURCE_ANNOTATION: opts.resource_name}
+    if any(v is not None for v in annotations.values()):
+        metadata["annotations"] = {k: v for k, v in annotations.items() if v is not None}
     doc: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": KIND,
         "metadata": metadata,
         "spec": {"config": config_json(config)},
     }
-    return doc, {("spec", "config", *path): flag for path, flag in ipam_origins.items()}
+    return doc, {("spec", "config", *prefix, *path): flag for path, flag in ipam_origins.items()}
+
+
+def _chain(opts: NadOptions) -> list[dict[str, Any]]:
+    """The plugins chained after the main one, in the order they run: tuning, portmap, sbr."""
+    chain: list[dict[str, Any]] = []
+    tuning: dict[str, Any] = {"type": "tuning"}
+    if opts.sysctl:
+        sysctl: dict[str, str] = {}
+        for item in opts.sysctl:
+            key, eq, value = item.partition("=")
+            if not eq or not key.strip():
+                raise InputError(
+                    f"--sysctl {item!r} is not KEY=VALUE",
+                    where="--sysctl",
+                    fix="e.g. net.ipv4.conf.IFNAME.arp_notify=1",
+                )
+            sysctl[key.strip()] = value.strip()
+        tuning["sysctl"] = sysctl
+    if opts.tuning_mac is not None:
+        tuning["mac"] = opts.tuning_mac
+    if opts.tuning_mtu is not None:
+        tuning["mtu"] = opts.tuning_mtu
+    if opts.promisc:
+        tuning["promisc"] = True
+    if len(tuning) > 1:
+        chain.append(tuning)
+    if opts.portmap:
+        chain.append({"type": "portmap", "capabilities": {"portMappings": True}})
+    if opts.sbr:
+        chain.append({"type": "sbr"})
+    return chain
 
 
 def build_nad(opts: NadOptions) -> NadResult:
@@ -309,9 +411,20 @@ def _check_plugin(
         model, findings = load_ipam(ipam, (*where, "ipam"), cni_version=cni_version, k3s_paths=k3s_paths, base=out.base)
         out.items.extend(findings)
         families = model.families() if model is not None else frozenset()
-    if ptype in ("macvlan", "ipvlan"):
+    if ptype == "vlan":
+        _check_vlan(conf, where, out, ipam_type)
+    if ptype == "sriov":
+        _check_sriov(conf, where, out)
+    if ptype in ("macvlan", "ipvlan", "vlan"):
         master = conf.get("master")
-        if master is None:
+        if master is None and ptype == "vlan":
+            out.add(
+                "nad-vlan-no-master",
+                (*where, "master"),
+                "vlan needs master, the node interface that carries the VLAN (the plugin refuses it without)",
+                fix="name the parent interface, e.g. --master eth1",
+            )
+        elif master is None:
             out.add(
                 "nad-no-master",
                 (*where, "master"),
@@ -335,7 +448,7 @@ def _check_plugin(
             )
         modes = MACVLAN_MODES if ptype == "macvlan" else IPVLAN_MODES
         mode = conf.get("mode")
-        if mode is not None and mode not in modes:
+        if mode is not None and mode not in modes and ptype != "vlan":
             out.add("nad-mode-invalid", (*where, "mode"), f"{ptype} mode {mode!r} is not one of {', '.join(modes)}")
         if ptype == "macvlan" and mode == "passthru":
             out.add("nad-passthru-one-pod", (*where, "mode"), "passthru lets one pod per node use the parent interface")
@@ -369,9 +482,19 @@ def _check_plugin(
                 f"bridge {br} is K3s flannel's interface",
                 fix="name a bridge of its own",
             )
-        for key in ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress"):
-            if key in conf and not isinstance(conf[key], bool):
-                out.add("nad-malformed", (*where, key), f"{key} must be true or false")
+        _check_bools(
+            conf,
+            ("isGateway", "ipMasq", "isDefaultGateway", "hairpinMode", "promiscMode", "forceAddress", "macspoofchk"),
+            where,
+            out,
+        )
+        if conf.get("hairpinMode") is True and conf.get("promiscMode") is True:
+            out.add(
+                "nad-bridge-hairpin-promisc",
+                (*where, "promiscMode"),
+                "the bridge plugin refuses hairpinMode and promiscMode together",
+                fix="choose one of them",
+            )
         vlan = conf.get("vlan")
         if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
             out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
@@ -399,14 +522,7 @@ def _check_plugin(
                 f"device {dev!r} is not a valid interface name",
                 fix=_IFNAME_FIX,
             )
-        hw = conf.get("hwaddr")
-        if hw is not None and (not isinstance(hw, str) or not _MAC.match(hw)):
-            out.add(
-                "nad-hwaddr-invalid",
-                (*where, "hwaddr"),
-                f"hwaddr {hw!r} is not a MAC address",
-                fix="write e.g. 52:54:00:12:34:56",
-            )
+        _check_mac(conf, "hwaddr", where, out)
         kp = conf.get("kernelpath")
         if kp is not None and (not isinstance(kp, str) or not kp.startswith("/sys/devices/")):
             out.add(
@@ -422,12 +538,8 @@ def _check_plugin(
             where,
             "host-device moves the device into one pod: one pod per node can use this NAD",
         )
-    if "mtu" in conf and ptype in ("macvlan", "ipvlan", "bridge"):
-        mtu = conf["mtu"]
-        if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
-            out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
-        elif mtu < MTU_MIN_IPV6 and 6 in families:
-            out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+    if ptype in ("macvlan", "ipvlan", "bridge", "vlan"):
+        _check_mtu(conf, where, out, families)
     if ipam_type == "host-local" and node is None:
         out.add(
             "nad-host-local-per-node",
@@ -443,6 +555,126 @@ def _check_plugin(
             "static gives every pod attached to this NAD the same addresses",
             fix="attach one pod at a time, or use whereabouts",
         )
+
+
+def _check_chained(conf: Mapping[str, Any], where: JsonPath, out: Collector, main: Mapping[str, Any] | None) -> None:
+    """A plugin chained after the main one: tuning's sysctls (net.* only), mac, mtu; what the main one cannot
+    carry; a chained plugin first (it has no interface to change)."""
+    ptype = conf.get("type")
+    if main is None:
+        out.add(
+            "nad-chain-order",
+            (*where, "type"),
+            f"{ptype} is first in the conflist; it changes the interface a main plugin made",
+            fix="put the main plugin (macvlan, bridge, ...) first",
+        )
+    if ptype != "tuning":
+        return
+    sysctl = conf.get("sysctl")
+    if sysctl is not None:
+        if not isinstance(sysctl, dict):
+            out.add("nad-malformed", (*where, "sysctl"), "sysctl must be an object of name: value strings")
+        else:
+            for key, value in sysctl.items():
+                if not key.startswith("net.") or ".." in key or "/" in key.replace("net/", "", 1):
+                    out.add(
+                        "nad-sysctl-not-net",
+                        (*where, "sysctl", key),
+                        f"sysctl {key!r} is not a net.* sysctl; tuning sets only the pod's network sysctls",
+                        fix="use a net.* key, e.g. net.ipv4.conf.IFNAME.arp_notify=1",
+                    )
+                elif not isinstance(value, str):
+                    out.add("nad-malformed", (*where, "sysctl", key), f"sysctl {key} must be a string value")
+    if _check_mac(conf, "mac", where, out) and main is not None and main.get("type") == "ipvlan":
+        out.add(
+            "nad-chain-unsupported",
+            (*where, "mac"),
+            "ipvlan links share the parent's MAC: tuning cannot set one",
+            fix="use macvlan, or drop the MAC",
+        )
+    _check_mtu(conf, where, out, frozenset())
+    _check_bools(conf, ("promisc",), where, out)
+
+
+def _check_mac(conf: Mapping[str, Any], key: str, where: JsonPath, out: Collector) -> bool:
+    """``conf[key]`` is a MAC address if given; True when it is given and one."""
+    mac = conf.get(key)
+    if mac is not None and (not isinstance(mac, str) or not _MAC.match(mac)):
+        out.add(
+            "nad-hwaddr-invalid",
+            (*where, key),
+            f"{key} {mac!r} is not a MAC address",
+            fix="write e.g. 52:54:00:12:34:56",
+        )
+        return False
+    return mac is not None
+
+
+def _check_mtu(conf: Mapping[str, Any], where: JsonPath, out: Collector, families: frozenset[int]) -> None:
+    if "mtu" not in conf:
+        return
+    mtu = conf["mtu"]
+    if isinstance(mtu, bool) or not isinstance(mtu, int) or not MTU_MIN <= mtu <= MTU_MAX:
+        out.add("nad-mtu-invalid", (*where, "mtu"), f"mtu {mtu!r} is not an integer in {MTU_MIN}-{MTU_MAX}")
+    elif mtu < MTU_MIN_IPV6 and 6 in families:
+        out.add("nad-mtu-ipv6", (*where, "mtu"), f"mtu {mtu} is below IPv6's minimum of {MTU_MIN_IPV6}")
+
+
+def _check_bools(conf: Mapping[str, Any], keys: tuple[str, ...], where: JsonPath, out: Collector) -> None:
+    for key in keys:
+        if key in conf and not isinstance(conf[key], bool):
+            out.add("nad-malformed", (*where, key), f"{key} must be true or false")
+
+
+def _check_sriov(conf: Mapping[str, Any], where: JsonPath, out: Collector) -> None:
+    """sriov-cni's own keys (its configuration reference): vlan 0-4094, on/off switches, link_state, rates."""
+    vlan = conf.get("vlan")
+    if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
+        out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
+    for key in ("spoofchk", "trust"):
+        if key in conf and conf[key] not in ("on", "off"):
+            out.add("nad-sriov-value", (*where, key), f"{key} {conf[key]!r} is not on or off", fix="write on or off")
+    if "link_state" in conf and conf["link_state"] not in SRIOV_LINK_STATES:
+        out.add(
+            "nad-sriov-value",
+            (*where, "link_state"),
+            f"link_state {conf['link_state']!r} is not one of {', '.join(SRIOV_LINK_STATES)}",
+        )
+    rates = {k: conf.get(k) for k in ("min_tx_rate", "max_tx_rate")}
+    for key, rate in rates.items():
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 0):
+            out.add("nad-sriov-value", (*where, key), f"{key} {rate!r} is not a rate in Mbps (0: no limit)")
+    lo, hi = rates["min_tx_rate"], rates["max_tx_rate"]
+    if isinstance(lo, int) and isinstance(hi, int) and hi > 0 and lo > hi:
+        out.add(
+            "nad-sriov-value", (*where, "min_tx_rate"), f"min_tx_rate {lo} is above max_tx_rate {hi}", fix="swap them"
+        )
+
+
+def _check_vlan(conf: Mapping[str, Any], where: JsonPath, out: Collector, ipam_type: object) -> None:
+    """The vlan plugin: a VLAN id, and one pod per node (the kernel allows one link per parent and id)."""
+    vid = conf.get("vlanId")
+    if isinstance(vid, bool) or not isinstance(vid, int) or not VLAN_ID_MIN <= vid <= VLAN_ID_MAX:
+        out.add(
+            "nad-vlan-id-invalid",
+            (*where, "vlanId"),
+            f"vlanId {vid!r} is not a VLAN id" if vid is not None else "vlan needs vlanId",
+            fix=f"use an integer in {VLAN_ID_MIN}-{VLAN_ID_MAX}",
+        )
+    _check_bools(conf, ("linkInContainer",), where, out)
+    if ipam_type == "dhcp":
+        out.add(
+            "nad-vlan-dhcp",
+            (*where, "ipam", "type"),
+            "dhcp does not work with vlan (the link has the parent's MAC, so the server sees the node)",
+            fix="use whereabouts, host-local or static",
+        )
+    out.add(
+        "nad-vlan-one-pod",
+        where,
+        "the kernel allows one VLAN link per parent and id: one pod per node can use this NAD",
+        fix="use macvlan on a VLAN interface of the node for many pods",
+    )
 
 
 def check_cni_config(
@@ -494,12 +726,17 @@ def check_cni_config(
         if not isinstance(plugins, list) or not plugins:
             out.add("nad-malformed", (*where, "plugins"), "plugins must be a non-empty list of plugin configs")
             return out.items
+        main: Mapping[str, Any] | None = None
         for i, plugin in enumerate(plugins):
             path = (*where, "plugins", i)
             if not isinstance(plugin, dict):
                 out.add("nad-malformed", path, "a plugin config must be an object")
                 continue
             _check_plugin(plugin, path, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
+            if plugin.get("type") in CHAINED_TYPES:
+                _check_chained(plugin, path, out, main)
+            elif main is None:
+                main = plugin
     else:
         _check_plugin(conf, where, out, cni_version=cni_version, node=node, k3s_paths=k3s_paths)
     return out.items
@@ -587,6 +824,18 @@ def check_nad(
         )
         return out.items
     out.items.extend(check_cni_config(parsed, where, nad_name=name, node=node, k3s_paths=k3s_paths, base=base))
+    main = (parsed.get("plugins") or [{}])[0] if isinstance(parsed, dict) and "plugins" in parsed else parsed
+    if isinstance(main, dict) and main.get("type") == "sriov":
+        annotations = meta.get("annotations") if isinstance(meta, dict) else None
+        resource = annotations.get(RESOURCE_ANNOTATION) if isinstance(annotations, dict) else None
+        if not isinstance(resource, str) or not resource:
+            out.add(
+                "nad-sriov-no-resource",
+                (*p, "metadata", "annotations", RESOURCE_ANNOTATION),
+                f"sriov without the annotation {RESOURCE_ANNOTATION}: Multus cannot ask the SR-IOV device plugin "
+                "for a VF, so the plugin gets no deviceID",
+                fix="name the device plugin's resource, e.g. --resource-name intel.com/intel_sriov_netdevice",
+            )
     if node is not None:
         plugins = parsed.get("plugins", [parsed]) if isinstance(parsed, dict) else []
         ipams = {c["ipam"].get("type") for c in plugins if isinstance(c, dict) and isinstance(c.get("ipam"), dict)}
