@@ -211,11 +211,12 @@ def fleet_spec(n: int) -> str:
     for i in range(n):
         data_dir = "/var/lib/rancher/k3s" if i % 3 else f"/srv/k3s-{i % 7}"
         a, b = divmod(i, 250)
+        net = f"{10 + a // 150}.{100 + a % 150}"  # 10.100.0.0/24 ... 12.249.249.0/24: 100,000 distinct ranges
         lines.append(
             f"  - name: c{i:04d}\n"
             f"    cluster: {{k3sVersion: {versions[i % len(versions)]}, dataDir: {data_dir}}}\n"
             f"    networks:\n"
-            f"      - {{name: storage, master: eth{i % 4}, ipam: {{type: whereabouts, range: 10.{100 + a}.{b}.0/24}}}}"
+            f"      - {{name: storage, master: eth{i % 4}, ipam: {{type: whereabouts, range: {net}.{b}.0/24}}}}"
         )
     return "\n".join(lines) + "\n"
 
