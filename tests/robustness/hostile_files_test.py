@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from helpers import capture
-from multus_gen.yamlio.reader import LIBYAML_MAX_DEPTH
+from multus_gen.errors import InputError
+from multus_gen.yamlio.reader import LIBYAML_MAX_DEPTH, parse_documents
 
 RSS_LIMIT_KB = 300 * 1024
 MARKER = "apiVersion: helm.cattle.io/v1\nkind: HelmChart\n"  # the file claims to be ours: validate must say why not
@@ -219,3 +220,33 @@ def test_memory_stays_bounded(hostile: Path, argv: list[str]) -> None:
 
 def test_unreadable_really_is_unreadable(hostile: Path) -> None:
     assert stat.S_IMODE((hostile / "unreadable.yaml").stat().st_mode) == 0
+
+
+def _honest_fleet(clusters: int) -> str:
+    """A fleet whose clusters override their networks: many nodes, not one alias."""
+    return "clusters:\n" + "".join(
+        f"  - name: c{i}\n    networks:\n      - {{name: storage, master: eth{i % 4}, ipam: {{type: whereabouts}}}}\n"
+        for i in range(clusters)
+    )
+
+
+def test_a_large_alias_free_file_is_no_bomb() -> None:
+    text = _honest_fleet(30_000)  # ~400,000 nodes: more than MAX_EXPANDED_NODES, none of them copied
+    (doc,) = parse_documents(text, where="fleet.yaml")
+    assert len(doc.data["clusters"]) == 30_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BOMB,  # billion laughs: nine aliases per level, nine levels
+        # nested aliases in mappings, each level doubling what the one before copies
+        "a0: &a0 {x: 1, y: 2}\n" + "".join(f"a{n}: &a{n} {{l: *a{n - 1}, r: *a{n - 1}}}\n" for n in range(1, 20)),
+        # many aliases of one modest anchor, in one flat list
+        "base: &b [" + ", ".join(["x"] * 1000) + "]\nmany: [" + ", ".join(["*b"] * 300) + "]\n",
+    ],
+    ids=["billion-laughs", "nested-mappings", "flat-fan-out"],
+)
+def test_alias_bombs_are_still_refused(text: str) -> None:
+    with pytest.raises(InputError, match="YAML bomb"):
+        parse_documents(text, where="bomb.yaml")

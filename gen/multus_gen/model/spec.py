@@ -42,7 +42,7 @@ from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.nad import NadOptions
 from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
-from multus_gen.yamlio.reader import Document, load_mapping_file
+from multus_gen.yamlio.reader import MAX_SPEC_BYTES, Document, load_mapping_file
 
 __all__ = ["FORMATS", "ClusterSpec", "Network", "Spec", "load_spec"]
 
@@ -321,7 +321,7 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
 
 
 def load_spec(path: Path) -> Spec:
-    doc = load_mapping_file(path, where=str(path))
+    doc = load_mapping_file(path, where=str(path), max_bytes=MAX_SPEC_BYTES)
     data: dict[str, Any] = doc.data
     located = Spec(path, None, (), False, doc)
     errors = schema_errors("spec", data, rule="spec")

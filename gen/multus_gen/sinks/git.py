@@ -239,23 +239,25 @@ class _Git:
 
     def write_blobs(self, blobs: Mapping[str, bytes]) -> None:
         """Store blobs (sha -> bytes, as given: no filters) that the object database may lack, in one
-        ``git hash-object -w --stdin-paths`` run."""
-        missing = {sha: data for sha, data in blobs.items() if not self._has_object(sha)}
+        ``git fast-import`` run: one pack instead of a loose object (and a file) per blob, as ``git add``
+        writes them. Git's names for them (its exported marks) must be the ones computed here."""
+        known = {e.sha for tree in self._trees.values() for e in tree.values()}  # one set, not a scan per blob
+        missing = [(sha, data) for sha, data in blobs.items() if sha not in known]
         if not missing:
             return
+        stream = bytearray()
+        for mark, (_sha, data) in enumerate(missing, 1):
+            stream += b"blob\nmark :%d\ndata %d\n" % (mark, len(data))
+            stream += data
+            stream += b"\n"
+        stream += b"done\n"
         with tempfile.TemporaryDirectory(prefix="multus-gen-blobs-") as folder:
-            paths = []
-            for i, data in enumerate(missing.values()):
-                path = os.path.join(folder, str(i))
-                with open(path, "wb") as fh:
-                    fh.write(data)
-                paths.append(path)
-            out = self.out("hash-object", "-w", "--no-filters", "--stdin-paths", stdin="\n".join(paths).encode())
-        if out.split() != list(missing):
+            marks = os.path.join(folder, "marks")
+            self.run("fast-import", "--quiet", "--done", f"--export-marks={marks}", stdin=bytes(stream))
+            with open(marks, encoding="ascii") as fh:
+                named = dict(line.split() for line in fh if line.strip())
+        if [named.get(f":{mark}") for mark in range(1, len(missing) + 1)] != [sha for sha, _ in missing]:
             raise DeliveryError("git stored the manifests under other object names than expected", where=self.where)
-
-    def _has_object(self, sha: str) -> bool:
-        return any(sha == e.sha for tree in self._trees.values() for e in tree.values())
 
 
 def commit_manifests(
@@ -737,7 +739,8 @@ def _sync_worktree(g: _Git, worktree: Path, items: Sequence[_Item], new: str, br
         for item in items:
             current_item = item
             target = worktree / item.path
-            _folder._check_parents(worktree, item.path, create=True)
+            # no fsync, as for the files below: the commit is the durable record, the working tree its copy
+            _folder._check_parents(worktree, item.path, create=True, fsync=False)
             data = _checkout_form(g, item) if item.path in g.filtered else item.data
             if _folder._read_current(target, item.path) != data:
                 file_mode = 0o755 if item.mode == "100755" else 0o644
