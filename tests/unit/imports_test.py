@@ -23,6 +23,7 @@ ALLOWED_OURS = {
     "multus_gen",
     "multus_gen.cli",
     "multus_gen.cli.actions",
+    "multus_gen.cli.actions_generate",
     "multus_gen.cli.common",
     "multus_gen.cli.generate",
     "multus_gen.cli.output",

@@ -1,0 +1,189 @@
+"""What the generating commands do: helmchart, values, versions, version."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from multus_gen.cli.output import (
+    as_format,
+    echo,
+    emit,
+    print_notices,
+    style,
+)
+from multus_gen.errors import EXIT_OK, InputError, UsageError
+from multus_gen.knowledge import charts
+
+if TYPE_CHECKING:
+    pass
+from multus_gen.cli.actions import gen_options, read_files, stdin_once
+
+
+def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
+    from multus_gen.build.pipeline import helmchart_text
+
+    stdin_once(**{"-f": gen["values_files"]})
+    text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    bundles = text.count("\n# path: ") + text.startswith("# path: ")
+    if out is not None and str(out) != "-" and bundles > 1:  # Fleet reads one fleet.yaml per bundle folder
+        raise InputError(
+            f"format fleet gives {bundles} bundles, each a fleet.yaml of its own folder: one file cannot hold them",
+            where="--out",
+            fix="write a spec with `format: fleet` and run `multus-gen render -c SPEC --out-dir DIR` (a folder per "
+            "bundle), or print to stdout and split it at the '# path:' lines",
+        )
+    text = as_format(text, output)
+    print_notices(notices)
+    emit(text, out, read_files(None, gen))
+    return EXIT_OK
+
+
+def values(*, output: str, out: Path | None, **gen: Any) -> int:
+    from multus_gen.build.pipeline import values_text
+
+    stdin_once(**{"-f": gen["values_files"]})
+    text, notices = values_text(gen_options(gen))
+    text = as_format(text, output)
+    print_notices(notices)
+    emit(text, out, read_files(None, gen))
+    return EXIT_OK
+
+
+def version() -> int:
+    from multus_gen import __version__
+
+    echo(f"multus-gen {__version__}")
+    echo(f"known chart versions: {charts.INDEX_SNAPSHOT_DATE} snapshot of {charts.INDEX_SOURCE}")
+    echo(f"python {sys.version.split()[0]} ({sys.executable})")
+    return EXIT_OK
+
+
+def version_rows() -> list[dict[str, object]]:
+    """One row per published rke2-multus version: its verdict on K3s per IPAM, and why (in a user's words)."""
+    rows = []
+    for version in charts.PUBLISHED:
+        facts = charts.chart_facts(version)
+        broken = charts.verdicts(version)
+        ipams = {ipam: "works" if gate is None else "no" for ipam, gate in broken.items()}
+        if facts.status == charts.BROKEN:
+            status = "broken"
+            why = facts.layout.why
+        else:
+            failing = [ipam for ipam, gate in broken.items() if gate is not None]
+            status = f"no {'/'.join(failing)}" if failing else "supported"
+            reasons = [f"{ipam}: {gate.why}" for ipam, gate in broken.items() if gate is not None]
+            if facts.needs_crd_chart:
+                reasons.append(f"install rke2-multus-crd {facts.crd_chart_version} too (multus-gen emits it)")
+            if facts.sets_autoconfig_dir:
+                reasons.append("sets multusAutoconfigDir")
+            if facts.cleanup is not None and facts.cleanup.overlays:
+                reasons.append("sets cleanupConfigOnExit")
+            why = "; ".join(reasons) or "every IPAM works"
+        rows.append(
+            {
+                "version": version,
+                "status": status,
+                "ipams": ipams,
+                "verified": facts.verified,
+                "crd_chart": facts.crd_chart_version,
+                "layout": facts.layout.value,
+                "why": why,
+                "source": "; ".join(
+                    dict.fromkeys([facts.layout.source, *(g.source for g in broken.values() if g is not None)])
+                ),
+            }
+        )
+    return rows
+
+
+def k3s_rows() -> list[dict[str, object]]:
+    """The K3s table (knowledge/helm_controller.py): K3s release line -> helm-controller -> what its CRD accepts."""
+    from multus_gen.knowledge import helm_controller
+
+    rows: list[dict[str, object]] = []
+    for line in helm_controller.K3S_LINES:
+        cap = helm_controller.capability(line.ships)
+        rows.append(
+            {
+                "k3s_since": line.since,
+                "helm_controller": line.ships,
+                "fields": sorted(cap.fields),
+                "failure_policies": list(cap.failure_policies or ("abort", "reinstall")),
+                "assumed": line.assumed,
+                "source": line.source,
+            }
+        )
+    return rows
+
+
+def _k3s_versions(output_format: str) -> int:
+    rows = k3s_rows()
+    if output_format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    head = ["K3S FROM", "HELM-CONTROLLER", "FIELDS", "FAILUREPOLICY", "SOURCE"]
+    table = [
+        [
+            str(r["k3s_since"]),
+            str(r["helm_controller"]) + (" (assumed)" if r["assumed"] else ""),
+            ",".join(r["fields"]) or "-",  # type: ignore[arg-type]
+            ",".join(r["failure_policies"]),  # type: ignore[arg-type]
+            str(r["source"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(len(head) - 1)]
+    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
+    for row in table:
+        echo("  ".join([*(row[i].ljust(widths[i]) for i in range(len(widths))), row[-1]]))
+    echo("a K3s release uses the last row at or below it; fields: the gated HelmChart fields its CRD has", err=True)
+    return EXIT_OK
+
+
+def versions(*, output_format: str, since: str | None, k3s: bool = False) -> int:
+    if k3s:
+        return _k3s_versions(output_format)
+    rows = version_rows()
+    if since is not None:
+        key = charts.version_key(since)
+        if key is None:
+            raise UsageError(f"{since!r} is not a version", where="--since", fix="e.g. --since v4.2.100")
+        rows = [r for r in rows if (charts.version_key(str(r["version"])) or key) >= key]
+    if output_format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    head = ["VERSION", "STATUS", *(i.upper() for i in charts.IPAMS), "VERIFIED", "CRD CHART", "WHY"]
+    table = []
+    for r in rows:
+        verdict = r["ipams"]
+        assert isinstance(verdict, dict)
+        table.append(
+            [
+                str(r["version"]),
+                str(r["status"]),
+                *(str(verdict[i]) for i in charts.IPAMS),
+                "yes" if r["verified"] else "-",
+                str(r["crd_chart"] or "-"),
+                str(r["why"]),
+            ]
+        )
+    last = len(head) - 1
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(last)]
+    colours = {"broken": "red", "supported": "green", "works": "green", "no": "red"}
+    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
+    for row in table:
+        cells = [row[i].ljust(widths[i]) for i in range(last)]
+        for i in range(1, 2 + len(charts.IPAMS)):
+            cells[i] = style(cells[i], fg=colours.get(row[i], "yellow"))
+        if row[last - 2] == "yes":
+            cells[last - 2] = style(cells[last - 2], bold=True)
+        echo("  ".join([*cells, row[last]]))
+    echo(
+        f"verdicts on K3s (RKE2 uses the chart's default dirs); default: {charts.DEFAULT_CHART_VERSION} "
+        f"(newest verified); source: {charts.INDEX_SOURCE}",
+        err=True,
+    )
+    return EXIT_OK
