@@ -397,7 +397,7 @@ def test_generated_nads_validate_against_the_nad_crd(crds: Path) -> None:
     try:
         from multus_gen.knowledge.k3s import K3sVersion, paths
         from multus_gen.networks.ipam_build import IpamInputs
-        from multus_gen.networks.nad import NadOptions, build_nad
+        from multus_gen.networks.nad_build import NadOptions, build_nad
     except ImportError as exc:
         pytest.skip(f"NAD builder not wired yet: multus_gen.networks.nad.build_nad is missing ({exc})")
     k3s = paths("/var/lib/rancher/k3s", K3sVersion.parse("v1.32.0+k3s1"))

@@ -25,7 +25,7 @@ import pytest
 from multus_gen.networks.ipam import load_ipam
 from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.models import HostLocalIpam
-from multus_gen.networks.nad import NadOptions, build_nad
+from multus_gen.networks.nad_build import NadOptions, build_nad
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]  # plugins run in network namespaces: ~20 s
 

@@ -16,13 +16,8 @@ from multus_gen.findings import Finding, Location
 from multus_gen.knowledge.k3s import K3sVersion, paths
 from multus_gen.networks.ipam_build import IpamInputs
 from multus_gen.networks.ipam_rules import refuses
-from multus_gen.networks.nad import (
-    NODE_ANNOTATION,
-    NadOptions,
-    build_nad,
-    check_cni_config,
-    check_nad,
-)
+from multus_gen.networks.nad import NODE_ANNOTATION, check_cni_config, check_nad
+from multus_gen.networks.nad_build import NadOptions, build_nad
 from multus_gen.record import replace
 
 K3S = paths(K3S_DATA, K3sVersion.parse("v1.33.5+k3s1"))

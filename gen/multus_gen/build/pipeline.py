@@ -47,7 +47,7 @@ from multus_gen.yamlio.serialize import Manifest, documents, dump_values, header
 if TYPE_CHECKING:  # the network and check modules load only when used
     from multus_gen.check.cluster import Cluster
     from multus_gen.model.spec import ClusterSpec, Spec
-    from multus_gen.networks.nad import NadOptions
+    from multus_gen.networks.nad_build import NadOptions
 from multus_gen.check.schemas import require_valid
 from multus_gen.values.compose import sort_keys, user_origin
 
@@ -530,7 +530,7 @@ def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> lis
 
 def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     """One NetworkAttachmentDefinition, validated, as YAML text with the header."""
-    from multus_gen.networks.nad import build_nad
+    from multus_gen.networks.nad_build import build_nad
 
     result = build_nad(opts)
     require_valid("networkattachmentdefinition", result.doc, where=f"NAD {opts.name}")

@@ -80,7 +80,7 @@ def nad(
     from multus_gen.build.pipeline import nad_text
     from multus_gen.model.options import paths_for
     from multus_gen.networks.ipam_build import IpamInputs
-    from multus_gen.networks.nad import NadOptions
+    from multus_gen.networks.nad_build import NadOptions
 
     cluster = make_gen_options(distro=distro, k3s_version=k3s_version, data_dir=data_dir)
     opts = NadOptions(

@@ -39,7 +39,7 @@ from multus_gen.model.options import (
 from multus_gen.networks.addresses import cluster_cidrs
 from multus_gen.networks.fields import SPEC_KEYS
 from multus_gen.networks.ipam_build import IpamInputs
-from multus_gen.networks.nad import NadOptions
+from multus_gen.networks.nad_build import NadOptions
 from multus_gen.record import record, replace
 from multus_gen.values.compose import merge
 from multus_gen.yamlio.reader import MAX_SPEC_BYTES, Document, load_mapping_file

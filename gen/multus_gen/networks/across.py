@@ -17,7 +17,7 @@ from multus_gen.findings import Finding, JsonPath
 from multus_gen.networks.addresses import IPAddress, overlap
 from multus_gen.networks.ipam import load_ipam
 from multus_gen.networks.models import HostLocalIpam, StaticIpam, WhereaboutsIpam
-from multus_gen.networks.nad import NadOptions, build_nad
+from multus_gen.networks.nad_build import NadOptions, build_nad
 from multus_gen.record import record, replace
 
 if TYPE_CHECKING:  # the spec (model) calls down into networks, never the other way

@@ -1,6 +1,7 @@
-"""NetworkAttachmentDefinition (``k8s.cni.cncf.io/v1``) builder and checker (FACTS 4, 7, 8).
+"""NetworkAttachmentDefinition (``k8s.cni.cncf.io/v1``): the check (:func:`check_nad`, :func:`check_cni_config`),
+shared by ``validate`` and the builder of :mod:`.nad_build` (FACTS 4, 7, 8).
 
-``build_nad(opts)`` returns a :class:`NadResult`: ``doc`` (the NAD as a plain dict) and ``warnings``
+The builder's ``build_nad(opts)`` returns a :class:`NadResult`: ``doc`` (the NAD as a plain dict) and ``warnings``
 (:class:`~multus_gen.findings.Finding` objects whose paths point into ``doc``, e.g. ``$.spec.config.ipam``).
 It translates (:func:`translate_nad`: the options into the document, no rule decisions), runs
 :func:`check_nad` once on the result, and raises the :func:`~multus_gen.networks.ipam_build.refusal` of its
@@ -47,46 +48,86 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from multus_gen.errors import InputError
-from multus_gen.findings import NOWHERE, Finding, JsonPath, Location, allow
+from multus_gen.findings import NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.networks.fields import NODE_ANNOTATION
 from multus_gen.networks.ipam import load_ipam
-from multus_gen.networks.ipam_build import IpamInputs, refusal, translate_ipam
-from multus_gen.networks.ipam_rules import Collector, Origins
-from multus_gen.networks.rules import SEVERITY
-from multus_gen.record import record
+from multus_gen.networks.ipam_rules import Collector
 
 API_VERSION = "k8s.cni.cncf.io/v1"
+
+
 KIND = "NetworkAttachmentDefinition"
+
+
 PLUGIN_TYPES: tuple[str, ...] = ("macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov")
+
+
 #: The annotation the SR-IOV device plugin's resource goes in (Multus adds it to the pod's resource requests).
 RESOURCE_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
+
+
 SRIOV_LINK_STATES: tuple[str, ...] = ("auto", "enable", "disable")
+
+
 VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
+
+
 #: Plugins multus-gen chains after the main one (a conflist): they change the interface the main one made.
 CHAINED_TYPES: tuple[str, ...] = ("tuning", "portmap", "sbr")
+
+
 MACVLAN_MODES: tuple[str, ...] = ("bridge", "private", "vepa", "passthru")
+
+
 IPVLAN_MODES: tuple[str, ...] = ("l2", "l3", "l3s")
+
+
 DEFAULT_MODES: dict[str, str] = {"macvlan": "bridge", "ipvlan": "l2"}
+
+
 DEFAULT_CNI_VERSION = "0.3.1"
+
+
 #: cniVersions build_nad writes.
 CNI_VERSIONS: tuple[str, ...] = ("0.3.1", "1.0.0")
+
+
 #: cniVersions the CNI spec defines (check_nad accepts these).
 KNOWN_CNI_VERSIONS: tuple[str, ...] = ("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
+
+
 #: Interfaces K3s's flannel owns: not a parent for macvlan/ipvlan, not a name for a new bridge.
 FLANNEL_INTERFACES: frozenset[str] = frozenset({"cni0", "flannel.1", "flannel-v6.1", "flannel-wg", "flannel-wg-v6"})
+
+
 MTU_MIN, MTU_MAX, MTU_MIN_IPV6 = 68, 65535, 1280
 
+
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+
+
 _LABEL_FIX = "1-63 lowercase letters, digits and '-', starting and ending alphanumeric"
+
+
 _IFNAME_FIX = "1-15 characters from letters, digits, '.', '_' and '-'"
+
+
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+
+
 _PCI = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]$")
 
+
 _COMMON_KEYS = frozenset({"cniVersion", "name", "type", "ipam", "dns", "capabilities", "runtimeConfig", "args"})
+
+
 _PLUGIN_KEYS: dict[str, frozenset[str]] = {
     "macvlan": frozenset({"master", "mode", "mtu", "linkInContainer", "mac"}),
     "ipvlan": frozenset({"master", "mode", "mtu", "linkInContainer"}),
@@ -134,6 +175,8 @@ _PLUGIN_KEYS: dict[str, frozenset[str]] = {
     "portmap": frozenset({"snat", "markMasqBit", "externalSetMarkChain", "conditionsV4", "conditionsV6", "masqAll"}),
     "sbr": frozenset({"table"}),
 }
+
+
 #: Keys of one plugin that another of the four would silently ignore.
 _FOREIGN_KEYS = frozenset(
     {
@@ -163,200 +206,6 @@ def is_dns_label(text: str) -> bool:
 
 def is_ifname(text: str) -> bool:
     return bool(_IFNAME.match(text)) and text not in (".", "..")
-
-
-@record
-class NadOptions:
-    """Everything ``multus-gen nad`` needs (one field per flag; see the module docstring)."""
-
-    name: str
-    ipam: IpamInputs
-    namespace: str = "default"
-    type: str = "macvlan"
-    master: str | None = None
-    mode: str | None = None
-    mtu: int | None = None
-    bridge: str | None = None
-    is_gateway: bool = False
-    ip_masq: bool = False
-    is_default_gateway: bool = False
-    hairpin_mode: bool = False
-    macspoofchk: bool = False
-    promisc_mode: bool = False
-    vlan: int | None = None
-    vlan_id: int | None = None
-    link_in_container: bool = False
-    device: str | None = None
-    hwaddr: str | None = None
-    kernelpath: str | None = None
-    pci_bus_id: str | None = None
-    node: str | None = None
-    #: sriov: the device plugin's resource (annotation), VF settings (spoofchk/trust: on|off)
-    resource_name: str | None = None
-    spoofchk: str | None = None
-    trust: str | None = None
-    min_tx_rate: int | None = None
-    max_tx_rate: int | None = None
-    link_state: str | None = None
-    #: the chain (a conflist when any is given): tuning's sysctls (KEY=VALUE), mac, mtu, promisc; sbr; portmap
-    sysctl: tuple[str, ...] = ()
-    tuning_mac: str | None = None
-    tuning_mtu: int | None = None
-    promisc: bool = False
-    sbr: bool = False
-    portmap: bool = False
-    k3s_paths: K3sPaths | None = None
-    cni_version: str = DEFAULT_CNI_VERSION
-    #: rule ids whose errors the user accepts (``--allow``): reported as warnings, the NAD is written
-    allow: tuple[str, ...] = ()
-
-
-@record
-class NadResult:
-    """The NAD document and the warnings about it (paths into ``doc``)."""
-
-    doc: dict[str, Any]
-    warnings: tuple[Finding, ...] = ()
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """``spec.config`` parsed back into a dict."""
-        parsed: dict[str, Any] = json.loads(self.doc["spec"]["config"])
-        return parsed
-
-
-def config_json(config: Mapping[str, Any]) -> str:
-    """The one serialisation of a CNI config: compact, key order as built, ASCII-safe."""
-    return json.dumps(config, separators=(",", ":"))
-
-
-#: NadOptions field -> the key of the plugin config it sets (each plugin's own; the check refuses the others).
-_PLUGIN_FIELDS: dict[str, str] = {
-    "master": "master",
-    "mode": "mode",
-    "bridge": "bridge",
-    "is_gateway": "isGateway",
-    "ip_masq": "ipMasq",
-    "is_default_gateway": "isDefaultGateway",
-    "hairpin_mode": "hairpinMode",
-    "macspoofchk": "macspoofchk",
-    "promisc_mode": "promiscMode",
-    "vlan": "vlan",
-    "vlan_id": "vlanId",
-    "link_in_container": "linkInContainer",
-    "spoofchk": "spoofchk",
-    "trust": "trust",
-    "link_state": "link_state",
-    "min_tx_rate": "min_tx_rate",
-    "max_tx_rate": "max_tx_rate",
-    "mtu": "mtu",
-    "device": "device",
-    "hwaddr": "hwaddr",
-    "kernelpath": "kernelpath",
-    "pci_bus_id": "pciBusID",
-}
-
-
-def _plugin_keys(opts: NadOptions) -> dict[str, Any]:
-    """The plugin keys of ``opts``: every option given (a false switch is not given), macvlan's and ipvlan's
-    ``mode`` defaulted."""
-    keys: dict[str, Any] = {}
-    for attr, key in _PLUGIN_FIELDS.items():
-        value = getattr(opts, attr)
-        if key == "mode" and value is None:
-            value = DEFAULT_MODES.get(opts.type)
-        if value is not None and value is not False:  # 0 is given (vlan 0 is checked, not dropped)
-            keys[key] = value
-    return keys
-
-
-def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
-    """The NAD document ``opts`` ask for, unchecked, and the flags :mod:`.fields` does not name (paths into
-    the document); raises InputError for what cannot be written at all."""
-    if opts.type not in PLUGIN_TYPES:
-        raise InputError(
-            f"unknown plugin type {opts.type!r}", where="--type", fix=f"use one of {', '.join(PLUGIN_TYPES)}"
-        )
-    if opts.cni_version not in CNI_VERSIONS:
-        raise InputError(
-            f"cniVersion {opts.cni_version!r} is not one multus-gen writes",
-            where="--cni-version",
-            fix=f"use {' or '.join(CNI_VERSIONS)}",
-        )
-    ipam, ipam_origins = translate_ipam(opts.ipam, k3s_paths=opts.k3s_paths)
-    config: dict[str, Any] = {"cniVersion": opts.cni_version, "name": opts.name, "type": opts.type}
-    config.update(_plugin_keys(opts))
-    config["ipam"] = ipam
-    chain = _chain(opts)
-    prefix: JsonPath = ()
-    if chain:
-        main = {k: v for k, v in config.items() if k not in ("cniVersion", "name")}
-        config = {"cniVersion": opts.cni_version, "name": opts.name, "plugins": [main, *chain]}
-        prefix = ("plugins", 0)
-    metadata: dict[str, Any] = {"name": opts.name, "namespace": opts.namespace}
-    annotations = {NODE_ANNOTATION: opts.node, RESOURCE_ANNOTATION: opts.resource_name}
-    if any(v is not None for v in annotations.values()):
-        metadata["annotations"] = {k: v for k, v in annotations.items() if v is not None}
-    doc: dict[str, Any] = {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": metadata,
-        "spec": {"config": config_json(config)},
-    }
-    return doc, {("spec", "config", *prefix, *path): flag for path, flag in ipam_origins.items()}
-
-
-def _chain(opts: NadOptions) -> list[dict[str, Any]]:
-    """The plugins chained after the main one, in the order they run: tuning, portmap, sbr."""
-    chain: list[dict[str, Any]] = []
-    tuning: dict[str, Any] = {"type": "tuning"}
-    if opts.sysctl:
-        sysctl: dict[str, str] = {}
-        for item in opts.sysctl:
-            key, eq, value = item.partition("=")
-            if not eq or not key.strip():
-                raise InputError(
-                    f"--sysctl {item!r} is not KEY=VALUE",
-                    where="--sysctl",
-                    fix="e.g. net.ipv4.conf.IFNAME.arp_notify=1",
-                )
-            sysctl[key.strip()] = value.strip()
-        tuning["sysctl"] = sysctl
-    if opts.tuning_mac is not None:
-        tuning["mac"] = opts.tuning_mac
-    if opts.tuning_mtu is not None:
-        tuning["mtu"] = opts.tuning_mtu
-    if opts.promisc:
-        tuning["promisc"] = True
-    if len(tuning) > 1:
-        chain.append(tuning)
-    if opts.portmap:
-        chain.append({"type": "portmap", "capabilities": {"portMappings": True}})
-    if opts.sbr:
-        chain.append({"type": "sbr"})
-    return chain
-
-
-def build_nad(opts: NadOptions) -> NadResult:
-    """The NetworkAttachmentDefinition of ``opts``: :func:`translate_nad`, then :func:`check_nad` once; raises
-    the InputError of :func:`~multus_gen.networks.ipam_build.refusal` (located at the flag) when the check refuses
-    it, else returns the document with the check's other warnings."""
-    unknown = [rule for rule in opts.allow if rule not in SEVERITY]
-    if unknown:
-        raise InputError(
-            f"no network rule {unknown[0]!r}", where="--allow", fix="see `multus-gen rules` for the ipam-/nad- rule ids"
-        )
-    doc, origins = translate_nad(opts)
-    findings = check_nad(doc, k3s_paths=opts.k3s_paths if opts.ipam.kind == "whereabouts" else None)
-    findings = allow(findings, opts.allow)
-    refused = refusal(findings, origins)
-    if refused is not None:
-        raise refused
-    return NadResult(doc, tuple(findings))
-
-
-# --------------------------------------------------------------------------------------------------
-# Checking existing documents
 
 
 def _check_plugin(
