@@ -255,6 +255,25 @@ def test_broken_archive_fails_with_its_rule(
         assert rule in {f["rule"] for f in report["findings"] if f["severity"] == "error"}
 
 
+def test_a_version_multus_gen_does_not_know(fixtures: Path, tmp_path: Path) -> None:
+    """The use of verify: a chart published after multus-gen's index (here v4.3.017 renamed v4.3.099), proven
+    on its archive; and --allow turns a rule's errors into warnings, as in validate."""
+
+    def bump(top: Path) -> None:
+        replace_in(top / "Chart.yaml", "version: v4.3.017", "version: v4.3.099")
+
+    newer = repack(archive(fixtures, V317), tmp_path / "rke2-multus-v4.3.099.tgz", bump)
+    args = ("--chart-archive", str(newer), "--crd-chart-archive", str(archive(fixtures, CRD317)))
+    code, _, err = verify(*args)
+    assert code == 1 and "--allow-unknown-chart-version" in err, err
+    code, out, err = verify(*args, "--allow-unknown-chart-version", "--ipam", "dhcp")
+    assert (code, out) == (0, ""), err
+    assert "rke2-multus-v4.3.099.tgz rendered" in err and "0 errors" in err
+    broken = repack(archive(fixtures, V202), tmp_path / V202, BROKEN[2][1])
+    code, out, _ = verify("--chart-archive", str(broken), "--allow", "rendered-mounts")
+    assert code == 0 and "warning: " in out and "(allowed by --allow rendered-mounts)" in out, out
+
+
 def test_crd_chart_without_its_crds(fixtures: Path, tmp_path: Path) -> None:
     """rke2-multus-crd without the NAD CRD template, and without the whereabouts ones, beside v4.3.017."""
     crd = archive(fixtures, CRD317)

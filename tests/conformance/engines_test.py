@@ -281,6 +281,12 @@ def test_rke2_helmchartconfig_runs_multus_on_rke2_paths(
     if dhcp is not None:
         volumes = {v["name"]: v for v in hr.pod_spec(dhcp)["volumes"]}
         assert volumes["binpath"]["hostPath"]["path"] == RKE2_BIN
+    # multus-gen verify's checks on the RKE2 dirs (the CRDs of a split version come from RKE2's own CRD chart)
+    rke2_dirs = hr.K3sDirs(RKE2_CONF, RKE2_BIN, f"{RKE2_CONF}/multus.d/multus.kubeconfig")
+    found = hr.findings([out], rke2_dirs, ipam)
+    if hr.ships_no_crds(version):
+        found = [f for f in found if not f.endswith("[rendered-crds]")]
+    assert found == [], f"{version} {ipam}"
 
 
 def test_rke2_chart_defaults_are_the_rke2_paths(multus_archive: hr.Archive) -> None:

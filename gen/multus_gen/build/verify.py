@@ -16,7 +16,7 @@ from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
 from multus_gen.build.pipeline import cluster_of, generate_install
 from multus_gen.check.rendered import HostDirs, Rendered, check_installation
 from multus_gen.errors import InputError
-from multus_gen.findings import Finding
+from multus_gen.findings import Finding, allow
 from multus_gen.model.options import GenOptions
 from multus_gen.record import record
 
@@ -117,7 +117,8 @@ def verify_install(
         )
     )
     dirs = host_dirs(opts)
-    findings = check_installation(releases, dirs, ipams=opts.ipams, registry=registry)
+    # --allow RULE reports a rule's errors as warnings here too, as in validate
+    findings = allow(check_installation(releases, dirs, ipams=opts.ipams, registry=registry), opts.allow)
     return Verified(tuple(releases), tuple(findings), notices, dirs)
 
 
