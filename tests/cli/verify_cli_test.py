@@ -226,6 +226,16 @@ BROKEN: list[tuple[str, Callable[[Path], None], tuple[str, ...], str]] = [
         "rendered-image-registry",
     ),
     (
+        "mounts-not-a-list",
+        lambda top: replace_in(
+            top / DS,
+            "volumeMounts:\n        - name: cnibin\n          mountPath: /host/opt/cni/bin\n",
+            "volumeMounts: oops\n",
+        ),
+        (),
+        "chart-render",
+    ),
+    (
         "template-syntax",
         lambda top: replace_in(top / DS, "{{ .Values.image.tag }}", "{{ .Values.image.tag "),
         (),

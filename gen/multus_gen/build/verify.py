@@ -15,7 +15,7 @@ from typing import Any
 from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
 from multus_gen.build.pipeline import cluster_of, generate_install
 from multus_gen.check.rendered import HostDirs, Rendered, check_installation
-from multus_gen.errors import InputError
+from multus_gen.errors import InputError, ValidationError
 from multus_gen.findings import Finding, allow
 from multus_gen.model.options import GenOptions
 from multus_gen.record import record
@@ -117,8 +117,16 @@ def verify_install(
         )
     )
     dirs = host_dirs(opts)
+    try:
+        checked = check_installation(releases, dirs, ipams=opts.ipams, registry=registry)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:  # a list where a map belongs, and the like
+        raise ValidationError(
+            f"{chart_archive.name}: a rendered object is not shaped as Kubernetes reads it "
+            f"({type(exc).__name__}: {exc}); the API server would reject it",
+            rule="chart-render",
+        ) from None
     # --allow RULE reports a rule's errors as warnings here too, as in validate
-    findings = allow(check_installation(releases, dirs, ipams=opts.ipams, registry=registry), opts.allow)
+    findings = allow(checked, opts.allow)
     return Verified(tuple(releases), tuple(findings), notices, dirs)
 
 

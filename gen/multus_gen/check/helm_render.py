@@ -47,7 +47,7 @@ class ChartMeta:
 def read_chart_meta(path: Path, *, where: str) -> ChartMeta:
     """The name and version of the packaged chart ``path`` (a gzip-compressed tar holding ``<top>/Chart.yaml``);
     InputError (rule chart-archive) when it is not one."""
-    import yaml
+    from multus_gen.yamlio.reader import parse_text
 
     fix = "give the .tgz `helm pull` or `helm package` writes (e.g. rke2-multus-v4.3.017.tgz)"
     if not path.is_file():
@@ -80,9 +80,10 @@ def read_chart_meta(path: Path, *, where: str) -> ChartMeta:
             fix=fix,
             rule="chart-archive",
         ) from None
-    try:
-        meta = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
+    try:  # the one YAML reader (alias bombs and duplicate keys refused)
+        docs = parse_text(data.decode("utf-8"), where=where)
+        meta = docs[0].data if len(docs) == 1 else None
+    except (UnicodeDecodeError, InputError):
         meta = None
     if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
         raise InputError(f"{path}: Chart.yaml names no chart and version", where=where, fix=fix, rule="chart-archive")
