@@ -76,8 +76,13 @@ class Case:
         assert self.rendered is not None
         return self.rendered
 
+    @property
+    def releases(self) -> list[hr.Rendered]:
+        """The releases rendered: the CRD chart first (when there is one), then rke2-multus."""
+        return [*([self.crd_rendered] if self.crd_rendered is not None else []), self.out]
+
     def multus_daemonset(self) -> dict[str, Any]:
-        ds = self.out.named("DaemonSet", self.out.release)
+        ds = hr.named(self.out, "DaemonSet", self.out.release)
         assert ds is not None, f"{self.label}: no DaemonSet {self.out.release}"
         return ds
 
@@ -183,24 +188,15 @@ def test_multus_daemonset_paths(case: Case) -> None:
         # the chart would pass a path that is not mounted (FACTS 3)
         assert "--multus-autoconfig-dir" not in args, f"{label}: {args}"
 
-    for flag, want in (
-        ("--cni-conf-dir", dirs.conf),
-        ("--cni-bin-dir", dirs.bin),
-        ("--multus-autoconfig-dir", dirs.conf),
-    ):
-        inside = args.get(flag, hr.THIN_ENTRYPOINT_DEFAULTS[flag])
-        got = hr.host_path_of(ds, main, inside)
-        assert got == want, f"{label}: {flag} {inside} is host path {got}, want {want}"
-
-    assert args.get("--multus-kubeconfig-file-host") == dirs.kubeconfig, label
-    # thin_entrypoint writes the kubeconfig to <cni-conf-dir>/multus.d inside the container: same file on the host
-    inside_conf = args.get("--cni-conf-dir", hr.THIN_ENTRYPOINT_DEFAULTS["--cni-conf-dir"])
-    written = hr.host_path_of(ds, main, f"{inside_conf}/multus.d/multus.kubeconfig")
-    assert written == dirs.kubeconfig, f"{label}: kubeconfig written to {written}"
-
-    # the cni-plugins init container installs the reference plugins into /host/opt/cni/bin
-    init = hr.container(ds, "cni-plugins")
-    assert hr.host_path_of(ds, init, "/host/opt/cni/bin") == dirs.bin, label
+    # multus-gen verify's checks (multus_gen.check.rendered) with the suite's dirs: each of --cni-conf-dir,
+    # --cni-bin-dir and --multus-autoconfig-dir (thin entrypoint defaults when absent) resolves through the
+    # container's mounts to the K3s dir; --multus-kubeconfig-file-host is the K3s kubeconfig, and the file
+    # thin_entrypoint writes to <cni-conf-dir>/multus.d is that same host file; the cni-plugins init container
+    # installs into the K3s bin dir.
+    rules = ("rendered-cni-dirs", "rendered-kubeconfig", "rendered-cni-plugins", "rendered-daemonsets")
+    assert hr.findings([case.out], dirs, case.ipam, rules=rules) == [], label
+    assert args.get("--multus-kubeconfig-file-host") == dirs.kubeconfig, label  # given, not the default
+    hr.container(ds, "cni-plugins")  # there, exactly once
 
 
 @matrix
@@ -210,15 +206,8 @@ def test_no_duplicate_mounts_or_volumes(case: Case) -> None:
         return
     workloads = [o for _, o in case.out.objects if o.get("kind") in ("DaemonSet", "Deployment", "StatefulSet")]
     assert workloads
-    for wl in workloads:
-        where = f"{case.label}: {wl['kind']} {wl['metadata']['name']}"
-        names = [v["name"] for v in hr.pod_spec(wl).get("volumes") or []]
-        assert len(names) == len(set(names)), f"{where}: volumes {names}"
-        for ctr in hr.containers(wl):
-            paths = [m["mountPath"].rstrip("/") for m in ctr.get("volumeMounts") or []]
-            assert len(paths) == len(set(paths)), f"{where}/{ctr['name']}: mountPaths {paths}"
-            for m in ctr.get("volumeMounts") or []:
-                assert m["name"] in names, f"{where}/{ctr['name']}: mount of unknown volume {m['name']}"
+    # multus-gen verify's rule rendered-mounts: volumes by name, mountPaths per container, mounts of no volume
+    assert hr.findings([case.out], case.dirs, case.ipam, rules=("rendered-mounts",)) == [], case.label
 
 
 @matrix
@@ -235,23 +224,23 @@ def test_ipam_daemonsets(case: Case) -> None:
         want.add("whereabouts")
     assert names == want, label
 
-    dhcp = out.named("DaemonSet", f"{out.release}-dhcp")
+    # multus-gen verify's checks: the dhcp daemon runs `<bin dir>/dhcp daemon` (resolved through its mounts), the
+    # whereabouts installer's CNI_CONF_DIR/CNI_BIN_DIR resolve to the K3s dirs, no hard-coded standard dir
+    rules = ("rendered-dhcp", "rendered-whereabouts", "rendered-daemonsets", "rendered-daemonset-unchecked")
+    assert hr.findings([out], dirs, case.ipam, rules=rules) == [], label
+
+    dhcp = hr.named(out, "DaemonSet", f"{out.release}-dhcp")
     if dhcp is not None:
         volumes = {v["name"]: v for v in hr.pod_spec(dhcp)["volumes"]}
         assert volumes["binpath"]["hostPath"]["path"] == dirs.bin, label
         daemon = hr.container(dhcp, "kube-rke2-multus-dhcp")
-        binary = daemon["command"][0]
-        assert hr.host_path_of(dhcp, daemon, binary) == f"{dirs.bin}/dhcp", f"{label}: {binary}"
         assert daemon["command"][1:] == ["daemon"]
 
-    wb = out.named("DaemonSet", "whereabouts")
+    wb = hr.named(out, "DaemonSet", "whereabouts")
     if wb is not None:
-        ctr = hr.pod_spec(wb)["containers"][0]
-        env = hr.env_of(ctr)
+        env = hr.env_of(hr.pod_spec(wb)["containers"][0])
         assert env["CNI_CONF_DIR"] == f"/host{dirs.conf}", label
         assert env["CNI_BIN_DIR"] == f"/host{dirs.bin}", label
-        assert hr.host_path_of(wb, ctr, env["CNI_CONF_DIR"]) == dirs.conf, label
-        assert hr.host_path_of(wb, ctr, env["CNI_BIN_DIR"]) == dirs.bin, label
 
 
 @matrix
@@ -260,7 +249,7 @@ def test_configmap_cni_conf(case: Case) -> None:
     if not usable(case):
         return
     dirs, label, out = case.dirs, case.label, case.out
-    cm = out.named("ConfigMap", f"{out.release}-{case.version}-config")
+    cm = hr.named(out, "ConfigMap", f"{out.release}-{case.version}-config")
     assert cm is not None, f"{label}: no ConfigMap; have {[o['metadata']['name'] for o in out.of_kind('ConfigMap')]}"
     conf = json.loads(cm["data"]["cni-conf.json"])
     assert conf["confDir"] == dirs.conf, label
@@ -270,6 +259,7 @@ def test_configmap_cni_conf(case: Case) -> None:
         assert conf["multusAutoconfigDir"] == dirs.conf, label
     if hr.fixed_mounts(case.version):
         assert "multusAutoconfigDir" not in conf, label
+    assert hr.findings([out], dirs, case.ipam, rules=("rendered-cni-config",)) == [], label  # verify's own check
 
 
 @matrix
@@ -281,7 +271,7 @@ def test_crds(case: Case, require_real: Any, load_chart: Callable[[hr.Archive], 
     own = {o["metadata"]["name"] for o in out.of_kind("CustomResourceDefinition")}
     chart = load_chart(case.archive)
     # crds/ of the chart and of every subchart it enables (helm installs those before the templates)
-    whereabouts_on = out.named("DaemonSet", "whereabouts") is not None
+    whereabouts_on = hr.named(out, "DaemonSet", "whereabouts") is not None
     crd_dir = {
         str(c["filename"])
         for c in chart.crds
@@ -309,6 +299,19 @@ def test_crds(case: Case, require_real: Any, load_chart: Callable[[hr.Archive], 
             assert names >= hr.WHEREABOUTS_CRDS, f"{label}: whereabouts CRDs {names}"
         else:
             assert not (names & hr.WHEREABOUTS_CRDS), f"{label}: installs whereabouts CRDs {names}"
+        # multus-gen's loader reads the same crds/ (helm drops a disabled subchart's when it renders)
+        assert {o["metadata"]["name"] for _, o in out.crds} == names - own, label
+    # multus-gen verify's CRD checks agree
+    rules = ("rendered-crds", "rendered-crd-unneeded")
+    assert hr.findings(case.releases, case.dirs, case.ipam, rules=rules) == [], label
+
+
+@matrix
+def test_verify_finds_nothing(case: Case) -> None:
+    """Every check of `multus-gen verify` passes on what multus-gen generates for the cell (warnings included)."""
+    if not usable(case) or (case.crd_hc is not None and case.crd_rendered is None):
+        return  # the CRD chart's absence is reported by test_crds
+    assert hr.findings(case.releases, case.dirs, case.ipam) == [], case.label
 
 
 # --------------------------------------------------------------------------------------------------
@@ -335,7 +338,7 @@ def test_allowed_override_still_renders(
     if got is None:
         return
     _, _, out = got
-    ds = out.named("DaemonSet", out.release)
+    ds = hr.named(out, "DaemonSet", out.release)
     assert hr.flag_args(hr.container(ds, "kube-rke2-multus"))["--multus-log-level"] == "debug"
 
     bad = ("--set", "config.cni_conf.binDir=/opt/cni/bin")
@@ -348,7 +351,7 @@ def test_allowed_override_still_renders(
     assert got is not None
     gen, _, out = got
     assert "warning" in gen.stderr and "allowed by --allow cni-bin-dir" in gen.stderr, gen.describe()
-    ds = out.named("DaemonSet", out.release)
+    ds = hr.named(out, "DaemonSet", out.release)
     volumes = {v["name"]: v for v in hr.pod_spec(ds)["volumes"]}
     assert volumes["cnibin"]["hostPath"]["path"] == "/opt/cni/bin"
 
@@ -363,7 +366,7 @@ def test_null_in_values_content_deletes_chart_default(
     _, hc, out = got
     assert helm.values_from_yaml(hc["spec"]["valuesContent"])["manifests"] == {"configMap": None}
     assert out.of_kind("ConfigMap") == []
-    ds = out.named("DaemonSet", out.release)
+    ds = hr.named(out, "DaemonSet", out.release)
     assert "multus-cfg" not in {v["name"] for v in hr.pod_spec(ds)["volumes"]}
     baseline = _render_with(helm, load_chart, multus_archive)
     assert baseline is not None and len(baseline[2].of_kind("ConfigMap")) == 1
@@ -397,7 +400,7 @@ def test_set_string_hazards_reach_the_manifest_unchanged(
         assert values["labels"]["nodeSelector"][f"hazard-{i}"] == value, f"valuesContent mangles {value!r}"
     # the DaemonSet as Go's YAML reader (helm, the API server) and as PyYAML read it
     ds_path = next(p for p in out.manifests if p.endswith("templates/daemonSet.yaml"))
-    for ds in (*hr.go_yaml_docs(helm, out.manifests[ds_path]), out.named("DaemonSet", out.release)):
+    for ds in (*hr.go_yaml_docs(helm, out.manifests[ds_path]), hr.named(out, "DaemonSet", out.release)):
         selector = hr.pod_spec(ds)["nodeSelector"]
         for i, value in enumerate(HAZARDS):
             assert selector[f"hazard-{i}"] == value, f"rendered nodeSelector mangles {value!r}"

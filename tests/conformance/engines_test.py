@@ -217,7 +217,7 @@ def test_engines_render_the_chart_like_the_helmchart(
             got = hr.render(helm, load_chart(archive), {**ref_doc, "metadata": {**ref_doc["metadata"]}}, values=values)
             assert got.objects == ref.objects, f"{fmt} {chart} {version}: the chart renders differently"
             if chart == hr.MULTUS:
-                assert got.named("DaemonSet", ref.release) == ref.named("DaemonSet", ref.release)
+                assert hr.named(got, "DaemonSet", ref.release) == hr.named(ref, "DaemonSet", ref.release)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_rke2_helmchartconfig_runs_multus_on_rke2_paths(
     for k3s_path in ("/var/lib/rancher/k3s", "agent/etc/cni", "data/cni", "data/current/bin"):
         assert k3s_path not in body, f"{version} {ipam}: K3s path in {body}"
     out = rke2_render(helm, load_chart(multus_archive), hcc)
-    ds = out.named("DaemonSet", "rke2-multus")
+    ds = hr.named(out, "DaemonSet", "rke2-multus")
     assert ds is not None, f"{version}: no DaemonSet rke2-multus"
     main = hr.container(ds, "kube-rke2-multus")
     args = hr.flag_args(main)
@@ -271,16 +271,22 @@ def test_rke2_helmchartconfig_runs_multus_on_rke2_paths(
     want = {"rke2-multus"} | ({"whereabouts"} if ipam == "whereabouts" else set())
     want |= {"rke2-multus-dhcp"} if ipam == "dhcp" else set()
     assert names == want, f"{version} {ipam}: {names}"
-    wb = out.named("DaemonSet", "whereabouts")
+    wb = hr.named(out, "DaemonSet", "whereabouts")
     if wb is not None:
         ctr = hr.pod_spec(wb)["containers"][0]
         env = hr.env_of(ctr)
         assert hr.host_path_of(wb, ctr, env["CNI_CONF_DIR"]) == RKE2_CONF
         assert hr.host_path_of(wb, ctr, env["CNI_BIN_DIR"]) == RKE2_BIN
-    dhcp = out.named("DaemonSet", "rke2-multus-dhcp")
+    dhcp = hr.named(out, "DaemonSet", "rke2-multus-dhcp")
     if dhcp is not None:
         volumes = {v["name"]: v for v in hr.pod_spec(dhcp)["volumes"]}
         assert volumes["binpath"]["hostPath"]["path"] == RKE2_BIN
+    # multus-gen verify's checks on the RKE2 dirs (the CRDs of a split version come from RKE2's own CRD chart)
+    rke2_dirs = hr.K3sDirs(RKE2_CONF, RKE2_BIN, f"{RKE2_CONF}/multus.d/multus.kubeconfig")
+    found = hr.findings([out], rke2_dirs, ipam)
+    if hr.ships_no_crds(version):
+        found = [f for f in found if not f.endswith("[rendered-crds]")]
+    assert found == [], f"{version} {ipam}"
 
 
 def test_rke2_chart_defaults_are_the_rke2_paths(multus_archive: hr.Archive) -> None:

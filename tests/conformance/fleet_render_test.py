@@ -95,7 +95,7 @@ def test_a_thousand_clusters(
     for name in rng.sample(names, SAMPLE):
         dirs = hr.k3s_dirs(*members[name])
         rendered = hr.render(helm, load_chart(archive), charts[name])
-        ds = rendered.named("DaemonSet", "multus")
+        ds = hr.named(rendered, "DaemonSet", "multus")
         assert ds is not None, name
         main = hr.container(ds, "kube-rke2-multus")
         args = hr.flag_args(main)
@@ -103,7 +103,7 @@ def test_a_thousand_clusters(
         assert hr.host_path_of(ds, main, args["--cni-bin-dir"]) == dirs.bin, name
         assert hr.host_path_of(ds, main, args["--multus-autoconfig-dir"]) == dirs.conf, name
         assert hr.host_path_of(ds, hr.container(ds, "cni-plugins"), "/host/opt/cni/bin") == dirs.bin, name
-        wb = rendered.named("DaemonSet", "whereabouts")
+        wb = hr.named(rendered, "DaemonSet", "whereabouts")
         assert wb is not None
         env = hr.env_of(hr.pod_spec(wb)["containers"][0])
         assert env["CNI_CONF_DIR"] == f"/host{dirs.conf}", name

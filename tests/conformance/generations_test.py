@@ -9,10 +9,11 @@ archive x IPAM x K3s version x data dir, multus-gen either writes a HelmChart or
 - it refuses (one line naming why and a version to use): helm renders the archive with the values FACTS.md 4
   prescribes (written here, not taken from multus-gen), and the rendered DaemonSets must really be broken.
 
-"Works" is read from the rendered objects only: the Multus container's CNI flags (well-formed, thin
-entrypoint defaults when absent) resolve through its mounts to the K3s conf and bin dirs, the cni-plugins init
-container installs into the K3s bin dir, the whereabouts DaemonSet mounts only the K3s dirs, and the dhcp
-DaemonSet runs a ``dhcp`` binary that is in the K3s bin dir.
+"Works" is read from the rendered objects only, by multus-gen verify's own checks (multus_gen.check.rendered)
+given the suite's K3s dirs: the Multus container's CNI flags (well-formed, thin entrypoint defaults when absent)
+resolve through its mounts to the K3s conf and bin dirs, the cni-plugins init container installs into the K3s
+bin dir, the whereabouts DaemonSet mounts only the K3s dirs, and the dhcp DaemonSet runs a ``dhcp`` binary
+that is in the K3s bin dir.
 """
 
 from __future__ import annotations
@@ -46,76 +47,22 @@ def facts_values(version: str, ipam: str, dirs: hr.K3sDirs) -> dict[str, Any]:
     return values
 
 
-def _daemonsets(rendered: hr.Rendered) -> dict[str, dict[str, Any]]:
-    """The rendered DaemonSets by role: multus, whereabouts, dhcp."""
-    out: dict[str, dict[str, Any]] = {}
-    for ds in rendered.of_kind("DaemonSet"):
-        name = ds["metadata"]["name"]
-        role = "dhcp" if name.endswith("-dhcp") else "whereabouts" if "whereabouts" in name else "multus"
-        assert role not in out, f"two {role} DaemonSets: {out[role]['metadata']['name']}, {name}"
-        out[role] = ds
-    return out
-
-
-def multus_problems(ds: dict[str, Any], dirs: hr.K3sDirs) -> list[str]:
-    """Why the Multus DaemonSet does not work with the K3s dirs (empty: it does)."""
-    problems = []
-    (multus,) = [c for c in ds["spec"]["template"]["spec"]["containers"] if "multus" in c["name"]]
-    flags = hr.flag_args(multus)
-    for flag, want in (
-        ("--cni-conf-dir", dirs.conf),
-        ("--cni-bin-dir", dirs.bin),
-        ("--multus-autoconfig-dir", dirs.conf),
-    ):
-        path = flags.get(flag, hr.THIN_ENTRYPOINT_DEFAULTS[flag])
-        if not path.startswith("/"):
-            problems.append(f"{flag}={path} is not an absolute path")
-            continue
-        host = hr.host_path_of(ds, multus, path)
-        if host != want:
-            problems.append(f"{flag} {path} is host path {host}, not {want}")
-    for init in ds["spec"]["template"]["spec"].get("initContainers") or []:
-        if init["name"] == "cni-plugins":
-            mounts = [m["mountPath"] for m in init.get("volumeMounts") or []]
-            hosts = {hr.host_path_of(ds, init, m) for m in mounts}
-            if dirs.bin not in hosts:
-                problems.append(f"cni-plugins installs into {sorted(h or '-' for h in hosts)}, not {dirs.bin}")
-    return problems
-
-
-def host_paths(ds: dict[str, Any]) -> set[str]:
-    return {v["hostPath"]["path"] for v in hr.pod_spec(ds).get("volumes") or [] if "hostPath" in v}
-
-
-def whereabouts_problems(ds: dict[str, Any] | None, dirs: hr.K3sDirs) -> list[str]:
-    if ds is None:
-        return ["no whereabouts DaemonSet"]
-    paths = host_paths(ds)
-    problems = [f"mounts {p}, which K3s does not use" for p in sorted(paths) if p in ("/opt/cni/bin", "/etc/cni/net.d")]
-    problems += [f"does not mount {want}" for want in (dirs.bin, dirs.conf) if want not in paths]
-    return problems
-
-
-def dhcp_problems(ds: dict[str, Any] | None, dirs: hr.K3sDirs) -> list[str]:
-    if ds is None:
-        return ["no dhcp DaemonSet"]
-    (daemon,) = [
-        c for c in ds["spec"]["template"]["spec"]["containers"] if (c.get("command") or [""])[0].endswith("/dhcp")
-    ]
-    binary = daemon["command"][0]
-    host = hr.host_path_of(ds, daemon, binary)
-    return [] if host == f"{dirs.bin}/dhcp" else [f"runs {binary}, host path {host}, not {dirs.bin}/dhcp"]
+#: The rules of multus-gen verify about the DaemonSets (multus_gen.check.rendered): what "broken on K3s" is.
+DAEMONSET_RULES = (
+    "rendered-daemonsets",
+    "rendered-cni-dirs",
+    "rendered-kubeconfig",
+    "rendered-cni-plugins",
+    "rendered-mounts",
+    "rendered-dhcp",
+    "rendered-whereabouts",
+)
 
 
 def problems_of(rendered: hr.Rendered, ipam: str, dirs: hr.K3sDirs) -> list[str]:
-    ds = _daemonsets(rendered)
-    assert "multus" in ds, "no Multus DaemonSet rendered"
-    problems = multus_problems(ds["multus"], dirs)
-    if ipam == "whereabouts":
-        problems += [f"whereabouts: {p}" for p in whereabouts_problems(ds.get("whereabouts"), dirs)]
-    if ipam == "dhcp":
-        problems += [f"dhcp: {p}" for p in dhcp_problems(ds.get("dhcp"), dirs)]
-    return problems
+    """Why the rendered DaemonSets do not work with the K3s dirs for ``ipam`` (empty: they do): multus-gen
+    verify's checks, the code ``multus-gen verify`` runs, given the suite's own dirs."""
+    return hr.findings([rendered], dirs, ipam, rules=DAEMONSET_RULES)
 
 
 @pytest.mark.parametrize("ipam", hr.IPAMS)
@@ -132,6 +79,7 @@ def test_refuse_or_work(
         assert helmchart is not None, generated.describe()
         rendered = hr.render(helm, load_chart(generation_archive), helmchart)
         assert problems_of(rendered, ipam, dirs) == [], f"{generated.describe()}: accepted, but broken on K3s"
+        assert hr.findings([rendered], dirs, ipam) == [], generated.describe()  # and every other verify check
         return
     (line,) = generated.stderr.splitlines()
     assert line.startswith("multus-gen: error: "), generated.describe()

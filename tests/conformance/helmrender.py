@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import posixpath
 import re
 import tarfile
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 from typer.testing import CliRunner
 
+from multus_gen.check import helm_render, rendered
 from multus_gen.cli import app
 
 #: The render matrix: every rke2-multus archive x IPAMS x K3S_VERSIONS x DATA_DIRS.
@@ -49,7 +49,6 @@ WHEREABOUTS_CRDS = frozenset(
         "nodeslicepools.whereabouts.cni.cncf.io",
     }
 )
-#: multus thin_entrypoint's defaults for the flags a chart may leave out (multus-cni cmd/thin_entrypoint).
 #: yaml.safe_load_all, in libyaml's C implementation when PyYAML has it (same safe loader, 10x faster).
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -59,11 +58,7 @@ def load_all(text: str) -> list[Any]:
     return [d for d in yaml.load_all(text, Loader=_SafeLoader) if d is not None]
 
 
-THIN_ENTRYPOINT_DEFAULTS = {
-    "--cni-conf-dir": "/host/etc/cni/net.d",
-    "--cni-bin-dir": "/host/opt/cni/bin",
-    "--multus-autoconfig-dir": "/host/etc/cni/net.d",
-}
+THIN_ENTRYPOINT_DEFAULTS = rendered.THIN_ENTRYPOINT_DEFAULTS
 
 # --------------------------------------------------------------------------------------------------
 # Expectations from FACTS.md (written here, not taken from multus_gen.knowledge)
@@ -213,60 +208,26 @@ def generate(*argv: str) -> Generated:
 
 
 # --------------------------------------------------------------------------------------------------
-# helm-controller -> helm -> rendered objects
+# helm-controller -> helm -> rendered objects: multus-gen's own loader and checks (multus_gen.check.helm_render,
+# multus_gen.check.rendered), the code `multus-gen verify` runs, so the suite and verify cannot diverge. The
+# suite hands them its OWN expectations (k3s_dirs above, written from FACTS.md) and adds its own assertions.
 
-
-def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Helm's merge of user value sources: maps merge recursively, everything else (null too) replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+merge = helm_render.merge
+Rendered = rendered.Rendered
+pod_spec = rendered.pod_spec
+containers = rendered.containers
+host_path_of = rendered.host_path_of
+env_of = rendered.env_of
 
 
 def helm_values(helm: Any, helmchart: dict[str, Any]) -> dict[str, Any]:
-    """The user values helm gets from a HelmChart, as helm-controller passes them (FACTS 5).
-
-    ``valuesContent`` becomes a values file (``--values``), parsed by helm's Go YAML reader; ``values`` is the
-    same as a second file; ``set`` entries follow as ``--set`` (integers, true/false) or ``--set-string``.
-    """
-    spec = helmchart["spec"]
-    values: dict[str, Any] = {}
-    if spec.get("valuesContent") is not None:
-        values = merge(values, helm.values_from_yaml(spec["valuesContent"]) or {})
-    if spec.get("values") is not None:
-        values = merge(values, spec["values"])
-    for key, value in (spec.get("set") or {}).items():
-        if isinstance(value, int) or str(value).lower() in ("true", "false"):
-            values = merge(values, helm.parse_set_string(f"{key}={value}"))
-        else:
-            values = merge(values, helm.parse_set_string_values(f"{key}={value}"))
-    return values
+    """The user values helm gets from a HelmChart, as helm-controller passes them (FACTS 5): multus-gen's own
+    ``helm_render.helm_values`` (valuesContent as a values file, ``values``, then ``set`` entries)."""
+    return helm_render.helm_values(helm, helmchart["spec"])
 
 
 #: How many times the suite rendered a chart, per chart name (reported at the end of the run).
 RENDERS: dict[str, int] = {}
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """What helm would send to the API server for one release: every object of every template."""
-
-    release: str
-    namespace: str
-    objects: tuple[tuple[str, dict[str, Any]], ...]  # (template path, object)
-    manifests: dict[str, str]
-
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [o for _, o in self.objects if o.get("kind") == kind]
-
-    def named(self, kind: str, name: str) -> dict[str, Any] | None:
-        found = [o for o in self.of_kind(kind) if o["metadata"]["name"] == name]
-        assert len(found) <= 1, f"{len(found)} {kind}s named {name}"
-        return found[0] if found else None
 
 
 def render(helm: Any, chart: Any, helmchart: dict[str, Any], *, values: dict[str, Any] | None = None) -> Rendered:
@@ -278,14 +239,28 @@ def render(helm: Any, chart: Any, helmchart: dict[str, Any], *, values: dict[str
     release = helmchart["metadata"]["name"]
     namespace = helmchart["spec"].get("targetNamespace") or helmchart["metadata"].get("namespace", "default")
     user = helm_values(helm, helmchart) if values is None else values
-    manifests = chart.render(user, name=release, namespace=namespace)
-    RENDERS[chart.name] = RENDERS.get(chart.name, 0) + 1
-    objects = []
-    for path in sorted(manifests):
-        if not path.endswith((".yaml", ".yml", ".json")):
-            continue  # NOTES.txt and friends are printed, not applied
-        objects.extend((path, obj) for obj in load_all(manifests[path]))
-    return Rendered(release, namespace, tuple(objects), manifests)
+    out = helm_render.render_chart(helm, chart, user, release=release, namespace=namespace)
+    RENDERS[out.chart] = RENDERS.get(out.chart, 0) + 1
+    return out
+
+
+def named(out: Rendered, kind: str, name: str) -> dict[str, Any] | None:
+    """The one object of ``kind`` named ``name`` (None if there is none; two are a failure)."""
+    found = [o for o in out.of_kind(kind) if o["metadata"]["name"] == name]
+    assert len(found) <= 1, f"{len(found)} {kind}s named {name}"
+    return found[0] if found else None
+
+
+def host_dirs(dirs: K3sDirs) -> rendered.HostDirs:
+    """The suite's expected dirs (FACTS.md 2) as the package's checks take them."""
+    return rendered.HostDirs(conf=dirs.conf, bin=dirs.bin, kubeconfig=dirs.kubeconfig)
+
+
+def findings(releases: list[Rendered], dirs: K3sDirs, ipam: str, *, rules: tuple[str, ...] | None = None) -> list[str]:
+    """multus-gen verify's findings on rendered ``releases`` (CRD chart first) for the suite's ``dirs``, one line
+    each; only those of ``rules`` when given."""
+    out = rendered.check_installation(releases, host_dirs(dirs), ipams=(ipam,))
+    return [f.one_line() for f in out if rules is None or f.rule in rules]
 
 
 def go_yaml_docs(helm: Any, manifest: str) -> list[dict[str, Any]]:
@@ -301,54 +276,17 @@ def go_yaml_docs(helm: Any, manifest: str) -> list[dict[str, Any]]:
 # Pods: mounts and the host paths behind container paths
 
 
-def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = workload["spec"]["template"]["spec"]
-    return spec
-
-
-def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = pod_spec(workload)
-    return [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-
-
 def container(workload: dict[str, Any], name: str) -> dict[str, Any]:
     found = [c for c in containers(workload) if c["name"] == name]
     assert len(found) == 1, f"{workload['metadata']['name']}: {len(found)} containers named {name}"
     return found[0]
 
 
-def host_path_of(workload: dict[str, Any], ctr: dict[str, Any], path: str) -> str | None:
-    """The host path behind ``path`` inside ``ctr``: through the deepest mount holding it, whose volume must be
-    a hostPath. None if no mount holds it, or it is not backed by a hostPath."""
-    path = posixpath.normpath(path)
-    best = None
-    for mount in ctr.get("volumeMounts") or []:
-        mp = posixpath.normpath(mount["mountPath"])
-        if (path == mp or path.startswith(mp.rstrip("/") + "/")) and (best is None or len(mp) > len(best["mountPath"])):
-            best = {**mount, "mountPath": mp}
-    if best is None or best.get("subPath"):
-        return None
-    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes") or []}
-    volume = volumes.get(best["name"])
-    if volume is None or "hostPath" not in volume:
-        return None
-    rest = path[len(best["mountPath"]) :].lstrip("/")
-    host: str = volume["hostPath"]["path"]
-    return posixpath.join(host, rest) if rest else posixpath.normpath(host)
-
-
 def flag_args(ctr: dict[str, Any]) -> dict[str, str]:
-    """``--flag=value`` arguments of a container as a dict (bare flags map to '')."""
-    out: dict[str, str] = {}
-    for arg in ctr.get("args") or []:
-        flag, _, value = str(arg).partition("=")
-        assert flag not in out, f"{ctr['name']}: {flag} given twice"
-        out[flag] = value
+    """``--flag=value`` arguments of a container as a dict (bare flags map to ''); a flag given twice fails."""
+    out, twice = rendered.flag_args(ctr)
+    assert not twice, f"{ctr['name']}: {twice} given twice"
     return out
-
-
-def env_of(ctr: dict[str, Any]) -> dict[str, Any]:
-    return {e["name"]: e.get("value") for e in ctr.get("env") or []}
 
 
 def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -55,6 +55,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "multus_gen/schemas/helmchart.schema.json" in names
+    (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    metadata = zipfile.ZipFile(wheel).read(meta).decode()
+    assert "Provides-Extra: verify" in metadata  # pip install 'multus-gen[verify]': the Helm engine for verify
+    assert 'Requires-Dist: helm-python-sdk>=0.2.2; extra == "verify"' in metadata
     assert "multus_gen/schemas/rke2-multus-values.schema.json" in names
     for overlay in (
         "distro/k3s",

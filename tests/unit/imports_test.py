@@ -114,7 +114,7 @@ FORBIDDEN = (
     "multus_gen.check.walk",  # validate's file walk (the generators run check.rules on their own output)
     "multus_gen.sinks.git",
     "git",  # GitPython
-    "helm_python",  # the Helm engine (tests only)
+    "helm_python",  # the Helm engine (verify and helmchart --verify only: the extra multus-gen[verify])
 )
 
 

@@ -24,6 +24,7 @@ COMMANDS = {
     "nad": "networks",
     "render": "networks",
     "validate": "check",
+    "verify": "check",
     "rules": "check",
     "doctor": "node",
     "uninstall": "node",

@@ -155,6 +155,7 @@ _ACTION_MODULES = {
     "transition_findings": "actions_deliver",
     "uninstall": "actions_check",
     "validate": "actions_check",
+    "verify": "actions_verify",
     "values": "actions_generate",
     "version": "actions_generate",
     "version_rows": "actions_generate",

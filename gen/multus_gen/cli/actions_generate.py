@@ -22,11 +22,28 @@ if TYPE_CHECKING:
 from multus_gen.cli.actions import gen_options, read_files, stdin_once
 
 
-def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
+def helmchart(
+    *,
+    output: str,
+    out: Path | None,
+    output_format: str | None,
+    verify: bool = False,
+    chart_archive: Path | None = None,
+    crd_chart_archive: Path | None = None,
+    **gen: Any,
+) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
     stdin_once(**{"-f": gen["values_files"]})
-    text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    opts = None
+    if verify or chart_archive is not None:  # the options read once (-f - is standard input)
+        from multus_gen.cli import actions_verify
+
+        if verify:
+            opts = actions_verify.verify_before_printing(gen, chart_archive, crd_chart_archive)
+        elif chart_archive is not None:
+            opts = gen_options(actions_verify.archive_options(gen, chart_archive, crd_chart_archive, None))
+    text, notices = helmchart_text(opts or gen_options(gen), fmt=output_format)
     bundles = text.count("\n# path: ") + text.startswith("# path: ")
     if out is not None and str(out) != "-" and bundles > 1:  # Fleet reads one fleet.yaml per bundle folder
         raise InputError(

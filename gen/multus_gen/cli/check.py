@@ -1,4 +1,5 @@
-"""The validate command: check files and folders of manifests (HelmChart, NAD, Flux, Argo CD, Fleet, spec files).
+"""The validate command: check files and folders of manifests (HelmChart, NAD, Flux, Argo CD, Fleet, spec files);
+the verify command: render a chart archive with the generated values and check it.
 
 Walking and reading are in ``multus_gen.check.walk``, every rule in ``multus_gen.check.rules``.
 """
@@ -14,7 +15,25 @@ from multus_gen.cli.common import (
     ENV_DATA_DIR,
     ENV_DISTRO,
     ENV_K3S_VERSION,
+    AllowOpt,
+    AllowUnknownOpt,
+    BootstrapOpt,
+    ChartVersionOpt,
+    CrdChartVersionOpt,
+    DataDirOpt,
     Distro,
+    DistroOpt,
+    FailurePolicyOpt,
+    Ipam,
+    IpamOpt,
+    K3sVersionOpt,
+    NameOpt,
+    NamespaceOpt,
+    SetFileOpt,
+    SetJsonOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesFilesOpt,
     call,
     report_format_opt,
 )
@@ -127,3 +146,83 @@ def rules(
       multus-gen rules -o json | jq -r '.[] | select(.severity == "error") | .id'
     """
     return call(actions.rules, locals())
+
+
+def verify(
+    chart_archive: Annotated[
+        Path,
+        typer.Option(
+            "--chart-archive",
+            metavar="FILE",
+            help="The rke2-multus archive (.tgz) the cluster will run. Its version is the chart version "
+            "(--chart-version, if given, must match it).",
+            readable=False,  # an unreadable file is invalid input (exit 1), not usage
+            show_default=False,
+        ),
+    ],
+    crd_chart_archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--crd-chart-archive",
+            metavar="FILE",
+            help="The rke2-multus-crd archive; required beside rke2-multus >= v4.3.009 (it installs the CRDs).",
+            readable=False,
+        ),
+    ] = None,
+    system_default_registry: Annotated[
+        str | None,
+        typer.Option(
+            "--system-default-registry",
+            metavar="HOST[:PORT]",
+            help="The registry every image must come from (the chart's global.systemDefaultRegistry; on RKE2 "
+            "RKE2's own setting of that name).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, report_format_opt(("text", "json"), "text (one finding per line) or json (a report).")
+    ] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    crd_chart_version: CrdChartVersionOpt = None,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
+) -> int:
+    """Render the chart archive a cluster will run with the values multus-gen emits, and check the result.
+
+    Takes the generating commands' options: the values are exactly those of `multus-gen helmchart` with the same
+    options (on RKE2 those of the HelmChartConfig, over the chart's defaults). The Helm engine renders the
+    archive as helm-controller's job would; then every DaemonSet is read as a node runs it: Multus' CNI flags
+    (conf dir, bin dir, autoconfig dir) and kubeconfig must reach the cluster's CNI dirs through the hostPath
+    mounts, the cni-plugins init container must install into the bin dir, no container may mount a path twice,
+    the dhcp daemon and the whereabouts DaemonSet must be there and on the right dirs, the CRDs the networks
+    need must be installed (rke2-multus >= v4.3.009: by rke2-multus-crd, --crd-chart-archive), and with
+    --system-default-registry every image must come from it. The archive must be rke2-multus; its version is
+    the chart version. These are the checks multus-gen's conformance suite runs on every chart it knows.
+
+    Findings go to stdout like validate's (where: message (fix) [rule]), a summary to stderr. Exit 0 no
+    errors (warnings allowed unless --strict), 1 findings, a refused chart or input, or no Helm engine (install
+    it with: pip install 'multus-gen[verify]').
+
+    \b
+    Examples:
+      multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz --ipam dhcp
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+        --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+        --system-default-registry registry.example.com:5000 -o json
+      helm pull rke2-charts/rke2-multus --version v4.2.202 && multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz
+    """
+    return call(actions.verify, locals())

@@ -1,6 +1,7 @@
 """Commands that generate the Multus chart installation: helmchart, values, versions."""
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,6 +42,36 @@ class Format(str, Enum):
     fleet = "fleet"
 
 
+#: The chart archive flags of helmchart --verify (verify declares its own; to be unified with the chart source
+#: options).
+HelmchartArchiveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--chart-archive",
+        metavar="FILE",
+        help="The rke2-multus archive (.tgz) the cluster will run: checked to be rke2-multus of --chart-version "
+        "(which it sets when not given); with --verify rendered and checked before printing.",
+        readable=False,
+    ),
+]
+HelmchartCrdArchiveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--crd-chart-archive",
+        metavar="FILE",
+        help="The rke2-multus-crd archive beside rke2-multus >= v4.3.009 (for --verify).",
+        readable=False,
+    ),
+]
+VerifyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verify",
+        help="Render --chart-archive with the Helm engine and run `multus-gen verify`'s checks first; an error "
+        "prints nothing (exit 1). Needs the extra: pip install 'multus-gen[verify]'.",
+    ),
+]
+
 FormatOpt = Annotated[
     Format | None,
     typer.Option(
@@ -58,6 +89,9 @@ def helmchart(
     output: DocFormatOpt = "yaml",
     out: OutFileOpt = None,
     output_format: FormatOpt = None,
+    verify: VerifyOpt = False,
+    chart_archive: HelmchartArchiveOpt = None,
+    crd_chart_archive: HelmchartCrdArchiveOpt = None,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -93,6 +127,8 @@ def helmchart(
       multus-gen helmchart --ipam whereabouts --format flux
       multus-gen helmchart --format argocd --namespace argocd
       multus-gen helmchart --format fleet
+      multus-gen helmchart --verify --chart-archive rke2-multus-v4.3.017.tgz \
+        --crd-chart-archive rke2-multus-crd-4.3.017.tgz --ipam whereabouts
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):

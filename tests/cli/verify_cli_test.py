@@ -1,0 +1,414 @@
+"""`multus-gen verify` and `helmchart --verify`: the real chart archives rendered with the generated values.
+
+Good archives (../shared/fixtures/charts and charts-generations) must pass exactly when multus-gen's knowledge
+says the chart works for the IPAM (a pair it refuses is refused, exit 1); archives broken here at run time --
+a real archive unpacked, one template altered, packed again into tmp_path -- must fail with the rule that
+names the breakage. The Helm engine is real (helm-python-sdk); without it, verify says how to install it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import capture
+from multus_gen.knowledge import charts
+
+pytest.importorskip("helm_python", reason="the Helm engine (helm-python-sdk) renders the archives")
+
+IPAMS = charts.IPAMS
+V202 = "rke2-multus-v4.2.202.tgz"
+V317 = "rke2-multus-v4.3.017.tgz"
+CRD317 = "rke2-multus-crd-4.3.017.tgz"
+
+
+@pytest.fixture(scope="module")
+def fixtures(shared: Path) -> Path:
+    return shared / "fixtures"
+
+
+def archive(fixtures: Path, name: str) -> Path:
+    for folder in ("charts", "charts-generations"):
+        if (fixtures / folder / name).is_file():
+            return fixtures / folder / name
+    raise FileNotFoundError(name)
+
+
+def repack(src: Path, dest: Path, edit: Callable[[Path], None]) -> Path:
+    """``src`` unpacked into a folder beside ``dest``, changed by ``edit(chart_dir)``, packed as ``dest``."""
+    work = dest.parent / (dest.name + ".d")
+    with tarfile.open(src, "r:gz") as tar:
+        tar.extractall(work, filter="data")
+    (top,) = list(work.iterdir())
+    edit(top)
+    with tarfile.open(dest, "w:gz") as tar:
+        tar.add(top, arcname=top.name)
+    return dest
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert text.count(old) >= count, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+def verify(*argv: str) -> tuple[int, str, str]:
+    return capture(["verify", *argv])
+
+
+def errors(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("error: ")]
+
+
+def rules_of(out: str) -> set[str]:
+    return {line.rsplit("[", 1)[1].rstrip("]") for line in out.splitlines() if line.endswith("]")}
+
+
+# -- good archives: the verdicts agree with knowledge/charts.py ------------------------------------------------
+
+
+def _good_cases(fixtures: Path) -> list[tuple[Path, str]]:
+    names = sorted(p.name for folder in ("charts", "charts-generations") for p in (fixtures / folder).glob("*.tgz"))
+    return [(archive(fixtures, n), ipam) for n in names if n.startswith("rke2-multus-v") for ipam in IPAMS]
+
+
+@pytest.mark.parametrize(
+    "cluster", [(), ("--k3s-version", "v1.30.5+k3s1", "--data-dir", "/srv/k3s")], ids=["default", "old-k3s-srv"]
+)
+def test_good_archives_agree_with_the_knowledge(fixtures: Path, cluster: tuple[str, ...]) -> None:
+    crd = archive(fixtures, CRD317)
+    seen = {"pass": 0, "refused": 0}
+    for path, ipam in _good_cases(fixtures):
+        version = path.name.removeprefix("rke2-multus-").removesuffix(".tgz")
+        extra = ("--crd-chart-archive", str(crd)) if not charts.ships_crds(version) else ()
+        code, out, err = verify("--chart-archive", str(path), *extra, "--ipam", ipam, *cluster)
+        works = (
+            charts.version_refusal(version, allow_unknown=False) is None and charts.ipam_breakage(version, ipam) is None
+        )
+        label = f"{path.name} {ipam}: exit {code}; {out} {err}"
+        if works:
+            assert (code, errors(out)) == (0, []), label
+            assert out == "", label  # no warning either
+            assert "0 errors, 0 warnings" in err, label
+            seen["pass"] += 1
+        else:
+            assert code == 1, label
+            (line,) = err.strip().splitlines()  # refused up front: one line naming the rule or the flag
+            assert "[chart-version-ipam]" in line or "--chart-version" in line, label
+            seen["refused"] += 1
+    assert seen["pass"] >= 12 and seen["refused"] >= 6, seen  # both verdicts really occur
+
+
+def test_rke2_and_a_registry(fixtures: Path) -> None:
+    """On RKE2 the chart runs on the standard dirs with RKE2's own systemDefaultRegistry; on K3s the registry
+    goes into the values, and every image of every DaemonSet comes from it."""
+    for ipam in IPAMS:
+        code, out, err = verify(
+            "--chart-archive", str(archive(fixtures, V202)), "--distro", "rke2", "--ipam", ipam,
+            "--system-default-registry", "mirror.example:5000",
+        )  # fmt: skip
+        assert (code, out) == (0, ""), err
+        assert "rendered for RKE2" in err
+    code, out, err = verify(
+        "--chart-archive", str(archive(fixtures, V317)), "--crd-chart-archive", str(archive(fixtures, CRD317)),
+        "--ipam", "whereabouts", "--system-default-registry", "mirror.example:5000/rancher", "-o", "json",
+    )  # fmt: skip
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["registry"] == "mirror.example:5000/rancher" and report["findings"] == []
+    assert [r["chart"] for r in report["releases"]] == ["rke2-multus-crd", "rke2-multus"]
+    assert report["dirs"]["conf"] == "/var/lib/rancher/k3s/agent/etc/cni/net.d"
+
+
+# -- broken archives ---------------------------------------------------------------------------------------------
+
+TEMPLATES = "templates"
+DS = f"{TEMPLATES}/daemonSet.yaml"
+DHCP = f"{TEMPLATES}/dhcp-daemonSet.yaml"
+WHEREABOUTS = "charts/rke2-whereabouts/templates/daemonset.yaml"
+
+#: (id, what to change in v4.2.202, verify's extra flags, the rule that must report it)
+BROKEN: list[tuple[str, Callable[[Path], None], tuple[str, ...], str]] = [
+    (
+        "bin-hostpath-hard-coded",
+        lambda top: replace_in(top / DS, "path: {{ .Values.config.cni_conf.binDir }}", "path: /opt/cni/bin"),
+        (),
+        "rendered-cni-dirs",
+    ),
+    (
+        "conf-flag-off-the-mount",
+        lambda top: replace_in(top / DS, '"--cni-conf-dir=/host{{', '"--cni-conf-dir=/elsewhere{{'),
+        (),
+        "rendered-cni-dirs",
+    ),
+    (
+        "mount-twice",
+        lambda top: replace_in(
+            top / DS,
+            "        - name: cnibin\n          mountPath: /host{{ .Values.config.cni_conf.binDir }}\n",
+            "        - name: cnibin\n          mountPath: /host{{ .Values.config.cni_conf.binDir }}\n"
+            "        - name: cni\n          mountPath: /host{{ .Values.config.cni_conf.binDir }}\n",
+        ),
+        (),
+        "rendered-mounts",
+    ),
+    (
+        "plugins-elsewhere",
+        lambda top: replace_in(
+            top / DS,
+            "- name: cnibin\n          mountPath: /host/opt/cni/bin",
+            "- name: cni\n          mountPath: /host/opt/cni/bin",
+        ),
+        (),
+        "rendered-cni-plugins",
+    ),
+    (
+        "kubeconfig-host-path",
+        lambda top: replace_in(
+            top / DS, "--multus-kubeconfig-file-host={{", "--multus-kubeconfig-file-host=/etc/cni/net.d/x{{"
+        ),
+        (),
+        "rendered-kubeconfig",
+    ),
+    (
+        "no-crd-template",
+        lambda top: (top / TEMPLATES / "customResourceDefinition.yaml").unlink(),
+        (),
+        "rendered-crds",
+    ),
+    (
+        "dhcp-hard-coded",
+        lambda top: replace_in(top / DHCP, "path: {{ .Values.config.cni_conf.binDir }}", "path: /opt/cni/bin"),
+        ("--ipam", "dhcp"),
+        "rendered-dhcp",
+    ),
+    (
+        "dhcp-missing",
+        lambda top: (top / DHCP).unlink(),
+        ("--ipam", "dhcp"),
+        "rendered-dhcp",
+    ),
+    (
+        "whereabouts-bin-dir",
+        lambda top: replace_in(
+            top / WHEREABOUTS, "value: /host{{ .Values.cniConf.binDir }}", "value: /host/opt/cni/bin"
+        ),
+        ("--ipam", "whereabouts"),
+        "rendered-whereabouts",
+    ),
+    (
+        "configmap-bin-dir",
+        lambda top: replace_in(
+            top / TEMPLATES / "configMap.yaml",
+            "{{ toJson .Values.config.cni_conf | indent 4 }}",
+            '{{ toJson (set (deepCopy .Values.config.cni_conf) "binDir" "/opt/cni/bin") | indent 4 }}',
+        ),
+        (),
+        "rendered-cni-config",
+    ),
+    (
+        "image-off-registry",
+        lambda top: replace_in(
+            top / DS,
+            'image: {{ template "system_default_registry" . }}{{ .Values.image.repository }}',
+            "image: docker.io/{{ .Values.image.repository }}",
+        ),
+        ("--system-default-registry", "mirror.example:5000"),
+        "rendered-image-registry",
+    ),
+    (
+        "mounts-not-a-list",
+        lambda top: replace_in(
+            top / DS,
+            "volumeMounts:\n        - name: cnibin\n          mountPath: /host/opt/cni/bin\n",
+            "volumeMounts: oops\n",
+        ),
+        (),
+        "chart-render",
+    ),
+    (
+        "template-syntax",
+        lambda top: replace_in(top / DS, "{{ .Values.image.tag }}", "{{ .Values.image.tag "),
+        (),
+        "chart-render",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "extra", "rule"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_broken_archive_fails_with_its_rule(
+    fixtures: Path, tmp_path: Path, edit: Callable[[Path], None], extra: tuple[str, ...], rule: str
+) -> None:
+    good = archive(fixtures, V202)
+    assert verify("--chart-archive", str(good), *extra)[0] == 0  # the unaltered archive passes with these flags
+    broken = repack(good, tmp_path / V202, edit)
+    code, out, err = verify("--chart-archive", str(broken), *extra)
+    assert code == 1, (out, err)
+    assert rule in rules_of(out) | rules_of(err.strip()), (out, err)
+    if rule != "chart-render":
+        assert errors(out), out
+        assert all(line.startswith(("error: ", "warning: ")) for line in out.splitlines()), out
+    # the same finding as JSON
+    code, out, _ = verify("--chart-archive", str(broken), *extra, "-o", "json")
+    if rule != "chart-render":
+        report = json.loads(out)
+        assert code == 1 and report["summary"]["errors"] >= 1
+        assert rule in {f["rule"] for f in report["findings"] if f["severity"] == "error"}
+
+
+def test_a_version_multus_gen_does_not_know(fixtures: Path, tmp_path: Path) -> None:
+    """The use of verify: a chart published after multus-gen's index (here v4.3.017 renamed v4.3.099), proven
+    on its archive; and --allow turns a rule's errors into warnings, as in validate."""
+
+    def bump(top: Path) -> None:
+        replace_in(top / "Chart.yaml", "version: v4.3.017", "version: v4.3.099")
+
+    newer = repack(archive(fixtures, V317), tmp_path / "rke2-multus-v4.3.099.tgz", bump)
+    args = ("--chart-archive", str(newer), "--crd-chart-archive", str(archive(fixtures, CRD317)))
+    code, _, err = verify(*args)
+    assert code == 1 and "--allow-unknown-chart-version" in err, err
+    code, out, err = verify(*args, "--allow-unknown-chart-version", "--ipam", "dhcp")
+    assert (code, out) == (0, ""), err
+    assert "rke2-multus-v4.3.099.tgz rendered" in err and "0 errors" in err
+    broken = repack(archive(fixtures, V202), tmp_path / V202, BROKEN[2][1])
+    code, out, _ = verify("--chart-archive", str(broken), "--allow", "rendered-mounts")
+    assert code == 0 and "warning: " in out and "(allowed by --allow rendered-mounts)" in out, out
+
+
+def test_crd_chart_without_its_crds(fixtures: Path, tmp_path: Path) -> None:
+    """rke2-multus-crd without the NAD CRD template, and without the whereabouts ones, beside v4.3.017."""
+    crd = archive(fixtures, CRD317)
+
+    def drop(name: str) -> Callable[[Path], None]:
+        def edit(top: Path) -> None:
+            (top / TEMPLATES / name).unlink()
+
+        return edit
+
+    (tmp_path / "a").mkdir()
+    no_nad = repack(crd, tmp_path / "a" / CRD317, drop("customResourceDefinition.yaml"))
+    code, out, _ = verify("--chart-archive", str(archive(fixtures, V317)), "--crd-chart-archive", str(no_nad))
+    assert code == 1 and "network-attachment-definitions.k8s.cni.cncf.io" in out and "[rendered-crds]" in out, out
+    (tmp_path / "b").mkdir()
+    no_wb = repack(crd, tmp_path / "b" / CRD317, drop("whereabouts.cni.cncf.io_ippools.yaml"))
+    args = ("--chart-archive", str(archive(fixtures, V317)), "--crd-chart-archive", str(no_wb))
+    assert verify(*args)[0] == 0  # host-local needs no whereabouts CRD
+    code, out, _ = verify(*args, "--ipam", "whereabouts")
+    assert code == 1 and "ippools.whereabouts.cni.cncf.io" in out and "[rendered-crds]" in out, out
+
+
+def test_renamed_chart_and_bad_files_are_one_line_errors(fixtures: Path, tmp_path: Path) -> None:
+    def rename(top: Path) -> None:
+        replace_in(top / "Chart.yaml", "name: rke2-multus", "name: my-multus")
+
+    renamed = repack(archive(fixtures, V202), tmp_path / "renamed.tgz", rename)
+    not_gzip = tmp_path / "notes.tgz"
+    not_gzip.write_text("not a chart\n")
+    not_tar = tmp_path / "plain.tgz"
+    not_tar.write_bytes(gzip.compress(b"plain text, not a tar"))
+    no_chart = tmp_path / "empty.tgz"
+    with tarfile.open(no_chart, "w:gz") as tar:
+        (tmp_path / "README").write_text("x")
+        tar.add(tmp_path / "README", arcname="x/README")
+    cases = {
+        renamed: "is the chart 'my-multus'",
+        not_gzip: "is not a gzip-compressed tar archive",
+        not_tar: "is not a gzip-compressed tar archive",
+        no_chart: "holds no <chart>/Chart.yaml",
+        tmp_path / "missing.tgz": "is not a file",
+        archive(fixtures, CRD317): "is the chart 'rke2-multus-crd'",
+    }
+    for path, says in cases.items():
+        for argv in (["verify", "--chart-archive", str(path)], ["helmchart", "--verify", "--chart-archive", str(path)]):
+            code, out, err = capture(argv)
+            assert (code, out) == (1, ""), (argv, err)
+            (line,) = err.splitlines()
+            assert line.startswith("multus-gen: error: --chart-archive: ") and says in line, line
+            assert line.endswith("[chart-archive]"), line
+
+
+def test_versions_come_from_the_archive_or_must_match(fixtures: Path) -> None:
+    good = str(archive(fixtures, V202))
+    code, _, err = verify("--chart-archive", good, "--chart-version", "v4.2.106")
+    assert code == 1 and "is rke2-multus v4.2.202, not v4.2.106" in err and err.count("\n") == 1, err
+    assert verify("--chart-archive", good, "--chart-version", "v4.2.202")[0] == 0
+    v317, crd = str(archive(fixtures, V317)), str(archive(fixtures, CRD317))
+    code, _, err = verify("--chart-archive", v317)
+    assert code == 1 and "--crd-chart-archive" in err and "rke2-multus-crd 4.3.017" in err, err
+    code, _, err = verify("--chart-archive", v317, "--crd-chart-archive", crd, "--crd-chart-version", "4.3.016")
+    assert code == 1 and "is rke2-multus-crd 4.3.017, not 4.3.016" in err, err
+    code, _, err = verify("--chart-archive", good, "--crd-chart-archive", crd)
+    assert code == 1 and "ships the CRDs itself" in err, err
+    code, _, err = verify("--chart-archive", v317, "--crd-chart-archive", good)
+    assert code == 1 and "--crd-chart-archive" in err and "[chart-archive]" in err, err
+    code, _, err = verify("--chart-archive", good, "--system-default-registry", "https://mirror.example")
+    assert code == 1 and "without the scheme: mirror.example" in err, err
+
+
+# -- helmchart --verify ------------------------------------------------------------------------------------------
+
+
+def test_helmchart_verify_prints_only_a_verified_install(fixtures: Path, tmp_path: Path) -> None:
+    v317, crd = str(archive(fixtures, V317)), str(archive(fixtures, CRD317))
+    code, out, err = capture(
+        ["helmchart", "--verify", "--chart-archive", v317, "--crd-chart-archive", crd, "--ipam", "whereabouts"]
+    )
+    assert code == 0, err
+    assert "verified: rke2-multus-crd-4.3.017.tgz + rke2-multus-v4.3.017.tgz" in err
+    plain = capture(["helmchart", "--ipam", "whereabouts", "--chart-version", "v4.3.017"])[1]
+    assert out == plain  # the same documents as without --verify
+    # the version comes from the archive when not given
+    code, out, _ = capture(["helmchart", "--chart-archive", str(archive(fixtures, V202))])
+    assert code == 0 and [d["spec"]["version"] for d in yaml.safe_load_all(out)] == ["v4.2.202"]
+    # a broken archive: findings on stderr, nothing printed
+    broken = repack(archive(fixtures, V202), tmp_path / V202, BROKEN[2][1])
+    code, out, err = capture(["helmchart", "--verify", "--chart-archive", str(broken)])
+    assert (code, out) == (1, ""), err
+    assert "[rendered-mounts]" in err and err.splitlines()[-1].startswith("multus-gen: error: --verify: ")
+    code, out, err = capture(["helmchart", "--verify"])
+    assert (code, out) == (2, "") and "add --chart-archive FILE" in err, err
+
+
+# -- without the extra -------------------------------------------------------------------------------------------
+
+BLOCKED = """
+import sys
+sys.modules["helm_python"] = None  # as if helm-python-sdk were not installed: `import helm_python` fails
+from multus_gen.cli import main
+sys.argv = ["multus-gen", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["verify", "helmchart --verify"])
+def test_without_the_engine_verify_says_how_to_install_it(fixtures: Path, tmp_path: Path, command: str) -> None:
+    env = {**os.environ, "MULTUS_GEN_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKED, *command.split(), "--chart-archive", str(archive(fixtures, V202))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
+    assert line.startswith("multus-gen: error: ") and "pip install 'multus-gen[verify]'" in line, line
+    # other commands never need it
+    ok = subprocess.run(
+        [sys.executable, "-c", BLOCKED, "helmchart", "--chart-archive", str(archive(fixtures, V202))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert ok.returncode == 0 and "kind: HelmChart" in ok.stdout, ok.stderr
