@@ -11,6 +11,7 @@ from multus_gen.cli.output import (
     as_format,
     echo,
     emit,
+    info,
     print_notices,
     style,
 )
@@ -48,6 +49,31 @@ def values(*, output: str, out: Path | None, **gen: Any) -> int:
     text, notices = values_text(gen_options(gen))
     text = as_format(text, output)
     print_notices(notices)
+    emit(text, out, read_files(None, gen))
+    return EXIT_OK
+
+
+def images(*, output_format: str, out: Path | None, **gen: Any) -> int:
+    from multus_gen.build.images import list_images
+    from multus_gen.build.plan import make_plan
+
+    stdin_once(**{"-f": gen["values_files"]})
+    found = list_images(make_plan(gen_options(gen)))
+    how = {
+        "render": "rendered the chart archive with the Helm engine",
+        "archive values": "read the chart archive's values.yaml (the Helm engine, helm-python-sdk, is not installed)",
+        "knowledge": "multus-gen's table of the images of each kept chart version",
+    }[found.source]
+    info(f"rke2-multus {found.chart_version}: {len(found.images)} images ({how})")
+    if output_format == "json":
+        text = (
+            json.dumps(
+                {"chartVersion": found.chart_version, "source": found.source, "images": list(found.images)}, indent=2
+            )
+            + "\n"
+        )
+    else:
+        text = "".join(f"{image}\n" for image in found.images)
     emit(text, out, read_files(None, gen))
     return EXIT_OK
 

@@ -69,7 +69,25 @@ def capability(version: str) -> Capability:
     raise ValueError(version)
 
 
+#: Chart source fields that came later than the rows of :data:`CAPABILITIES` tell: the first helm-controller
+#: whose HelmChart CRD has them. Every other chart source field (chartContent, repoCA, repoCAConfigMap,
+#: authSecret, authPassCredentials, dockerRegistrySecret) is in the CRD of every release the K3s table names
+#: (read in fixtures/crds/helm-controller/v0.16.14 ... v0.17.7).
+FIELD_SINCE: dict[str, str] = {
+    # k3s-io/helm-controller PR 249 "Add support for skip-verify/plain-http" (issue 248), released in v0.16.4;
+    # K3s took it with k3s-io/k3s PR 10832 (issues 10833-10836: v1.31.1, v1.30.5, v1.29.9, v1.28.14 ship v0.16.4)
+    "plainHTTP": "v0.16.4",
+    "insecureSkipTLSVerify": "v0.16.4",
+}
+FIELD_SINCE_SOURCE = "k3s-io/helm-controller PR 249 (v0.16.4); k3s-io/k3s PR 10832"
+#: Every HelmChart field :func:`accepts_field` may refuse.
+CHECKED_FIELDS: tuple[str, ...] = GATED_FIELDS + tuple(FIELD_SINCE)
+
+
 def accepts_field(version: str, field: str) -> bool:
+    since = FIELD_SINCE.get(field)
+    if since is not None:
+        return parse(version) >= parse(since)
     return field not in GATED_FIELDS or field in capability(version).fields
 
 
