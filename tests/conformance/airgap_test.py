@@ -207,11 +207,17 @@ def test_insecure_skip_tls_verify_is_warned(tmp_path: Path) -> None:
 
 
 def test_plain_http_needs_a_k3s_whose_controller_has_it() -> None:
-    # helm-controller v0.16.4 added plainHTTP/insecureSkipTLSVerify; the table maps K3s v1.30.6 to v0.16.1
-    code, out, err = _run("helmchart", "--k3s-version", "v1.30.6+k3s1", "--repo", "http://10.0.0.5/c", "--plain-http")
-    assert (code, out) == (1, "") and "[helm-controller-field]" in err and "plainHTTP" in err, err
-    code, _out, err = _run("helmchart", "--k3s-version", "v1.31.2+k3s1", "--repo", "http://10.0.0.5/c", "--plain-http")
-    assert code == 0, err
+    # helm-controller v0.16.4 added plainHTTP/insecureSkipTLSVerify (K3s v1.30.5 took it, k3s issue 10834); the
+    # table keeps older releases of the v1.29 line on v0.16.1
+    for k3s, accepted in (("v1.29.10+k3s1", False), ("v1.30.4+k3s1", False), ("v1.30.5+k3s1", True)):
+        for flag in ("--plain-http", "--insecure-skip-tls-verify"):
+            url = "http://10.0.0.5/c" if flag == "--plain-http" else MIRROR
+            code, out, err = _run("helmchart", "--k3s-version", k3s, "--repo", url, flag)
+            if accepted:
+                assert code == 0, (k3s, err)
+            else:
+                assert (code, out) == (1, "") and "[helm-controller-field]" in err, (k3s, err)
+                assert "v1.30.5+k3s1" in err, err
 
 
 @pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.26", "v0.17.7"])
@@ -415,3 +421,26 @@ def test_too_big_archive_can_be_a_static_chart(tmp_path: Path, charts_dir: Path,
     )  # fmt: skip
     assert code == 0, err
     assert (tmp_path / "k3s/server/static/charts/rke2-multus-v4.2.202.tgz").read_bytes() == Path(big).read_bytes()
+
+
+def test_spec_file_chart_source_keys(tmp_path: Path, charts_dir: Path) -> None:
+    """The spec's chart: keys are the flags (files relative to the spec); errors name the key."""
+    import shutil
+
+    for name in (MULTUS_ARCHIVE, CRD_ARCHIVE):
+        shutil.copy(charts_dir / name, tmp_path / name)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "apiVersion: multus-gen/v1\ncluster:\n  distro: k3s\nchart:\n"
+        f"  archive: {MULTUS_ARCHIVE}\n  crdArchive: {CRD_ARCHIVE}\n  systemDefaultRegistry: registry.example:5000\n"
+    )
+    code, _out, err = _run("render", "-c", str(spec), "--out-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    docs = _docs((tmp_path / "out/multus.yaml").read_text())
+    assert base64.b64decode(docs[-1]["spec"]["chartContent"]) == (charts_dir / MULTUS_ARCHIVE).read_bytes()
+    assert "systemDefaultRegistry: registry.example:5000" in docs[-1]["spec"]["valuesContent"]
+    assert _run("validate", str(spec), str(tmp_path / "out"))[0] == 0
+    spec.write_text(spec.read_text().replace(f"archive: {MULTUS_ARCHIVE}", "archive: spec.yaml"))
+    code, _out, err = _run("render", "-c", str(spec), "--out-dir", str(tmp_path / "out2"))
+    assert code == 1 and "$.chart.archive" in err and "gzip" in err, err
+    assert not (tmp_path / "out2").exists() or not any((tmp_path / "out2").rglob("*.yaml"))

@@ -13,15 +13,8 @@ from typing import TYPE_CHECKING
 from multus_gen.check.catalog import check_allowed
 from multus_gen.errors import InputError, UsageError
 from multus_gen.knowledge import charts, k3s, rke2
-from multus_gen.model.source import (
-    ChartSource,
-    check_registry,
-    check_repo,
-    check_secret_name,
-    read_archive,
-    read_ca,
-)
-from multus_gen.record import record, replace
+from multus_gen.model.source import ChartSource, make_source, takes_pull_secrets
+from multus_gen.record import record
 from multus_gen.values.compose import UserValues
 
 if TYPE_CHECKING:
@@ -304,7 +297,7 @@ def make_gen_options(
     chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
-    if source.image_pull_secret is not None and not _takes_pull_secrets(chart):
+    if source.image_pull_secret is not None and not takes_pull_secrets(chart):
         from multus_gen.knowledge import images
 
         raise InputError(
@@ -346,127 +339,6 @@ def make_gen_options(
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
         source=source,
     )
-
-
-def _takes_pull_secrets(version: str) -> bool:
-    from multus_gen.knowledge import images
-
-    return images.takes_pull_secrets(version)
-
-
-def make_source(
-    *,
-    distro: str,
-    repo: str | None,
-    repo_ca: Path | None,
-    auth_secret: str | None,
-    plain_http: bool,
-    insecure_skip_tls_verify: bool,
-    chart_archive: Path | None,
-    crd_chart_archive: Path | None,
-    static_chart: bool,
-    system_default_registry: str | None,
-    image_pull_secret: str | None,
-    chart_version: str | None,
-    crd_chart_version: str | None,
-) -> ChartSource:
-    """The chart source options, checked (one line naming the flag, with the fix)."""
-    if distro == "rke2":
-        if system_default_registry is not None:
-            raise InputError(
-                "on RKE2 the system default registry is RKE2's own setting: RKE2 passes it to every packaged chart "
-                "(global.systemDefaultRegistry) and pulls its own images from it",
-                where="--system-default-registry",
-                fix="set `system-default-registry: HOST[:PORT]` in /etc/rancher/rke2/config.yaml and drop the flag",
-                rule="chart-registry",
-            )
-        given = [
-            flag
-            for flag, value in (
-                ("--repo", repo),
-                ("--repo-ca", repo_ca),
-                ("--auth-secret", auth_secret),
-                ("--plain-http", plain_http or None),
-                ("--insecure-skip-tls-verify", insecure_skip_tls_verify or None),
-                ("--chart-archive", chart_archive),
-                ("--crd-chart-archive", crd_chart_archive),
-                ("--static-chart", static_chart or None),
-            )
-            if value is not None
-        ]
-        if given:
-            raise InputError(
-                "RKE2 installs rke2-multus from the chart packaged in its own release: a HelmChartConfig has no "
-                "chart source",
-                where=given[0],
-                fix="drop it; air-gapped RKE2 takes its images from the rke2-images tarball or its "
-                "system-default-registry (RKE2 docs: air-gap install)",
-                rule="chart-repo-url",
-            )
-    if chart_archive is not None and repo is not None:
-        raise InputError(
-            "--chart-archive and --repo are two sources for one chart",
-            where="--repo",
-            fix="keep one: the archive (embedded or served as a static chart) or the mirror",
-            rule="chart-repo-url",
-        )
-    if repo is None:
-        for flag, value in (
-            ("--repo-ca", repo_ca),
-            ("--auth-secret", auth_secret),
-            ("--plain-http", plain_http or None),
-            ("--insecure-skip-tls-verify", insecure_skip_tls_verify or None),
-        ):
-            if value is not None:
-                raise InputError(
-                    f"{flag} is a setting of a chart mirror, and no --repo is given",
-                    where=flag,
-                    fix="add --repo URL (your mirror), or drop it",
-                    rule="chart-repo-url",
-                )
-    if static_chart and chart_archive is None:
-        raise InputError(
-            "--static-chart serves a chart archive, and no --chart-archive is given",
-            where="--static-chart",
-            fix="add --chart-archive FILE",
-            rule="chart-archive",
-        )
-    if crd_chart_archive is not None and chart_archive is None:
-        raise InputError(
-            "--crd-chart-archive without --chart-archive: the two charts come from one source",
-            where="--crd-chart-archive",
-            fix="add --chart-archive FILE (rke2-multus), or use a mirror (--repo) for both",
-            rule="chart-archive",
-        )
-    source = ChartSource(
-        repo=check_repo(repo, plain_http=plain_http) if repo is not None else None,
-        plain_http=plain_http,
-        insecure_skip_tls_verify=insecure_skip_tls_verify,
-        auth_secret=check_secret_name(auth_secret, where="--auth-secret") if auth_secret is not None else None,
-        static_chart=static_chart,
-        system_default_registry=(
-            check_registry(system_default_registry) if system_default_registry is not None else None
-        ),
-        image_pull_secret=(
-            check_secret_name(image_pull_secret, where="--image-pull-secret") if image_pull_secret is not None else None
-        ),
-    )
-    if plain_http and source.repo is not None and source.repo.startswith("https://"):
-        raise InputError(
-            "--plain-http with an https:// repository",
-            where="--plain-http",
-            fix="drop --plain-http, or give the mirror's http:// URL",
-            rule="chart-repo-url",
-        )
-    if repo_ca is not None:
-        source = replace(source, repo_ca=read_ca(repo_ca), repo_ca_file=str(repo_ca))
-    if chart_archive is not None:
-        archive = read_archive(chart_archive, charts.CHART_NAME, chart_version, where="--chart-archive")
-        source = replace(source, archive=archive)
-    if crd_chart_archive is not None:
-        crd = read_archive(crd_chart_archive, charts.CRD_CHART_NAME, crd_chart_version, where="--crd-chart-archive")
-        source = replace(source, crd_archive=crd)
-    return source
 
 
 def _check_rke2(*, k3s_version: str | None, data_dir: str | None, name: str | None, namespace: str | None) -> None:
