@@ -402,6 +402,24 @@ GEN_FLAGS = (
     "set_json_values",
     "set_file_values",
 )
+#: The chart source flags (issue 14) each command takes on top: ``values`` only the registry ones, ``commit``
+#: names the chart repository --chart-repo (its --repo is the Git tree), ``install`` adds --static-chart.
+SOURCE_FLAGS = (
+    "repo",
+    "repo_ca",
+    "auth_secret",
+    "plain_http",
+    "insecure_skip_tls_verify",
+    "chart_archive",
+    "crd_chart_archive",
+    "system_default_registry",
+    "image_pull_secret",
+)
+SOURCE_FLAGS_OF = {
+    "values": ("system_default_registry", "image_pull_secret"),
+    "commit": tuple("chart_repo" if f == "repo" else f for f in SOURCE_FLAGS),
+    "install": (*SOURCE_FLAGS, "static_chart"),
+}
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])
@@ -418,7 +436,7 @@ def test_each_command_hands_its_action_plain_values(
     params = inspect.signature(real).parameters.values()
     names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
     if any(p.kind is p.VAR_KEYWORD for p in params):  # **gen: the shared generation flags
-        names |= set(GEN_FLAGS)
+        names |= set(GEN_FLAGS) | set(SOURCE_FLAGS_OF.get(name, SOURCE_FLAGS))
     assert set(kwargs) == names
     assert {key: kwargs[key] for key in expected} == expected
 

@@ -173,6 +173,10 @@ OPTION_VARIANTS: tuple[tuple[str, ...], ...] = (
     ("--set", "config.cni_conf.logLevel=debug,manifests.configMap=null"),
     ("--set-string", "labels.nodeSelector.role=yes"),
     ("--allow-unknown-chart-version",),
+    # chart sources (issue 14): a mirror, an OCI registry over plain http, a private image registry
+    ("--repo", "https://charts.mirror.example/rke2", "--auth-secret", "mirror-auth", "--insecure-skip-tls-verify"),
+    ("--repo", "oci://10.0.0.5:5000/charts", "--plain-http", "--auth-secret", "regcred"),
+    ("--system-default-registry", "registry.mirror.example:5000", "--image-pull-secret", "pull"),
 )
 
 

@@ -32,6 +32,10 @@ SCHEMA_OF_KIND = {kind: name for name, (_crd, kind) in SCHEMAS.items()}
 
 
 _BASES: dict[str, list[dict[str, Any]]] = {}
+SOURCES = (
+    ("--repo", "https://charts.mirror.example/rke2", "--auth-secret", "mirror-auth"),
+    ("--repo", "oci://10.0.0.5:5000/charts", "--plain-http", "--auth-secret", "regcred"),
+)
 
 
 def bases() -> dict[str, list[dict[str, Any]]]:
@@ -47,6 +51,13 @@ def bases() -> dict[str, list[dict[str, Any]]]:
         for ipam in hr.IPAMS:
             gen = hr.generate("helmchart", "--distro", "rke2", "--ipam", ipam)
             _BASES["helmchartconfig"].extend(gen.docs)
+        # chart sources (issue 14): a mirror with credentials, an OCI registry over plain http
+        for fmt in ("flux", "argocd"):
+            for source in SOURCES:
+                gen = hr.generate("helmchart", "--format", fmt, *source)
+                assert gen.exit_code == 0, gen.describe()
+                for doc in gen.docs:
+                    _BASES[SCHEMA_OF_KIND[doc["kind"]]].append(doc)
     return _BASES
 
 
@@ -108,6 +119,11 @@ def hand_written() -> list[tuple[str, str, Any, bool]]:
         ("flux-helmrepository", "type-git", _set(repo, "spec.type", "git"), False),
         ("flux-helmrepository", "interval-days", _set(repo, "spec.interval", "1d"), False),
         ("flux-helmrepository", "url-http", _set(repo, "spec.url", "http://charts"), True),
+        ("flux-helmrepository", "oci", first("flux-helmrepository", lambda d: d["spec"].get("type") == "oci"), True),
+        ("flux-helmrepository", "type-helm", _set(repo, "spec.type", "helm"), False),
+        ("flux-helmrepository", "secretRef-string", _set(repo, "spec.secretRef", "regcred"), False),
+        ("flux-helmrepository", "certSecretRef-no-name", _set(repo, "spec.certSecretRef", {}), False),
+        ("flux-helmrepository", "insecure-string", _set(repo, "spec.insecure", "true"), False),
         # Application
         ("argocd-application", "generated", app, True),
         ("argocd-application", "no-project", _drop(app, "spec.project"), False),
@@ -126,6 +142,12 @@ def hand_written() -> list[tuple[str, str, Any, bool]]:
         ("argocd-application", "syncOptions-string", _set(app, "spec.syncPolicy.syncOptions", "Prune=false"), False),
         ("argocd-application", "prune-true", _set(app, "spec.syncPolicy.automated.prune", True), True),
         ("argocd-application", "destination-name", _set(app, "spec.destination", {"name": "in-cluster"}), True),
+        (
+            "argocd-application",
+            "oci-repo",
+            first("argocd-application", lambda d: not d["spec"]["source"]["repoURL"].startswith("https://")),
+            True,
+        ),
     ]
     return cases
 

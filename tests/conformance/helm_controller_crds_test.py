@@ -72,3 +72,30 @@ def test_no_take_ownership_where_the_controller_lacks_it() -> None:
     gen = hr.generate("helmchart", "--k3s-version", "v1.30.6+k3s1", "--chart-version", charts.DEFAULT_CHART_VERSION)
     assert gen.exit_code == 0, gen.describe()
     assert all("takeOwnership" not in d["spec"] for d in gen.docs)
+
+
+#: Chart sources (issue 14) and the HelmChart fields they set.
+SOURCES = (
+    (("--repo", "https://charts.mirror.example/rke2", "--auth-secret", "a"), {"repo", "authSecret"}),
+    (("--repo", "oci://10.0.0.5:5000/charts", "--auth-secret", "a"), {"dockerRegistrySecret"}),
+    (("--repo", "http://10.0.0.5:8080/charts", "--plain-http"), {"repo", "plainHTTP"}),
+    (("--repo", "https://charts.mirror.example/rke2", "--insecure-skip-tls-verify"), {"insecureSkipTLSVerify"}),
+)
+
+
+@pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.20", "v0.16.26", "v0.17.1", "v0.17.5", "v0.17.7"])
+def test_chart_sources_fit_every_controllers_crd(shared: Path, crd_version: str) -> None:
+    """Every chart source field multus-gen writes is in the HelmChart CRD of each fixture release, and the K3s
+    releases whose controller lacks plainHTTP/insecureSkipTLSVerify (before v0.16.4) are refused."""
+    crd = shared / "fixtures/crds/helm-controller" / crd_version / HELMCHART_CRD
+    for argv, fields in SOURCES:
+        gen = hr.generate("helmchart", *argv)
+        assert gen.exit_code == 0, gen.describe()
+        for doc in gen.docs:
+            assert fields <= set(doc["spec"]), (argv, doc["spec"])
+            assert crd_errors(crd, doc, as_apiserver=True) == [], (crd_version, argv, doc)
+    for argv, fields in SOURCES:
+        old = hr.generate("helmchart", "--k3s-version", "v1.29.10+k3s1", *argv)  # helm-controller v0.16.1
+        refused = bool(fields & {"plainHTTP", "insecureSkipTLSVerify"})
+        assert (old.stdout == "" and "[helm-controller-field]" in old.stderr) is refused, old.describe()
+        assert ("v1.30.5+k3s1 and later" in old.stderr) is refused, old.describe()  # the accepting K3s, merged

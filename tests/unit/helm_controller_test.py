@@ -46,6 +46,18 @@ def test_k3s_lines_sorted_with_sources() -> None:
     assert keys == sorted(keys)
     assert all(r.source for r in hc.K3S_LINES)
     assert hc.for_k3s(K3sVersion.parse("v1.33.7+k3s1")).ships == "v0.16.17"
-    assert hc.for_k3s(K3sVersion.parse("v1.30.6+k3s1")).ships == "v0.16.1"
+    assert hc.for_k3s(K3sVersion.parse("v1.30.4+k3s1")).ships == "v0.16.1"
+    assert hc.for_k3s(K3sVersion.parse("v1.30.6+k3s1")).ships == "v0.16.4"  # k3s issue 10834
     assert hc.for_k3s(K3sVersion.parse("v1.37.2+k3s1")).ships == "v0.17.7"
     assert hc.k3s_accepting(policy="retry") == ["v1.37.0+k3s1 and later"]
+
+
+def test_plain_http_and_skip_verify_since_v0_16_4() -> None:
+    """helm-controller PR 249 (v0.16.4) added plainHTTP and insecureSkipTLSVerify; every other chart source field
+    is in the CRD of every release the K3s table names (fixtures/crds/helm-controller)."""
+    for field in ("plainHTTP", "insecureSkipTLSVerify"):
+        assert not hc.accepts_field("v0.16.1", field)
+        assert hc.accepts_field("v0.16.4", field) and hc.accepts_field("v0.17.0", field)
+    for field in ("chartContent", "repoCA", "authSecret", "dockerRegistrySecret", "repoCAConfigMap"):
+        assert hc.accepts_field("v0.16.1", field)
+    assert hc.k3s_accepting(field="plainHTTP")[0].startswith("v1.30.5+k3s1")

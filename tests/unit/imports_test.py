@@ -36,6 +36,7 @@ ALLOWED_OURS = {
     "multus_gen.knowledge.helm_controller",
     "multus_gen.knowledge.k3s",
     "multus_gen.knowledge.rke2",
+    "multus_gen.model.source",  # the chart source options (GenOptions carries them)
     "multus_gen.yamlio.reader",
     "multus_gen.build",
     "multus_gen.check",

@@ -34,8 +34,10 @@ from typing import Any
 
 from multus_gen.build.helmchart import TARGET_NAMESPACE, crd_chart_name
 from multus_gen.build.plan import ChartPlan
+from multus_gen.findings import Finding, note
 from multus_gen.knowledge import charts
-from multus_gen.model.options import FLUX_NAMESPACE, FluxSource
+from multus_gen.model.options import FLUX_NAMESPACE, FluxSource, GenOptions
+from multus_gen.model.source import PUBLIC, ChartSource
 from multus_gen.values.compose import sort_keys
 
 # -- Flux -------------------------------------------------------------------------------------------------
@@ -52,12 +54,27 @@ KUSTOMIZATION_TIMEOUT = "10m"
 REMEDIATION_RETRIES = 3
 
 
-def helm_repository(namespace: str) -> dict[str, Any]:
+#: The Secret (key ``ca.crt``) a Flux HelmRepository reads the mirror's CA from (``certSecretRef``).
+FLUX_CA_SECRET = f"{HELM_REPOSITORY_NAME}-ca"
+
+
+def helm_repository(namespace: str, source: ChartSource = PUBLIC) -> dict[str, Any]:
+    """The chart repository: ``type: oci`` for a registry; the mirror's CA (``certSecretRef``), credentials
+    (``secretRef``) and, for a plain-http registry, ``insecure`` (source.toolkit.fluxcd.io/v1 HelmRepository)."""
+    spec: dict[str, Any] = {"interval": REPOSITORY_INTERVAL, "url": source.repo_url}
+    if source.oci:
+        spec["type"] = "oci"
+    if source.repo_ca is not None:
+        spec["certSecretRef"] = {"name": FLUX_CA_SECRET}
+    if source.auth_secret is not None:
+        spec["secretRef"] = {"name": source.auth_secret}
+    if source.plain_http and source.oci:
+        spec["insecure"] = True  # an http:// chart repository needs nothing more: its URL says so
     return {
         "apiVersion": HELMREPOSITORY_API,
         "kind": "HelmRepository",
         "metadata": {"name": HELM_REPOSITORY_NAME, "namespace": namespace},
-        "spec": {"interval": REPOSITORY_INTERVAL, "url": charts.CHART_REPO},
+        "spec": spec,
     }
 
 
@@ -107,7 +124,7 @@ def helm_release(
 def build_flux(plan: ChartPlan) -> list[dict[str, Any]]:
     """HelmRepository, then the CRD chart's HelmRelease (when needed), then rke2-multus's."""
     opts = plan.opts
-    docs = [helm_repository(opts.namespace)]
+    docs = [helm_repository(opts.namespace, opts.source)]
     depends: list[str] = []
     if plan.crd_chart_version is not None:
         crd_name = crd_chart_name(opts.name)
@@ -189,6 +206,7 @@ def application(
     values: Mapping[str, Any] | None,
     wave: str,
     prune: bool = False,
+    source: ChartSource = PUBLIC,
 ) -> dict[str, Any]:
     helm: dict[str, Any] = {"releaseName": name}
     if values:
@@ -202,11 +220,17 @@ def application(
         "metadata": {"name": name, "namespace": namespace, "annotations": {SYNC_WAVE: wave}},
         "spec": {
             "project": "default",
-            "source": {"repoURL": charts.CHART_REPO, "chart": chart, "targetRevision": version, "helm": helm},
+            "source": {"repoURL": argocd_repo_url(source), "chart": chart, "targetRevision": version, "helm": helm},
             "destination": {"server": IN_CLUSTER, "namespace": TARGET_NAMESPACE},
             "syncPolicy": sync,
         },
     }
+
+
+def argocd_repo_url(source: ChartSource) -> str:
+    """Argo CD names a Helm OCI registry without the scheme (``registry.example/charts``; its repository
+    Secret says ``enableOCI: "true"``)."""
+    return source.repo_url.removeprefix("oci://")
 
 
 def argocd_namespace(plan: ChartPlan) -> str:
@@ -227,6 +251,7 @@ def build_argocd(plan: ChartPlan) -> list[dict[str, Any]]:
                 version=plan.crd_chart_version,
                 values=plan.crd_values,
                 wave=WAVE_CRD_CHART,
+                source=opts.source,
             )
         )
     docs.append(
@@ -238,6 +263,7 @@ def build_argocd(plan: ChartPlan) -> list[dict[str, Any]]:
             values=plan.values,
             wave=WAVE_CHART,
             prune=plan.crd_chart_version is not None,
+            source=opts.source,
         )
     )
     return docs
@@ -290,8 +316,15 @@ def fleet_bundle(
     return doc
 
 
-def _fleet_helm(*, chart: str, version: str, release: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
-    helm: dict[str, Any] = {"repo": charts.CHART_REPO, "chart": chart, "version": version, "releaseName": release}
+def _fleet_helm(
+    *, chart: str, version: str, release: str, values: Mapping[str, Any] | None, source: ChartSource
+) -> dict[str, Any]:
+    """``helm.repo`` + ``helm.chart`` for a repository; ``helm.chart: oci://<path>/<chart>`` for a registry."""
+    helm: dict[str, Any]
+    if source.oci:
+        helm = {"chart": f"{source.repo}/{chart}", "version": version, "releaseName": release}
+    else:
+        helm = {"repo": source.repo_url, "chart": chart, "version": version, "releaseName": release}
     if values and has_template_marker(values):
         helm["disablePreProcess"] = True  # values are data: Fleet must not expand ${ } in them
     if values:
@@ -307,13 +340,19 @@ def build_fleet(plan: ChartPlan) -> list[tuple[str, dict[str, Any]]]:
     if plan.crd_chart_version is not None:
         crd = crd_chart_name(opts.name)
         helm = _fleet_helm(
-            chart=charts.CRD_CHART_NAME, version=plan.crd_chart_version, release=crd, values=plan.crd_values
+            chart=charts.CRD_CHART_NAME,
+            version=plan.crd_chart_version,
+            release=crd,
+            values=plan.crd_values,
+            source=opts.source,
         )
         # The CRDs an older rke2-multus release created carry that release's ownership: adopt them (FACTS 3a).
         helm["takeOwnership"] = True
         out.append((crd, fleet_bundle(bundle=crd, helm=helm, keep_resources=True)))
         depends.append(crd)
-    helm = _fleet_helm(chart=charts.CHART_NAME, version=opts.chart_version, release=opts.name, values=plan.values)
+    helm = _fleet_helm(
+        chart=charts.CHART_NAME, version=opts.chart_version, release=opts.name, values=plan.values, source=opts.source
+    )
     out.append((opts.name, fleet_bundle(bundle=opts.name, depends_on=depends, helm=helm, keep_resources=True)))
     return out
 
@@ -321,3 +360,44 @@ def build_fleet(plan: ChartPlan) -> list[tuple[str, dict[str, Any]]]:
 def fleet_networks_bundle(plan: ChartPlan, bundle: str) -> dict[str, Any]:
     """The fleet.yaml of the NAD bundle: deployed only once rke2-multus's bundle (and so the CRD) is ready."""
     return fleet_bundle(bundle=bundle, depends_on=[plan.opts.name])
+
+
+# -- what the engines read from elsewhere -------------------------------------------------------------------
+
+
+def repository_notes(opts: GenOptions, fmt: str) -> tuple[Finding, ...]:
+    """What the user creates beside the generated objects so the engine can reach the mirror: Flux's CA Secret,
+    Argo CD's repository Secret, Fleet's GitRepo settings (README "Air-gapped clusters")."""
+    src = opts.source
+    rule = "chart-repo-settings"
+    if fmt == "flux" and src.repo_ca is not None:
+        text = (
+            f"Flux reads the mirror's CA from Secret {opts.namespace}/{FLUX_CA_SECRET} (key ca.crt): "
+            f"kubectl -n {opts.namespace} create secret generic {FLUX_CA_SECRET} --from-file=ca.crt={src.repo_ca_file}"
+        )
+        return (note(text, rule=rule),)
+    if fmt == "argocd" and (src.oci or src.repo_settings):
+        parts = [f"url {argocd_repo_url(src)}", "type helm"]
+        if src.oci:
+            parts.append('enableOCI "true"')
+        if src.auth_secret is not None:
+            parts.append(f"username/password (those of Secret {src.auth_secret})")
+        if src.insecure_skip_tls_verify:
+            parts.append('insecure "true"')
+        if src.plain_http and src.oci:
+            parts.append('insecureOCIForceHttp "true"')
+        text = (
+            "Argo CD reads a repository's settings from a Secret labelled argocd.argoproj.io/secret-type=repository "
+            f"in its namespace: create one with {', '.join(parts)}"
+            + ("; and add the CA to ConfigMap argocd-tls-certs-cm under the mirror's host name" if src.repo_ca else "")
+        )
+        return (note(text, rule=rule),)
+    if fmt == "fleet" and src.repo_settings:
+        text = (
+            "Fleet reads a Helm repository's credentials and CA from the GitRepo: set spec.helmSecretName to a Secret "
+            "with username/password and/or cacerts, and spec.helmRepoURLRegex to match "
+            f"{src.repo_url}"
+            + ("; skip TLS checks with the GitRepo's insecureSkipTLSVerify" if src.insecure_skip_tls_verify else "")
+        )
+        return (note(text, rule=rule),)
+    return ()

@@ -7,6 +7,7 @@ from typing import Any
 from multus_gen.build.plan import ChartPlan
 from multus_gen.knowledge import charts, helm_controller
 from multus_gen.model.options import GenOptions
+from multus_gen.model.source import PUBLIC, STATIC_CHART_URL, ChartSource
 from multus_gen.values.compose import sort_keys
 from multus_gen.yamlio.serialize import dump_values
 
@@ -25,13 +26,11 @@ def helmchart(
     failure_policy: str,
     bootstrap: bool,
     take_ownership: bool = False,
+    source: ChartSource = PUBLIC,
 ) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "repo": charts.CHART_REPO,
-        "chart": chart,
-        "version": version,
-        "targetNamespace": TARGET_NAMESPACE,
-    }
+    spec = chart_source(source, chart, version)
+    content = spec.pop("chartContent", None)
+    spec["targetNamespace"] = TARGET_NAMESPACE
     if bootstrap:
         spec["bootstrap"] = True
     spec["failurePolicy"] = failure_policy
@@ -39,12 +38,40 @@ def helmchart(
         spec["takeOwnership"] = True
     if values:
         spec["valuesContent"] = dump_values(sort_keys(values))
+    if content is not None:
+        spec["chartContent"] = content  # last: the long line after what a reader looks for
     return {
         "apiVersion": API_VERSION,
         "kind": "HelmChart",
         "metadata": {"name": name, "namespace": namespace},
         "spec": spec,
     }
+
+
+def chart_source(source: ChartSource, chart: str, version: str) -> dict[str, Any]:
+    """Where helm-controller gets ``chart`` (FACTS.md 2, 5): the K3s static chart URL, the embedded archive
+    (``chartContent``, with ``chart``/``version`` kept for readers: the archive overrides them), an OCI chart
+    (``oci://<registry path>/<chart>``), or a repository; then the mirror's settings."""
+    archive = source.archive_for(chart)
+    spec: dict[str, Any]
+    if archive is not None and source.static_chart:
+        return {"chart": STATIC_CHART_URL + archive.file_name}
+    if archive is not None:
+        return {"chart": chart, "version": archive.version, "chartContent": archive.base64()}
+    if source.oci:
+        spec = {"chart": f"{source.repo}/{chart}", "version": version}
+    else:
+        spec = {"repo": source.repo_url, "chart": chart, "version": version}
+    if source.repo_ca is not None:
+        spec["repoCA"] = source.repo_ca
+    if source.auth_secret is not None:
+        # basic auth for a chart repository; an OCI registry takes a docker config Secret (helm-controller CRD)
+        spec["dockerRegistrySecret" if source.oci else "authSecret"] = {"name": source.auth_secret}
+    if source.plain_http:
+        spec["plainHTTP"] = True
+    if source.insecure_skip_tls_verify:
+        spec["insecureSkipTLSVerify"] = True
+    return spec
 
 
 def can_take_ownership(opts: GenOptions) -> bool:
@@ -75,6 +102,7 @@ def build_helmcharts(plan: ChartPlan) -> list[dict[str, Any]]:
                 failure_policy=opts.failure_policy,
                 bootstrap=opts.bootstrap,
                 take_ownership=can_take_ownership(opts),
+                source=opts.source,
             )
         )
     docs.append(
@@ -86,6 +114,7 @@ def build_helmcharts(plan: ChartPlan) -> list[dict[str, Any]]:
             values=plan.values,
             failure_policy=opts.failure_policy,
             bootstrap=opts.bootstrap,
+            source=opts.source,
         )
     )
     return docs

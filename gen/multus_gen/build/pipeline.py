@@ -112,6 +112,7 @@ def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]
     items += [("--set-json", expr) for expr in opts.user.set_json]
     items += [("--set-file", expr) for expr in opts.user.set_file]
     items += [("--allow", rule) for rule in opts.allow]  # what the output was let through with
+    items += opts.source.inputs()
     return items
 
 
@@ -168,7 +169,7 @@ def check_install(plan: ChartPlan, install: Install, nads: Sequence[dict[str, An
     findings = check_documents(docs, cluster_of(plan.opts), checked_nads=True, ipams=plan.opts.ipams)
     # A HelmChartConfig of ours configures a HelmChart that is not among the documents by design.
     findings = [f for f in findings if f.rule != "helmchartconfig-orphan"]
-    return plan.notices + settle(findings, plan.opts)
+    return plan.notices + gitops.repository_notes(plan.opts, install.format) + settle(findings, plan.opts)
 
 
 def build_install(plan: ChartPlan, fmt: str) -> Install:

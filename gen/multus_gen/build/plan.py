@@ -9,7 +9,7 @@ from multus_gen.findings import Finding, note
 from multus_gen.knowledge import charts, k3s, rke2
 from multus_gen.model.options import GenOptions, paths_for
 from multus_gen.record import record
-from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, prune_equal
+from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, merge, prune_equal
 
 
 @record
@@ -43,6 +43,25 @@ def _params(paths: k3s.K3sPaths) -> dict[str, str]:
     }
 
 
+def registry_values(opts: GenOptions) -> Values:
+    """The chart values of the private image registry options, below the user's own values.
+
+    ``global.systemDefaultRegistry`` prefixes every image of rke2-multus and its rke2-whereabouts subchart
+    (their templates' ``system_default_registry`` helper); ``imagePullSecrets`` is read by every DaemonSet of
+    rke2-multus and, as ``rke2-whereabouts.imagePullSecrets``, by the subchart's (rke2-multus v4.x values.yaml
+    and templates; the CRD chart has no images)."""
+    src = opts.source
+    out: Values = {}
+    if src.system_default_registry is not None:
+        out["global"] = {"systemDefaultRegistry": src.system_default_registry}
+    if src.image_pull_secret is not None:
+        secrets = [{"name": src.image_pull_secret}]
+        out["imagePullSecrets"] = secrets
+        if "whereabouts" in opts.ipams:
+            out["rke2-whereabouts"] = {"imagePullSecrets": [dict(s) for s in secrets]}
+    return out
+
+
 def make_plan(opts: GenOptions) -> ChartPlan:
     """Paths, gates and merged values for ``opts``.
 
@@ -52,11 +71,10 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     """
     facts = charts.chart_facts(opts.chart_version)
     paths = paths_for(opts)
+    base = compose(overlays_for(opts, facts), _params(paths), UserValues())
     if opts.distro == "rke2":
-        base = prune_equal(compose(overlays_for(opts, facts), _params(paths), UserValues()), rke2.CHART_DEFAULT_PATHS)
-        values = apply_user_values(base, opts.user)
-    else:
-        values = compose(overlays_for(opts, facts), _params(paths), opts.user)
+        base = prune_equal(base, rke2.CHART_DEFAULT_PATHS)
+    values = apply_user_values(merge(base, registry_values(opts)), opts.user)
     crd_values: Values | None = None
     if facts.needs_crd_chart:
         # follow the final values, not the flags: -f/--set may enable (or disable) whereabouts too

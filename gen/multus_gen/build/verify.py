@@ -64,7 +64,7 @@ def verify_install(
 ) -> Verified:
     """Render ``chart_archive`` (and ``crd_archive`` beside rke2-multus >= v4.3.009) with the values of the
     installation multus-gen builds for ``opts``, and check the result. The archives must already be known to be
-    the charts and versions of ``opts`` (:func:`multus_gen.check.helm_render.require_chart`); a generation
+    the charts and versions of ``opts`` (:func:`multus_gen.model.source.read_archive`); a generation
     that refuses (an error finding) raises as ``helmchart`` would. ``registry``: the images must come from it
     (on RKE2 it is RKE2's own setting, passed as RKE2 passes it)."""
     from multus_gen.check.helm_render import helm_engine, helm_values, render_archive

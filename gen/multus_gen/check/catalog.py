@@ -39,6 +39,15 @@ _RULES = (
     Rule("chart-version-ipam", ERROR, "a chart version that cannot run an IPAM the values enable (K3s)"),
     Rule("crd-chart-version-unusable", ERROR, "an unknown, misspelled or broken rke2-multus-crd version"),
     Rule("crd-chart-version-newer", WARNING, "an rke2-multus-crd version newer than every version multus-gen knows"),
+    Rule("chart-repo-url", ERROR, "a chart source that is not https/oci (http only with --plain-http), or misplaced"),
+    Rule("chart-repo-ca", ERROR, "a repository CA that is not a PEM certificate bundle"),
+    Rule("chart-archive", ERROR, "a chart archive that is not a gzip tar of the named chart and version"),
+    Rule(
+        "chart-archive-size", ERROR, "a chart archive too big for spec.chartContent (helm-controller's 1 MiB ConfigMap)"
+    ),
+    Rule("chart-registry", ERROR, "a private image registry or pull secret the chart or distribution cannot take"),
+    Rule("chart-tls-unverified", WARNING, "a chart download that skips TLS verification (insecureSkipTLSVerify)"),
+    Rule("chart-repo-settings", NOTE, "repository CA/credentials the engine reads from a Secret you create"),
     Rule("release-name-length", ERROR, "a release name over helm's 53 characters"),
     Rule("rke2-packaged-chart", WARNING, "a HelmChart for rke2-multus on RKE2, which packages it itself"),
     # chart values
@@ -98,7 +107,6 @@ _RULES = (
     Rule("node-dhcp-daemon", ERROR, "no DHCP daemon socket while a NAD uses dhcp"),
     Rule("node-plugin-missing", ERROR, "a CNI plugin the manifests need is not in the node's bin dir"),
     # the real chart archive, rendered (verify, helmchart --verify)
-    Rule("chart-archive", ERROR, "a chart archive that is not a gzip tar of the named chart and version"),
     Rule("chart-render", ERROR, "a chart archive that helm cannot load or render with the generated values"),
     Rule("rendered-daemonsets", ERROR, "no Multus DaemonSet (or container) rendered, or two of one kind"),
     Rule("rendered-daemonset-unchecked", WARNING, "a rendered DaemonSet whose mounts multus-gen cannot check"),

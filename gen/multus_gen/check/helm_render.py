@@ -2,21 +2,17 @@
 
 The engine is ``helm_python`` (PyPI helm-python-sdk), an optional extra (``pip install 'multus-gen[verify]'``):
 it is imported here, lazily, only by ``multus-gen verify`` and ``helmchart --verify``; without it they say how
-to install it. The archive's own ``Chart.yaml`` is read with the standard library first, so that a file that
-is not a packaged chart, or is another chart or version, is refused in one line before the engine loads.
+to install it. The archive is checked to be the named chart and version before (``model.source.read_archive``,
+the one archive reader), so that a file that is not that chart is refused in one line before the engine loads.
 """
 
 from __future__ import annotations
 
-import gzip
-import tarfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 from multus_gen.check.rendered import Rendered
 from multus_gen.errors import InputError, ValidationError
-from multus_gen.record import record
 
 VERIFY_EXTRA = "pip install 'multus-gen[verify]'"
 #: Chart.yaml is a few hundred bytes; a larger one is not a chart's.
@@ -33,81 +29,6 @@ def helm_engine() -> Any:
             fix=f"install the extra: {VERIFY_EXTRA}",
         ) from None
     return helm_python
-
-
-@record
-class ChartMeta:
-    """What a packaged chart says of itself (its top folder's Chart.yaml)."""
-
-    path: Path
-    name: str
-    version: str
-
-
-def read_chart_meta(path: Path, *, where: str) -> ChartMeta:
-    """The name and version of the packaged chart ``path`` (a gzip-compressed tar holding ``<top>/Chart.yaml``);
-    InputError (rule chart-archive) when it is not one."""
-    from multus_gen.yamlio.reader import parse_text
-
-    fix = "give the .tgz `helm pull` or `helm package` writes (e.g. rke2-multus-v4.3.017.tgz)"
-    if not path.is_file():
-        raise InputError(f"{path} is not a file", where=where, fix=fix, rule="chart-archive")
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            member = None
-            for info in tar:
-                parts = info.name.strip("/").split("/")
-                if len(parts) == 2 and parts[1] == "Chart.yaml" and info.isfile():
-                    member = info
-                    break
-            if member is None:
-                raise InputError(
-                    f"{path} holds no <chart>/Chart.yaml: not a packaged chart",
-                    where=where,
-                    fix=fix,
-                    rule="chart-archive",
-                )
-            if member.size > MAX_CHART_YAML:
-                raise InputError(
-                    f"{path}: Chart.yaml is {member.size} bytes", where=where, fix=fix, rule="chart-archive"
-                )
-            handle = tar.extractfile(member)
-            data = handle.read() if handle is not None else b""
-    except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError, OSError) as exc:
-        raise InputError(
-            f"{path} is not a gzip-compressed tar archive ({type(exc).__name__}: {exc})",
-            where=where,
-            fix=fix,
-            rule="chart-archive",
-        ) from None
-    try:  # the one YAML reader (alias bombs and duplicate keys refused)
-        docs = parse_text(data.decode("utf-8"), where=where)
-        meta = docs[0].data if len(docs) == 1 else None
-    except (UnicodeDecodeError, InputError):
-        meta = None
-    if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
-        raise InputError(f"{path}: Chart.yaml names no chart and version", where=where, fix=fix, rule="chart-archive")
-    return ChartMeta(path, str(meta["name"]), str(meta["version"]))
-
-
-def require_chart(path: Path, *, name: str, version: str | None, where: str) -> ChartMeta:
-    """``path`` read as a packaged chart that must be ``name`` (and ``version``, when given)."""
-    meta = read_chart_meta(path, where=where)
-    if meta.name != name:
-        raise InputError(
-            f"{path} is the chart {meta.name!r} {meta.version}, not {name}",
-            where=where,
-            fix=f"give an {name} archive",
-            rule="chart-archive",
-        )
-    if version is not None and meta.version != version:
-        raise InputError(
-            f"{path} is {name} {meta.version}, not {version}",
-            where=where,
-            fix=f"give the {version} archive, or leave the version out: it is taken from the archive",
-            rule="chart-archive",
-        )
-    return meta
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

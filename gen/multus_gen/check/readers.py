@@ -72,11 +72,54 @@ def read_helmchart(run: Run, src: Source, doc: Document) -> None:
             f"no spec.repo: helm-controller cannot find chart {chart}",
             f"set repo: {charts.CHART_REPO}",
         )
+    _check_chart_source(run, src, doc, spec, chart)
     _layers_from_helm_objects(run, inst, src, doc, spec, "HelmChart")
     if isinstance(spec.get("set"), dict):
         for key, value in spec["set"].items():
             _add_helm_controller_set(run, inst, ("spec", "set", key), str(key), value)
     run.installs.append(inst)
+
+
+def _check_chart_source(run: Run, src: Source, doc: Document, spec: dict[str, Any], chart: str) -> None:
+    """A HelmChart's chart source: an embedded archive must be the chart and version the object names (helm-controller
+    installs the archive whatever ``chart``/``version`` say); a download that skips TLS checks is warned."""
+    import base64
+    import binascii
+
+    if spec.get("insecureSkipTLSVerify") is True:
+        run.out.add(
+            src,
+            doc,
+            ("spec", "insecureSkipTLSVerify"),
+            "chart-tls-unverified",
+            "the chart is downloaded without checking the server's certificate: anyone on the path can replace it",
+            "give the mirror's CA in spec.repoCA (multus-gen: --repo-ca) instead",
+        )
+    content = spec.get("chartContent")
+    if not isinstance(content, str) or not content:
+        return
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        run.out.add(src, doc, ("spec", "chartContent"), "chart-archive", "spec.chartContent is not base64", None)
+        return
+    from multus_gen.check.archive import chart_meta
+
+    meta = chart_meta(data, chart)
+    if isinstance(meta, str):
+        run.out.add(src, doc, ("spec", "chartContent"), "chart-archive", f"spec.chartContent {meta}", None)
+        return
+    version = spec.get("version")
+    if version is not None and str(meta["version"]) != str(version):
+        run.out.add(
+            src,
+            doc,
+            ("spec", "version"),
+            "chart-archive",
+            f"spec.chartContent is {chart} {meta['version']}, but spec.version says {version}: helm-controller "
+            "installs the archive",
+            f"set version: {meta['version']}",
+        )
 
 
 def _add_helm_controller_set(run: Run, inst: Install, at: JsonPath, key: str, value: object) -> None:

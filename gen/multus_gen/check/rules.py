@@ -121,7 +121,7 @@ def _controller_accepts(run: Run, inst: Install) -> None:
     )
     for obj_src, obj_doc in [(inst.src, inst.doc), *inst.configs]:
         obj_spec = _spec_of(obj_doc)
-        for key in helm_controller.GATED_FIELDS:
+        for key in helm_controller.CHECKED_FIELDS:
             if key in obj_spec and not helm_controller.accepts_field(line.ships, key):
                 accepting = helm_controller.k3s_accepting(field=key)
                 run.out.add(

@@ -16,6 +16,7 @@ from typing import Any
 COMMANDS = {
     "helmchart": "generate",
     "values": "generate",
+    "images": "generate",
     "versions": "generate",
     "version": "generate",
     "install": "deliver",

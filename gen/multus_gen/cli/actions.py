@@ -86,6 +86,16 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         set_json_values=tuple(gen.get("set_json_values") or ()),
         set_file_values=tuple(gen.get("set_file_values") or ()),
         allow=tuple(gen.get("allow") or ()),
+        repo=gen["chart_repo"] if "chart_repo" in gen else gen.get("repo"),
+        repo_ca=gen.get("repo_ca"),
+        auth_secret=gen.get("auth_secret"),
+        plain_http=gen.get("plain_http") or None,
+        insecure_skip_tls_verify=gen.get("insecure_skip_tls_verify") or None,
+        chart_archive=gen.get("chart_archive"),
+        crd_chart_archive=gen.get("crd_chart_archive"),
+        static_chart=gen.get("static_chart") or None,
+        system_default_registry=gen.get("system_default_registry"),
+        image_pull_secret=gen.get("image_pull_secret"),
     )
 
 
@@ -145,6 +155,7 @@ _ACTION_MODULES = {
     "commit": "actions_deliver",
     "doctor": "actions_check",
     "helmchart": "actions_generate",
+    "images": "actions_generate",
     "install": "actions_deliver",
     "k3s_rows": "actions_generate",
     "nad": "actions_networks",

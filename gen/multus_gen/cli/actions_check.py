@@ -156,6 +156,20 @@ def doctor(*, root: Path, data_dir: str | None, k3s_version: str | None, output_
     return EXIT_INVALID if report.errors else EXIT_OK
 
 
+def _remove_static_charts(manifests_dir: Path, chart_urls: list[str], *, dry_run: bool) -> None:
+    """The static charts our removed HelmCharts pointed at, when install recorded copying them (sinks/static.py)."""
+    from multus_gen.model.source import STATIC_CHART_URL
+    from multus_gen.sinks import static
+
+    names = [url.removeprefix(STATIC_CHART_URL) for url in chart_urls if url.startswith(STATIC_CHART_URL)]
+    folder = static.static_dir(manifests_dir)
+    mine = static.ours(folder, [n for n in names if "/" not in n])
+    if mine and not dry_run:
+        static.remove(folder, mine)
+    for name in mine:
+        info(f"{folder / name}: {'would be removed' if dry_run else 'removed'}")
+
+
 def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
     from multus_gen.sinks.uninstall import ours, remove
     from multus_gen.yamlio.reader import parse_text
@@ -193,6 +207,7 @@ def uninstall(*, manifests_dir: Path | None, root: Path, dry_run: bool) -> int:
         remove(manifests_dir, [rel for rel, _ in found])
     for rel, _ in found:
         info(f"{manifests_dir / rel}: {'would be removed' if dry_run else 'removed'}")
+    _remove_static_charts(manifests_dir, [chart for _ns, _name, chart in charts], dry_run=dry_run)
     conf_dir = "<data-dir>/agent/etc/cni/net.d"
     bin_dir = "<data-dir>/data/cni"
     if facts is not None:

@@ -81,6 +81,13 @@ def install(
         target = target_dir / manifests[0].path
         notices = (*notices, *transition_findings(_old_text(target), opts, str(target)))
     print_notices(notices)
+    src = opts.source
+    if src.static_chart:  # the archives first: the HelmChart never points at a file not there yet
+        from multus_gen.sinks import static
+
+        archives = [(a.file_name, a.data) for a in (src.crd_archive, src.archive) if a is not None]
+        folder = static.static_dir(target_dir)
+        print_outcomes(static.copy_charts(folder, archives, dry_run=dry_run or diff), quiet=quiet, what=f"{folder}: ")
     outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
     for outcome in outcomes:
         if outcome.diff:

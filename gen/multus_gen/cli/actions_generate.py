@@ -11,6 +11,7 @@ from multus_gen.cli.output import (
     as_format,
     echo,
     emit,
+    info,
     print_notices,
     style,
 )
@@ -28,22 +29,18 @@ def helmchart(
     out: Path | None,
     output_format: str | None,
     verify: bool = False,
-    chart_archive: Path | None = None,
-    crd_chart_archive: Path | None = None,
     **gen: Any,
 ) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
     stdin_once(**{"-f": gen["values_files"]})
-    opts = None
-    if verify or chart_archive is not None:  # the options read once (-f - is standard input)
+    if verify:  # the options read once (-f - is standard input)
         from multus_gen.cli import actions_verify
 
-        if verify:
-            opts = actions_verify.verify_before_printing(gen, chart_archive, crd_chart_archive)
-        elif chart_archive is not None:
-            opts = gen_options(actions_verify.archive_options(gen, chart_archive, crd_chart_archive, None))
-    text, notices = helmchart_text(opts or gen_options(gen), fmt=output_format)
+        opts = actions_verify.verify_before_printing(gen)
+    else:
+        opts = gen_options(gen)
+    text, notices = helmchart_text(opts, fmt=output_format)
     bundles = text.count("\n# path: ") + text.startswith("# path: ")
     if out is not None and str(out) != "-" and bundles > 1:  # Fleet reads one fleet.yaml per bundle folder
         raise InputError(
@@ -65,6 +62,31 @@ def values(*, output: str, out: Path | None, **gen: Any) -> int:
     text, notices = values_text(gen_options(gen))
     text = as_format(text, output)
     print_notices(notices)
+    emit(text, out, read_files(None, gen))
+    return EXIT_OK
+
+
+def images(*, output_format: str, out: Path | None, **gen: Any) -> int:
+    from multus_gen.build.images import list_images
+    from multus_gen.build.plan import make_plan
+
+    stdin_once(**{"-f": gen["values_files"]})
+    found = list_images(make_plan(gen_options(gen)))
+    how = {
+        "render": "rendered the chart archive with the Helm engine",
+        "archive values": "read the chart archive's values.yaml (the Helm engine, helm-python-sdk, is not installed)",
+        "knowledge": "multus-gen's table of the images of each kept chart version",
+    }[found.source]
+    info(f"rke2-multus {found.chart_version}: {len(found.images)} images ({how})")
+    if output_format == "json":
+        text = (
+            json.dumps(
+                {"chartVersion": found.chart_version, "source": found.source, "images": list(found.images)}, indent=2
+            )
+            + "\n"
+        )
+    else:
+        text = "".join(f"{image}\n" for image in found.images)
     emit(text, out, read_files(None, gen))
     return EXIT_OK
 

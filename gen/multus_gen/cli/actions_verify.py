@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,60 +16,44 @@ if TYPE_CHECKING:
     from multus_gen.build.verify import Verified
     from multus_gen.model.options import GenOptions
 
-#: ``HOST[:PORT]`` with an optional path (a mirror's project): what the charts put before every image.
-_REGISTRY = re.compile(
-    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?"
-    r"(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
-)
 
-
-def check_registry(value: str | None, *, where: str = "--system-default-registry") -> str | None:
-    """A registry as the charts take it (``registry.example.com:5000``, ``mirror.local/rancher``)."""
-    if value is None:
-        return None
-    if "://" in value:
-        raise InputError(
-            f"{value!r} has a scheme; the chart puts the registry in front of image names",
-            where=where,
-            fix=f"write it without the scheme: {value.split('://', 1)[1].rstrip('/')}",
-        )
-    if not _REGISTRY.match(value):
-        raise InputError(
-            f"{value!r} is not a registry host", where=where, fix="write HOST[:PORT], e.g. registry.example.com:5000"
-        )
-    return value
-
-
-def archive_options(
-    gen: Mapping[str, Any], chart_archive: Path, crd_archive: Path | None, registry: str | None
-) -> dict[str, Any]:
-    """The generation flags for verifying ``chart_archive``: its version is the chart version (a different
-    ``--chart-version`` is refused), likewise the CRD chart's; on K3s a registry is set where the chart reads it
-    (``global.systemDefaultRegistry``) -- the values carry it, as the generated HelmChart will."""
-    from multus_gen.check.helm_render import require_chart
-
-    out = dict(gen)
-    meta = require_chart(chart_archive, name=charts.CHART_NAME, version=gen["chart_version"], where="--chart-archive")
-    out["chart_version"] = meta.version
-    if crd_archive is not None and not charts.ships_crds(meta.version):
-        crd = require_chart(
-            crd_archive, name=charts.CRD_CHART_NAME, version=gen.get("crd_chart_version"), where="--crd-chart-archive"
-        )
-        out["crd_chart_version"] = crd.version
-    if registry is not None and gen["distro"] != "rke2":
-        out["set_string_values"] = (*(gen["set_string_values"] or ()), f"global.systemDefaultRegistry={registry}")
-    return out
-
-
-def run_verify(
-    gen: Mapping[str, Any], chart_archive: Path, crd_archive: Path | None, registry: str | None
-) -> tuple[GenOptions, Verified]:
+def run_verify(gen: Mapping[str, Any]) -> tuple[GenOptions, Verified, str | None]:
+    """Build the options as the generators do and verify the chart archives they name. On K3s the archives and
+    the registry are the chart source options (embedded as chartContent, the registry in the values); on RKE2 the
+    HelmChartConfig has no chart source, so the archives only fix the versions, and the registry is RKE2's own
+    setting, which verify passes to the render as RKE2 does."""
     from multus_gen.build.verify import verify_install
     from multus_gen.cli.actions import gen_options
+    from multus_gen.model.source import check_registry, read_archive
 
-    registry = check_registry(registry)
-    opts = gen_options(archive_options(gen, chart_archive, crd_archive, registry))
-    return opts, verify_install(opts, chart_archive, crd_archive, registry=registry)
+    chart_archive: Path | None = gen.get("chart_archive")
+    crd_archive: Path | None = gen.get("crd_chart_archive")
+    if chart_archive is None:
+        raise UsageError(
+            "--verify renders a chart archive, and none is given", where="--verify", fix="add --chart-archive FILE"
+        )
+    registry: str | None = gen.get("system_default_registry")
+    if gen["distro"] == "rke2":
+        main = read_archive(chart_archive, charts.CHART_NAME, gen["chart_version"], where="--chart-archive")
+        crd = (
+            read_archive(crd_archive, charts.CRD_CHART_NAME, gen.get("crd_chart_version"), where="--crd-chart-archive")
+            if crd_archive is not None
+            else None
+        )
+        registry = check_registry(registry) if registry is not None else None
+        gen = {
+            **gen,
+            "chart_archive": None,
+            "crd_chart_archive": None,
+            "system_default_registry": None,
+            "chart_version": main.version,
+            "crd_chart_version": crd.version if crd is not None else gen.get("crd_chart_version"),
+        }
+        opts = gen_options(gen)
+    else:
+        opts = gen_options(gen)
+        registry = opts.source.system_default_registry
+    return opts, verify_install(opts, chart_archive, crd_archive, registry=registry), registry
 
 
 def _summary(opts: GenOptions, result: Verified) -> str:
@@ -102,16 +85,20 @@ def report(opts: GenOptions, result: Verified, registry: str | None) -> dict[str
 def verify(
     *,
     output_format: str,
-    chart_archive: Path,
-    crd_chart_archive: Path | None,
-    system_default_registry: str | None,
     strict: bool,
     **gen: Any,
 ) -> int:
-    opts, result = run_verify(gen, chart_archive, crd_chart_archive, system_default_registry)
+    opts, result, registry = run_verify(gen)
     print_notices(n for n in result.notices if n.severity != "note")
     if output_format == "json":
-        sys.stdout.write(json.dumps(report(opts, result, system_default_registry), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                report(opts, result, registry),
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         colours = {"error": "red", "warning": "yellow", "note": "cyan"}
         for f in result.findings:
@@ -121,14 +108,10 @@ def verify(
     return EXIT_INVALID if failing else EXIT_OK
 
 
-def verify_before_printing(gen: Mapping[str, Any], chart_archive: Path | None, crd_archive: Path | None) -> GenOptions:
+def verify_before_printing(gen: Mapping[str, Any]) -> GenOptions:
     """``helmchart --verify``: render the archive with the options' values and check it; an error stops the run
     (its findings on stderr, nothing printed). Returns the options verified (with the archives' versions)."""
-    if chart_archive is None:
-        raise UsageError(
-            "--verify renders a chart archive, and none is given", where="--verify", fix="add --chart-archive FILE"
-        )
-    opts, result = run_verify(gen, chart_archive, crd_archive, None)
+    opts, result, _ = run_verify(gen)
     for f in result.findings:
         print_finding_line(f.severity, f.one_line())
     if result.errors:

@@ -225,6 +225,119 @@ SetFileOpt = Annotated[
 ]
 
 
+# The chart source flags (air-gapped and mirrored clusters), after the values flags, in this order:
+#     repo: RepoOpt = None,
+#     repo_ca: RepoCaOpt = None,
+#     auth_secret: AuthSecretOpt = None,
+#     plain_http: PlainHttpOpt = False,
+#     insecure_skip_tls_verify: InsecureSkipTlsVerifyOpt = False,
+#     chart_archive: ChartArchiveOpt = None,
+#     crd_chart_archive: CrdChartArchiveOpt = None,
+#     system_default_registry: SystemDefaultRegistryOpt = None,
+#     image_pull_secret: ImagePullSecretOpt = None,
+SOURCE_PANEL = "Chart source and registry (air-gapped clusters)"
+RepoOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--repo",
+        metavar="URL",
+        help="Chart repository mirror (https://HOST/PATH with an index.yaml) or OCI registry path (oci://HOST/PATH) "
+        "holding rke2-multus (and rke2-multus-crd); http:// only with --plain-http. "
+        f"[default: {charts.CHART_REPO}]",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+#: ``commit`` names its Git working tree --repo: there the chart repository is --chart-repo.
+ChartRepoOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chart-repo",
+        metavar="URL",
+        help="Chart repository mirror or OCI registry path (what --repo is for the other commands). "
+        f"[default: {charts.CHART_REPO}]",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+RepoCaOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--repo-ca",
+        metavar="FILE",
+        help="PEM CA bundle of the mirror: HelmChart repoCA; Flux certSecretRef (a Secret you create, see README).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+AuthSecretOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--auth-secret",
+        metavar="NAME",
+        help="Secret with the mirror's credentials (HelmChart authSecret, basic-auth; dockerRegistrySecret for "
+        "oci://; Flux secretRef).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+PlainHttpOpt = Annotated[
+    bool,
+    typer.Option("--plain-http", help="The mirror speaks plain http (unencrypted).", rich_help_panel=SOURCE_PANEL),
+]
+InsecureSkipTlsVerifyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-skip-tls-verify",
+        help="Do not verify the mirror's certificate (warned; prefer --repo-ca).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+ChartArchiveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--chart-archive",
+        metavar="FILE",
+        help="Local rke2-multus .tgz: embedded as the HelmChart's chartContent (up to about 768 KiB), or served "
+        "by K3s with install --static-chart. Its version is the chart version.",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+CrdChartArchiveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--crd-chart-archive",
+        metavar="FILE",
+        help="Local rke2-multus-crd .tgz beside --chart-archive (rke2-multus >= v4.3.009).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+SystemDefaultRegistryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--system-default-registry",
+        metavar="HOST[:PORT]",
+        help="Private registry every chart image is pulled from (global.systemDefaultRegistry); K3s only: on "
+        "RKE2 it is RKE2's own config.yaml setting.",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+ImagePullSecretOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--image-pull-secret",
+        metavar="NAME",
+        help="Secret (kube-system) the chart's pods pull their images with (imagePullSecrets).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+StaticChartOpt = Annotated[
+    bool,
+    typer.Option(
+        "--static-chart",
+        help="With --chart-archive: copy the archive(s) into <data-dir>/server/static/charts and point the "
+        "HelmChart at https://%{KUBERNETES_API}%/static/charts/<file> (no size limit).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+
+
 def plain(value: Any) -> Any:
     """A Typer value as the actions take it: enum members as their value, lists as tuples."""
     if isinstance(value, Enum):

@@ -15,23 +15,34 @@ from multus_gen.cli import actions
 from multus_gen.cli.common import (
     AllowOpt,
     AllowUnknownOpt,
+    AuthSecretOpt,
     BootstrapOpt,
+    ChartArchiveOpt,
+    ChartRepoOpt,
     ChartVersionOpt,
+    CrdChartArchiveOpt,
     CrdChartVersionOpt,
     DataDirOpt,
     Distro,
     DistroOpt,
     FailurePolicyOpt,
+    ImagePullSecretOpt,
+    InsecureSkipTlsVerifyOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    PlainHttpOpt,
     QuietOpt,
+    RepoCaOpt,
+    RepoOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
     SetStringOpt,
+    StaticChartOpt,
+    SystemDefaultRegistryOpt,
     ValuesFilesOpt,
     call,
     env_ignored,
@@ -129,6 +140,16 @@ def install(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    repo: RepoOpt = None,
+    repo_ca: RepoCaOpt = None,
+    auth_secret: AuthSecretOpt = None,
+    plain_http: PlainHttpOpt = False,
+    insecure_skip_tls_verify: InsecureSkipTlsVerifyOpt = False,
+    chart_archive: ChartArchiveOpt = None,
+    crd_chart_archive: CrdChartArchiveOpt = None,
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
+    static_chart: StaticChartOpt = False,
 ) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 
@@ -236,6 +257,15 @@ def commit(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    chart_repo: ChartRepoOpt = None,
+    repo_ca: RepoCaOpt = None,
+    auth_secret: AuthSecretOpt = None,
+    plain_http: PlainHttpOpt = False,
+    insecure_skip_tls_verify: InsecureSkipTlsVerifyOpt = False,
+    chart_archive: ChartArchiveOpt = None,
+    crd_chart_archive: CrdChartArchiveOpt = None,
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
 ) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
@@ -288,6 +318,15 @@ def plan(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    repo: RepoOpt = None,
+    repo_ca: RepoCaOpt = None,
+    auth_secret: AuthSecretOpt = None,
+    plain_http: PlainHttpOpt = False,
+    insecure_skip_tls_verify: InsecureSkipTlsVerifyOpt = False,
+    chart_archive: ChartArchiveOpt = None,
+    crd_chart_archive: CrdChartArchiveOpt = None,
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
 ) -> int:
     """Show what replacing an existing manifest with the one for these options changes; write nothing.
 

@@ -1,7 +1,6 @@
 """Commands that generate the Multus chart installation: helmchart, values, versions."""
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,24 +9,33 @@ from multus_gen.cli import actions
 from multus_gen.cli.common import (
     AllowOpt,
     AllowUnknownOpt,
+    AuthSecretOpt,
     BootstrapOpt,
+    ChartArchiveOpt,
     ChartVersionOpt,
+    CrdChartArchiveOpt,
     CrdChartVersionOpt,
     DataDirOpt,
     Distro,
     DistroOpt,
     DocFormatOpt,
     FailurePolicyOpt,
+    ImagePullSecretOpt,
+    InsecureSkipTlsVerifyOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
     OutFileOpt,
+    PlainHttpOpt,
+    RepoCaOpt,
+    RepoOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
     SetStringOpt,
+    SystemDefaultRegistryOpt,
     ValuesFilesOpt,
     call,
     report_format_opt,
@@ -42,27 +50,6 @@ class Format(str, Enum):
     fleet = "fleet"
 
 
-#: The chart archive flags of helmchart --verify (verify declares its own; to be unified with the chart source
-#: options).
-HelmchartArchiveOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--chart-archive",
-        metavar="FILE",
-        help="The rke2-multus archive (.tgz) the cluster will run: checked to be rke2-multus of --chart-version "
-        "(which it sets when not given); with --verify rendered and checked before printing.",
-        readable=False,
-    ),
-]
-HelmchartCrdArchiveOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--crd-chart-archive",
-        metavar="FILE",
-        help="The rke2-multus-crd archive beside rke2-multus >= v4.3.009 (for --verify).",
-        readable=False,
-    ),
-]
 VerifyOpt = Annotated[
     bool,
     typer.Option(
@@ -90,8 +77,6 @@ def helmchart(
     out: OutFileOpt = None,
     output_format: FormatOpt = None,
     verify: VerifyOpt = False,
-    chart_archive: HelmchartArchiveOpt = None,
-    crd_chart_archive: HelmchartCrdArchiveOpt = None,
     distro: DistroOpt = Distro.k3s,
     ipam: IpamOpt = Ipam.host_local,
     k3s_version: K3sVersionOpt = None,
@@ -109,6 +94,15 @@ def helmchart(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    repo: RepoOpt = None,
+    repo_ca: RepoCaOpt = None,
+    auth_secret: AuthSecretOpt = None,
+    plain_http: PlainHttpOpt = False,
+    insecure_skip_tls_verify: InsecureSkipTlsVerifyOpt = False,
+    chart_archive: ChartArchiveOpt = None,
+    crd_chart_archive: CrdChartArchiveOpt = None,
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
 ) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
@@ -158,6 +152,8 @@ def values(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
 ) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 
@@ -168,6 +164,54 @@ def values(
       helm install multus rke2-charts/rke2-multus -n kube-system --version v4.3.017 -f multus-values.yaml
     """
     return call(actions.values, locals())
+
+
+def images(
+    output_format: Annotated[
+        str,
+        report_format_opt(
+            ("text", "json"),
+            "text: one image reference per line (what image mirroring tools such as hauler or an rke2 "
+            "images.txt take). json: the chart version, how the list was found, and the images.",
+        ),
+    ] = "text",
+    out: OutFileOpt = None,
+    distro: DistroOpt = Distro.k3s,
+    ipam: IpamOpt = Ipam.host_local,
+    k3s_version: K3sVersionOpt = None,
+    data_dir: DataDirOpt = None,
+    chart_version: ChartVersionOpt = None,
+    allow_unknown_chart_version: AllowUnknownOpt = False,
+    crd_chart_version: CrdChartVersionOpt = None,
+    name: NameOpt = None,
+    namespace: NamespaceOpt = None,
+    failure_policy: FailurePolicyOpt = None,
+    bootstrap: BootstrapOpt = None,
+    allow: AllowOpt = [],  # noqa: B006
+    values_files: ValuesFilesOpt = [],  # noqa: B006
+    set_values: SetOpt = [],  # noqa: B006
+    set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
+    chart_archive: ChartArchiveOpt = None,
+    crd_chart_archive: CrdChartArchiveOpt = None,
+    system_default_registry: SystemDefaultRegistryOpt = None,
+    image_pull_secret: ImagePullSecretOpt = None,
+) -> int:
+    """List every container image (image:tag) the chosen options pull: for mirroring into a private registry.
+
+    With --chart-archive the archive is rendered by the Helm engine (helm-python-sdk) with the values multus-gen
+    emits, when it is installed; else the archive's values.yaml is read. Without it, multus-gen's table of the
+    versions it keeps (read from their archives) is used. --system-default-registry prefixes every reference,
+    as the chart does. stderr says which way the list was found.
+
+    \b
+    Examples:
+      multus-gen images --ipam whereabouts > images.txt
+      multus-gen images --ipam dhcp --system-default-registry registry.example:5000
+      multus-gen images --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz -o json
+    """
+    return call(actions.images, locals())
 
 
 def versions(

@@ -69,7 +69,25 @@ def capability(version: str) -> Capability:
     raise ValueError(version)
 
 
+#: Chart source fields that came later than the rows of :data:`CAPABILITIES` tell: the first helm-controller
+#: whose HelmChart CRD has them. Every other chart source field (chartContent, repoCA, repoCAConfigMap,
+#: authSecret, authPassCredentials, dockerRegistrySecret) is in the CRD of every release the K3s table names
+#: (read in fixtures/crds/helm-controller/v0.16.14 ... v0.17.7).
+FIELD_SINCE: dict[str, str] = {
+    # k3s-io/helm-controller PR 249 "Add support for skip-verify/plain-http" (issue 248), released in v0.16.4;
+    # K3s took it with k3s-io/k3s PR 10832 (issues 10833-10836: v1.31.1, v1.30.5, v1.29.9, v1.28.14 ship v0.16.4)
+    "plainHTTP": "v0.16.4",
+    "insecureSkipTLSVerify": "v0.16.4",
+}
+FIELD_SINCE_SOURCE = "k3s-io/helm-controller PR 249 (v0.16.4); k3s-io/k3s PR 10832"
+#: Every HelmChart field :func:`accepts_field` may refuse.
+CHECKED_FIELDS: tuple[str, ...] = GATED_FIELDS + tuple(FIELD_SINCE)
+
+
 def accepts_field(version: str, field: str) -> bool:
+    since = FIELD_SINCE.get(field)
+    if since is not None:
+        return parse(version) >= parse(since)
     return field not in GATED_FIELDS or field in capability(version).fields
 
 
@@ -99,6 +117,12 @@ K3S_LINES: tuple[K3sLine, ...] = (
         "v0.16.1",
         "k3s-io/k3s go.mod of the v1.29/v1.30 era vendors helm-controller v0.16.1 (older ones v0.15 and before: "
         "k3s-io/k3s issues 7701, 7702); no enum and no takeOwnership either way",
+    ),
+    K3sLine(
+        "v1.30.5+k3s1",
+        "v0.16.4",
+        "k3s-io/k3s issue 10834 ([Release-1.30] bump helm-controller for skip-verify/plain-http, Sep 2024): "
+        "v1.30.5-rc1+k3s1 verified with helm-controller v0.16.4 in go.mod",
     ),
     K3sLine("v1.31.1+k3s1", "v0.16.5", "k3s-io/k3s go.mod at v1.31.1-k3s3 (release-1.31): helm-controller v0.16.5"),
     K3sLine(
@@ -164,10 +188,19 @@ def k3s_accepting(*, field: str | None = None, policy: str | None = None) -> lis
     ``field`` / ``failurePolicy: policy``, for messages."""
     out: list[str] = []
     rows = list(K3S_LINES)
+    start: str | None = None  # consecutive accepting rows make one range
     for i, row in enumerate(rows):
         field_ok = field is None or accepts_field(row.ships, field)
-        if not (field_ok and (policy is None or accepts_policy(row.ships, policy))):
-            continue
+        ok = field_ok and (policy is None or accepts_policy(row.ships, policy))
+        if ok and start is None:
+            start = row.since
         nxt = rows[i + 1].since if i + 1 < len(rows) else None
-        out.append(f"{row.since} and later" if nxt is None else f"{row.since} up to before {nxt}")
+        if start is not None and (nxt is None or not ok or not _accepts(rows[i + 1], field, policy)):
+            if ok:
+                out.append(f"{start} and later" if nxt is None else f"{start} up to before {nxt}")
+            start = None
     return out
+
+
+def _accepts(row: K3sLine, field: str | None, policy: str | None) -> bool:
+    return (field is None or accepts_field(row.ships, field)) and (policy is None or accepts_policy(row.ships, policy))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from multus_gen.check.catalog import check_allowed
 from multus_gen.errors import InputError, UsageError
 from multus_gen.knowledge import charts, k3s, rke2
+from multus_gen.model.source import ChartSource, make_source, takes_pull_secrets
 from multus_gen.record import record
 from multus_gen.values.compose import UserValues
 
@@ -189,6 +190,8 @@ class GenOptions:
     #: rule ids whose errors the user accepts (``--allow``): they are reported as warnings
     allow: tuple[str, ...] = ()
     primary_cni: str = rke2.DEFAULT_PRIMARY_CNI
+    #: where the chart and its images come from (the public repository and registry unless given)
+    source: ChartSource = ChartSource()
 
     @property
     def ipam(self) -> str:
@@ -220,6 +223,16 @@ def make_gen_options(
     primary_cni: str | None = None,
     allow: tuple[str, ...] = (),
     crd_chart_version: str | None = None,
+    repo: str | None = None,
+    repo_ca: Path | None = None,
+    auth_secret: str | None = None,
+    plain_http: bool | None = None,
+    insecure_skip_tls_verify: bool | None = None,
+    chart_archive: Path | None = None,
+    crd_chart_archive: Path | None = None,
+    static_chart: bool | None = None,
+    system_default_registry: str | None = None,
+    image_pull_secret: str | None = None,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
@@ -262,18 +275,53 @@ def make_gen_options(
             f"unknown RKE2 CNI {primary_cni!r}", where="--cni", fix="use one of " + ", ".join(rke2.PRIMARY_CNIS)
         )
     resolved_name = name if name is not None else DEFAULT_NAME
+    source = make_source(
+        distro=distro,
+        repo=repo,
+        repo_ca=repo_ca,
+        auth_secret=auth_secret,
+        plain_http=bool(plain_http),
+        insecure_skip_tls_verify=bool(insecure_skip_tls_verify),
+        chart_archive=chart_archive,
+        crd_chart_archive=crd_chart_archive,
+        static_chart=bool(static_chart),
+        system_default_registry=system_default_registry,
+        image_pull_secret=image_pull_secret,
+        chart_version=chart_version,
+        crd_chart_version=crd_chart_version,
+    )
+    if source.archive is not None:
+        chart_version = source.archive.version
+    if source.crd_archive is not None:
+        crd_chart_version = source.crd_archive.version
     chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
+    if source.image_pull_secret is not None and not takes_pull_secrets(chart):
+        from multus_gen.knowledge import images
+
+        raise InputError(
+            f"rke2-multus {chart}'s templates read no imagePullSecrets (they do from {images.PULL_SECRETS_SINCE} on)",
+            where="--image-pull-secret",
+            fix="attach the Secret to the chart's ServiceAccount instead (kubectl patch serviceaccount ... "
+            "imagePullSecrets), or use a newer --chart-version",
+            rule="chart-registry",
+        )
+    crd_version = resolve_crd_chart_version(crd_chart_version, chart, allow_unknown=allow_unknown_chart_version)
+    if source.archive is not None and crd_version is not None and source.crd_archive is None:
+        raise InputError(
+            f"rke2-multus {chart} ships no CRDs: its companion rke2-multus-crd {crd_version} needs an archive too",
+            where="--chart-archive",
+            fix=f"add --crd-chart-archive rke2-multus-crd-{crd_version}.tgz",
+            rule="chart-archive",
+        )
     return GenOptions(
         ipams=ipams,
         distro=distro,
         k3s_version=parse_k3s_version(k3s_version),
         data_dir=check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR),
         chart_version=chart,
-        crd_chart_version=resolve_crd_chart_version(
-            crd_chart_version, chart, allow_unknown=allow_unknown_chart_version
-        ),
+        crd_chart_version=crd_version,
         name=check_dns1123_label(resolved_name, where="--name", max_len=max_len),
         namespace=check_dns1123_label(namespace if namespace is not None else DEFAULT_NAMESPACE, where="--namespace"),
         user=UserValues(
@@ -289,6 +337,7 @@ def make_gen_options(
         given=frozenset(given),
         allow=check_allowed(allow),
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
+        source=source,
     )
 
 
@@ -353,6 +402,7 @@ def resolve_format(fmt: str | None, opts: GenOptions, *, where: str = "--format"
             where="--namespace",
             fix="remove it for format fleet",
         )
+    _check_source_format(fmt, opts)
     if fmt in ENGINE_FORMATS and "failure_policy" in opts.given:
         raise InputError(
             f"failurePolicy is a helm-controller setting; with format {fmt} the GitOps engine installs the chart "
@@ -361,6 +411,45 @@ def resolve_format(fmt: str | None, opts: GenOptions, *, where: str = "--format"
             fix=f"remove it for format {fmt}",
         )
     return fmt
+
+
+def _check_source_format(fmt: str, opts: GenOptions) -> None:
+    """Refuse a chart source format ``fmt`` cannot carry (one line, the flag, the fix)."""
+    from multus_gen.model.source import check_chart_content
+
+    src = opts.source
+    if fmt == "helmchartconfig" and opts.distro == "k3s" and (src.repo or src.archive):
+        raise InputError(
+            "a HelmChartConfig customizes a HelmChart's values; it has no chart source",
+            where="--repo" if src.repo else "--chart-archive",
+            fix="put the chart source on the HelmChart (--format helmchart)",
+            rule="chart-repo-url",
+        )
+    if fmt in ENGINE_FORMATS and src.archive is not None:
+        raise InputError(
+            f"format {fmt} installs charts from a repository; a local archive is a K3s HelmChart feature "
+            "(spec.chartContent or a static chart)",
+            where="--chart-archive",
+            fix="push the archive to your mirror or OCI registry and pass --repo, or use --format helmchart",
+            rule="chart-archive",
+        )
+    if fmt == "flux" and src.insecure_skip_tls_verify:
+        raise InputError(
+            "a Flux HelmRepository cannot skip TLS verification",
+            where="--insecure-skip-tls-verify",
+            fix="give the mirror's CA with --repo-ca (Flux: certSecretRef)",
+            rule="chart-repo-url",
+        )
+    if src.static_chart and fmt != "helmchart":
+        raise InputError(
+            "static charts are served by K3s to its own helm-controller", where="--static-chart", rule="chart-archive"
+        )
+    if fmt == "helmchart" and not src.static_chart:
+        for archive in (src.archive, src.crd_archive):
+            if archive is not None:
+                release = opts.name if archive.chart == charts.CHART_NAME else f"{opts.name}-crd"
+                flag = "--chart-archive" if archive.chart == charts.CHART_NAME else "--crd-chart-archive"
+                check_chart_content(archive, release, where=flag)
 
 
 _GITOPS_PATH = re.compile(r"^[A-Za-z0-9._/-]*$")

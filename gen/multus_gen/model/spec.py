@@ -66,7 +66,19 @@ _CHART_FIELDS = {
     "bootstrap": ("bootstrap", "--bootstrap"),
     "set": ("set_values", "--set"),
     "setString": ("set_string_values", "--set-string"),
+    # chart source (air-gapped clusters); file paths are relative to the spec file's folder
+    "repo": ("repo", "--repo"),
+    "repoCA": ("repo_ca", "--repo-ca"),
+    "authSecret": ("auth_secret", "--auth-secret"),
+    "plainHTTP": ("plain_http", "--plain-http"),
+    "insecureSkipTLSVerify": ("insecure_skip_tls_verify", "--insecure-skip-tls-verify"),
+    "archive": ("chart_archive", "--chart-archive"),
+    "crdArchive": ("crd_chart_archive", "--crd-chart-archive"),
+    "systemDefaultRegistry": ("system_default_registry", "--system-default-registry"),
+    "imagePullSecret": ("image_pull_secret", "--image-pull-secret"),
 }
+#: Chart keys naming files (read relative to the spec file).
+_PATH_FIELDS = frozenset({"repoCA", "archive", "crdArchive"})
 #: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
 _NETWORK_FIELDS: dict[str, str] = {
     "allow": "allow",
@@ -299,7 +311,9 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
     for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS)):
         values = cluster if section == "cluster" else chart
         for key, (arg, _flag) in fields.items():
-            if key in values:
+            if key in values and key in _PATH_FIELDS:
+                kwargs[arg] = spec_path.parent / str(values[key])
+            elif key in values:
                 kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
     made_key = (*kwargs.items(), member.data.get("format"))
     if made_key not in made:
