@@ -402,6 +402,9 @@ GEN_FLAGS = (
     "set_json_values",
     "set_file_values",
 )
+#: The take-over flags (--from-values) of the commands that have them; ``ipam_given``: whether --ipam was given.
+TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given")}
+TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])
@@ -418,7 +421,7 @@ def test_each_command_hands_its_action_plain_values(
     params = inspect.signature(real).parameters.values()
     names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
     if any(p.kind is p.VAR_KEYWORD for p in params):  # **gen: the shared generation flags
-        names |= set(GEN_FLAGS)
+        names |= set(GEN_FLAGS) | set(TAKEOVER_FLAGS.get(name, ()))
     assert set(kwargs) == names
     assert {key: kwargs[key] for key in expected} == expected
 

@@ -5,11 +5,16 @@ Pure: reads only the shipped overlays and the user's value files named in the op
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from multus_gen.findings import Finding, note
 from multus_gen.knowledge import charts, k3s, rke2
 from multus_gen.model.options import GenOptions, paths_for
 from multus_gen.record import record
 from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, prune_equal
+
+if TYPE_CHECKING:  # loaded by --from-values runs only
+    from multus_gen.values.adopt import Change
 
 
 @record
@@ -22,6 +27,8 @@ class ChartPlan:
     values: Values
     crd_values: Values | None
     notices: tuple[Finding, ...]
+    #: ``--from-values``: each key multus-gen owns that the user's file had otherwise (values/adopt.py)
+    taken_over: tuple[Change, ...] = ()
 
     @property
     def crd_chart_version(self) -> str | None:
@@ -52,8 +59,15 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     """
     facts = charts.chart_facts(opts.chart_version)
     paths = paths_for(opts)
+    taken_over: tuple[Change, ...] = ()
     if opts.distro == "rke2":
         base = prune_equal(compose(overlays_for(opts, facts), _params(paths), UserValues()), rke2.CHART_DEFAULT_PATHS)
+        values = apply_user_values(base, opts.user)
+    elif opts.from_values is not None:
+        from multus_gen.values.adopt import read_values, take_over
+
+        desired = compose(overlays_for(opts, facts), _params(paths), UserValues())
+        base, taken_over = take_over(read_values(opts.from_values), desired, opts.from_values)
         values = apply_user_values(base, opts.user)
     else:
         values = compose(overlays_for(opts, facts), _params(paths), opts.user)
@@ -66,4 +80,4 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     notices: list[Finding] = []
     if opts.distro == "rke2":
         notices.append(note(rke2.config_guidance(opts.primary_cni), rule="rke2-enable-multus"))
-    return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices))
+    return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices), taken_over)

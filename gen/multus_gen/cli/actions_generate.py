@@ -19,14 +19,15 @@ from multus_gen.knowledge import charts
 
 if TYPE_CHECKING:
     pass
-from multus_gen.cli.actions import gen_options, read_files, stdin_once
+from multus_gen.cli.actions import gen_options, read_files, stdin_once, take_over_report
 
 
 def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
-    stdin_once(**{"-f": gen["values_files"]})
-    text, notices = helmchart_text(gen_options(gen), fmt=output_format)
+    stdin_once(**{"-f": gen["values_files"], "--from-values": gen.get("from_values")})
+    opts = gen_options(gen)
+    text, notices = helmchart_text(opts, fmt=output_format)
     bundles = text.count("\n# path: ") + text.startswith("# path: ")
     if out is not None and str(out) != "-" and bundles > 1:  # Fleet reads one fleet.yaml per bundle folder
         raise InputError(
@@ -36,6 +37,7 @@ def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen
             "bundle), or print to stdout and split it at the '# path:' lines",
         )
     text = as_format(text, output)
+    notices = (*notices, *take_over_report(opts))
     print_notices(notices)
     emit(text, out, read_files(None, gen))
     return EXIT_OK
@@ -44,9 +46,11 @@ def helmchart(*, output: str, out: Path | None, output_format: str | None, **gen
 def values(*, output: str, out: Path | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import values_text
 
-    stdin_once(**{"-f": gen["values_files"]})
-    text, notices = values_text(gen_options(gen))
+    stdin_once(**{"-f": gen["values_files"], "--from-values": gen.get("from_values")})
+    opts = gen_options(gen)
+    text, notices = values_text(opts)
     text = as_format(text, output)
+    notices = (*notices, *take_over_report(opts))
     print_notices(notices)
     emit(text, out, read_files(None, gen))
     return EXIT_OK

@@ -22,6 +22,8 @@ from multus_gen.cli.common import (
     Distro,
     DistroOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
@@ -129,6 +131,8 @@ def install(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
 ) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 

@@ -17,6 +17,8 @@ from multus_gen.cli.common import (
     DistroOpt,
     DocFormatOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
@@ -75,6 +77,8 @@ def helmchart(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
 ) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
@@ -93,6 +97,11 @@ def helmchart(
       multus-gen helmchart --ipam whereabouts --format flux
       multus-gen helmchart --format argocd --namespace argocd
       multus-gen helmchart --format fleet
+
+    \b
+    Off the old K3s docs (a release `multus` installed with helm and a multus-values.yaml):
+      multus-gen helmchart --from-values multus-values.yaml --from-chart-version rke2-multus-v4.2.106 \
+        --chart-version v4.3.008 --out /var/lib/rancher/k3s/server/manifests/multus.yaml
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
@@ -122,6 +131,8 @@ def values(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
 ) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 

@@ -189,6 +189,10 @@ class GenOptions:
     #: rule ids whose errors the user accepts (``--allow``): they are reported as warnings
     allow: tuple[str, ...] = ()
     primary_cni: str = rke2.DEFAULT_PRIMARY_CNI
+    #: ``--from-values``: a values file written after the K3s docs, taken over (values/adopt.py)
+    from_values: Path | None = None
+    #: ``--from-chart-version``: the rke2-multus version of the helm release the HelmChart takes over
+    from_chart_version: str | None = None
 
     @property
     def ipam(self) -> str:
@@ -220,12 +224,23 @@ def make_gen_options(
     primary_cni: str | None = None,
     allow: tuple[str, ...] = (),
     crd_chart_version: str | None = None,
+    from_values: Path | None = None,
+    from_chart_version: str | None = None,
+    ipam_given: bool = False,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
     ``None`` means "not given": the default applies, and the field is not in ``GenOptions.given``.
     """
     ipams = normalize_ipams((ipam,) if isinstance(ipam, str) else ipam)
+    if from_values is not None:
+        ipams = _from_values_ipams(from_values, ipams if ipam_given else None, distro=distro)
+    elif from_chart_version is not None:
+        raise InputError(
+            "the chart version of an existing release matters only when taking it over",
+            where="--from-chart-version",
+            fix="add --from-values with the release's values file, or remove it",
+        )
     if distro not in DISTROS:
         raise InputError(f"unknown distribution {distro!r}", where="--distro", fix="use one of " + ", ".join(DISTROS))
     given = {
@@ -265,6 +280,7 @@ def make_gen_options(
     chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
+    released = _from_chart_version(from_chart_version, chart) if from_values is not None else None
     return GenOptions(
         ipams=ipams,
         distro=distro,
@@ -289,7 +305,48 @@ def make_gen_options(
         given=frozenset(given),
         allow=check_allowed(allow),
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
+        from_values=from_values,
+        from_chart_version=released,
     )
+
+
+def _from_values_ipams(path: Path, given: tuple[str, ...] | None, *, distro: str) -> tuple[str, ...]:
+    """The IPAMs of a ``--from-values`` take-over: the file's, unless ``--ipam`` (``given``) names others that
+    the file does not contradict (values/adopt.py)."""
+    from multus_gen.values.adopt import choose_ipams, read_values
+
+    if distro != "k3s":
+        raise InputError(
+            "--from-values takes over a helm release installed after the K3s docs; RKE2 deploys rke2-multus itself",
+            where="--from-values",
+            fix="remove it for --distro rke2 (customize RKE2's rke2-multus with the HelmChartConfig)",
+        )
+    return choose_ipams(path, read_values(path), given)
+
+
+def _from_chart_version(value: str | None, chart: str) -> str | None:
+    """``--from-chart-version``: the release's rke2-multus version, as `helm list` shows it (``rke2-multus-v4.2.106``)
+    or as published. Required when ``chart`` ships no CRDs: from a release <= v4.2.409 that upgrade deletes the
+    NAD CRD and every NAD (FACTS.md 3a), and only the installed version tells."""
+    if value is None:
+        if not charts.ships_crds(chart):
+            raise InputError(
+                f"rke2-multus {chart} ships no CRDs: taking over a release of rke2-multus <= v4.2.409 with it deletes "
+                "the NetworkAttachmentDefinition CRD and every NAD, so the release's chart version must be known",
+                where="--from-chart-version",
+                fix="pass the CHART column of `helm list -n kube-system --filter '^multus$'`, e.g. "
+                "--from-chart-version rke2-multus-v4.2.106; or take it over with --chart-version "
+                f"{charts.LAST_BUNDLED} (or older) first",
+            )
+        return None
+    text = value.strip().removeprefix(f"{charts.CHART_NAME}-")
+    if charts.version_key(text) is None:
+        raise InputError(
+            f"{value!r} is not an rke2-multus version",
+            where="--from-chart-version",
+            fix="pass the CHART column of `helm list -n kube-system`, e.g. rke2-multus-v4.2.106",
+        )
+    return text
 
 
 def _check_rke2(*, k3s_version: str | None, data_dir: str | None, name: str | None, namespace: str | None) -> None:
@@ -334,6 +391,14 @@ def resolve_format(fmt: str | None, opts: GenOptions, *, where: str = "--format"
             f"RKE2 deploys rke2-multus itself; format {fmt} would install a second Multus beside it",
             where=where,
             fix="use helmchartconfig, and deliver that file as a plain manifest: RKE2 manifests folder or GitOps",
+        )
+    if opts.from_values is not None and fmt != "helmchart":
+        raise InputError(
+            f"--from-values emits a K3s HelmChart that takes over the helm release; format {fmt} does not "
+            "(helm-controller upgrades a release of the HelmChart's name in place)",
+            where=where,
+            fix="use --format helmchart, or print the corrected values with `multus-gen values --from-values FILE` "
+            "for your engine",
         )
     if fmt == "helmchartconfig" and opts.distro == "k3s" and opts.name.startswith("rke2-"):
         raise InputError(
