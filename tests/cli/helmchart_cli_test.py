@@ -402,8 +402,9 @@ GEN_FLAGS = (
     "set_json_values",
     "set_file_values",
 )
-#: The take-over flags (--from-values) of the commands that have them; ``ipam_given``: whether --ipam was given.
-TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given")}
+#: The take-over flags (--from-values) and --rke2-version of the commands that have them; ``ipam_given``: whether
+#: --ipam was given.
+TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given", "rke2_version")}
 TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
 
 

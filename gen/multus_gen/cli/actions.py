@@ -89,6 +89,7 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         from_values=gen.get("from_values"),
         from_chart_version=gen.get("from_chart_version"),
         ipam_given=bool(gen.get("ipam_given")),
+        rke2_version=gen.get("rke2_version"),
     )
 
 

@@ -225,6 +225,17 @@ SetFileOpt = Annotated[
 ]
 
 
+Rke2VersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rke2-version",
+        metavar="VERSION",
+        help="RKE2 release of the cluster (--distro rke2), e.g. v1.34.2+rke2r1, the image tag v1.34.2-rke2r1 or the "
+        "line `rke2 --version` prints: the HelmChartConfigs follow the rke2-multus it ships (and rke2-multus-crd "
+        "from v1.37). See `multus-gen versions --rke2`.",
+        rich_help_panel=GEN_PANEL,
+    ),
+]
 TAKEOVER_PANEL = "Taking over a release installed after the K3s docs"
 FromValuesOpt = Annotated[
     Path | None,

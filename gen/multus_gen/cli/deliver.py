@@ -30,6 +30,7 @@ from multus_gen.cli.common import (
     NameOpt,
     NamespaceOpt,
     QuietOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -133,6 +134,7 @@ def install(
     set_file_values: SetFileOpt = [],  # noqa: B006
     from_values: FromValuesOpt = None,
     from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 

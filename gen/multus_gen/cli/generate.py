@@ -25,6 +25,7 @@ from multus_gen.cli.common import (
     NameOpt,
     NamespaceOpt,
     OutFileOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -79,6 +80,7 @@ def helmchart(
     set_file_values: SetFileOpt = [],  # noqa: B006
     from_values: FromValuesOpt = None,
     from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
@@ -133,6 +135,7 @@ def values(
     set_file_values: SetFileOpt = [],  # noqa: B006
     from_values: FromValuesOpt = None,
     from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 
@@ -160,6 +163,14 @@ def versions(
             "fields and failurePolicy values its CRD accepts, each row with its source.",
         ),
     ] = False,
+    rke2: Annotated[
+        bool,
+        typer.Option(
+            "--rke2",
+            help="Instead: the RKE2 table -- which rke2-multus each RKE2 release ships and whether it ships the "
+            "rke2-multus-crd chart too (what --rke2-version follows), each row with its source.",
+        ),
+    ] = False,
 ) -> int:
     """List the rke2-multus versions multus-gen knows and what each can run on K3s, per IPAM.
 
@@ -171,6 +182,7 @@ def versions(
     Examples:
       multus-gen versions --since v4.2.100
       multus-gen versions --k3s
+      multus-gen versions --rke2
       multus-gen versions -o json | jq -r '.[] | select(.ipams.whereabouts == "works") | .version'
     """
     return call(actions.versions, locals())

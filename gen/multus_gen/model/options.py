@@ -18,6 +18,7 @@ from multus_gen.values.compose import UserValues
 
 if TYPE_CHECKING:
     from multus_gen.check.cluster import Cluster
+    from multus_gen.knowledge.rke2_releases import Rke2Line
 
 IPAMS = charts.IPAMS
 DISTROS = ("k3s", "rke2")
@@ -193,6 +194,8 @@ class GenOptions:
     from_values: Path | None = None
     #: ``--from-chart-version``: the rke2-multus version of the helm release the HelmChart takes over
     from_chart_version: str | None = None
+    #: ``--rke2-version``: the RKE2 release whose rke2-multus (and rke2-multus-crd) the HelmChartConfigs customize
+    rke2_version: str | None = None
 
     @property
     def ipam(self) -> str:
@@ -227,6 +230,7 @@ def make_gen_options(
     from_values: Path | None = None,
     from_chart_version: str | None = None,
     ipam_given: bool = False,
+    rke2_version: str | None = None,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
@@ -277,6 +281,9 @@ def make_gen_options(
             f"unknown RKE2 CNI {primary_cni!r}", where="--cni", fix="use one of " + ", ".join(rke2.PRIMARY_CNIS)
         )
     resolved_name = name if name is not None else DEFAULT_NAME
+    shipped = _rke2_shipped(rke2_version, distro=distro, chart_version=chart_version, crd=crd_chart_version)
+    if shipped is not None:
+        chart_version, allow_unknown_chart_version = shipped.chart, True  # RKE2 chose it: the gates of its number
     chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
@@ -287,8 +294,10 @@ def make_gen_options(
         k3s_version=parse_k3s_version(k3s_version),
         data_dir=check_data_dir(data_dir if data_dir is not None else k3s.DEFAULT_DATA_DIR),
         chart_version=chart,
-        crd_chart_version=resolve_crd_chart_version(
-            crd_chart_version, chart, allow_unknown=allow_unknown_chart_version
+        crd_chart_version=(
+            resolve_crd_chart_version(crd_chart_version, chart, allow_unknown=allow_unknown_chart_version)
+            if shipped is None
+            else _rke2_crd_chart(shipped)
         ),
         name=check_dns1123_label(resolved_name, where="--name", max_len=max_len),
         namespace=check_dns1123_label(namespace if namespace is not None else DEFAULT_NAMESPACE, where="--namespace"),
@@ -307,7 +316,72 @@ def make_gen_options(
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
         from_values=from_values,
         from_chart_version=released,
+        rke2_version=str(shipped.version) if shipped is not None else None,
     )
+
+
+@record
+class _Shipped:
+    version: object
+    row: Rke2Line
+
+    @property
+    def chart(self) -> str:
+        return self.row.chart
+
+
+def _rke2_shipped(value: str | None, *, distro: str, chart_version: str | None, crd: str | None) -> _Shipped | None:
+    """``--rke2-version``: the release and its row of the RKE2 table (knowledge/rke2_releases.py); None when not
+    given (the table loads only then)."""
+    if value is None:
+        return None
+    from multus_gen.knowledge import rke2_releases
+
+    if distro != "rke2":
+        raise InputError(
+            "the RKE2 release matters only for --distro rke2 (K3s: --k3s-version)",
+            where="--rke2-version",
+            fix="add --distro rke2, or remove it",
+        )
+    try:
+        version = rke2_releases.Rke2Version.parse(value)
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not an RKE2 version",
+            where="--rke2-version",
+            fix="use the release spelling v1.34.2+rke2r1, the image tag v1.34.2-rke2r1, or paste the line "
+            "`rke2 --version` prints",
+        ) from None
+    row = rke2_releases.for_rke2(version)
+    if row is None or version.major != 1:
+        raise InputError(
+            f"multus-gen knows the rke2-multus of RKE2 {rke2_releases.OLDEST} and later, not of {version}",
+            where="--rke2-version",
+            fix="pass --chart-version with what `kubectl -n kube-system get helmchart rke2-multus -o "
+            "jsonpath='{.spec.version}'` prints instead",
+        )
+    if chart_version is not None and chart_version.strip() != row.chart:
+        raise InputError(
+            f"RKE2 {version} ships rke2-multus {row.chart} ({row.source}); a HelmChartConfig customizes the chart "
+            f"RKE2 installs and cannot change its version",
+            where="--chart-version",
+            fix="remove --chart-version (or --rke2-version)",
+        )
+    if crd is not None:
+        raise InputError(
+            "RKE2 installs its own rke2-multus-crd (or none): its version is RKE2's",
+            where="--crd-chart-version",
+            fix="remove it for --rke2-version",
+        )
+    return _Shipped(version, row)
+
+
+def _rke2_crd_chart(shipped: _Shipped) -> str | None:
+    """The rke2-multus-crd beside RKE2's rke2-multus: None when that RKE2 ships none. Only its presence matters (a
+    HelmChartConfig names no version): the companion multus-gen knows, else the chart's number without ``v``."""
+    if not shipped.row.crd_chart:
+        return None
+    return charts.companion_crd_version(shipped.chart) or shipped.chart.lstrip("v")
 
 
 def _from_values_ipams(path: Path, given: tuple[str, ...] | None, *, distro: str) -> tuple[str, ...]:
