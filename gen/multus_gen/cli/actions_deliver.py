@@ -87,6 +87,10 @@ def install(
     if config is None:
         target = target_dir / manifests[0].path
         notices = (*notices, *transition_findings(_old_text(target), opts, str(target)), *take_over_report(opts))
+    else:  # the spec's cluster: its chart file goes through the same upgrade checks
+        for path, cluster_opts in delivered.chart_files:
+            target = target_dir / path
+            notices = (*notices, *transition_findings(_old_text(target), cluster_opts, str(target)))
     print_notices(notices)
     outcomes = write_manifests(target_dir, manifests, dry_run=dry_run or diff, diff=diff, inputs=inputs)
     for outcome in outcomes:
