@@ -163,12 +163,21 @@ def for_k3s(version: K3sVersion) -> K3sLine:
 def k3s_accepting(*, field: str | None = None, policy: str | None = None) -> list[str]:
     """The K3s ranges (``v1.37.0+k3s1 and later``, ``v1.31.1+k3s1 - v1.32.1``) whose helm-controller accepts
     ``field`` / ``failurePolicy: policy``, for messages."""
-    out: list[str] = []
     rows = list(K3S_LINES)
-    for i, row in enumerate(rows):
-        field_ok = field is None or accepts_field(row.ships, field)
-        if not (field_ok and (policy is None or accepts_policy(row.ships, policy))):
+    ok = [
+        (field is None or accepts_field(row.ships, field)) and (policy is None or accepts_policy(row.ships, policy))
+        for row in rows
+    ]
+    out: list[str] = []
+    i = 0
+    while i < len(rows):
+        if not ok[i]:
+            i += 1
             continue
-        nxt = rows[i + 1].since if i + 1 < len(rows) else None
-        out.append(f"{row.since} and later" if nxt is None else f"{row.since} up to before {nxt}")
+        end = i
+        while end + 1 < len(rows) and ok[end + 1]:  # consecutive accepting rows are one range
+            end += 1
+        nxt = rows[end + 1].since if end + 1 < len(rows) else None
+        out.append(f"{rows[i].since} and later" if nxt is None else f"{rows[i].since} up to before {nxt}")
+        i = end + 1
     return out
