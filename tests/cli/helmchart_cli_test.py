@@ -420,6 +420,10 @@ SOURCE_FLAGS_OF = {
     "commit": tuple("chart_repo" if f == "repo" else f for f in SOURCE_FLAGS),
     "install": (*SOURCE_FLAGS, "static_chart"),
 }
+#: The take-over flags (--from-values) and --rke2-version of the commands that have them; ``ipam_given``: whether
+#: --ipam was given.
+TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given", "rke2_version")}
+TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])
@@ -436,7 +440,7 @@ def test_each_command_hands_its_action_plain_values(
     params = inspect.signature(real).parameters.values()
     names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
     if any(p.kind is p.VAR_KEYWORD for p in params):  # **gen: the shared generation flags
-        names |= set(GEN_FLAGS) | set(SOURCE_FLAGS_OF.get(name, SOURCE_FLAGS))
+        names |= set(GEN_FLAGS) | set(SOURCE_FLAGS_OF.get(name, SOURCE_FLAGS)) | set(TAKEOVER_FLAGS.get(name, ()))
     assert set(kwargs) == names
     assert {key: kwargs[key] for key in expected} == expected
 

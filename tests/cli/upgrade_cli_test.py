@@ -95,3 +95,69 @@ def test_commit_refuses_the_straight_jump_too(
     code, _, err = capture([*argv, "--chart-version", "v4.3.017"])
     assert code == 1 and "[upgrade-deletes-nads]" in err, err
     assert git(repo, "rev-parse", "HEAD") == head
+
+
+# -- install -c SPEC: the spec's chart file goes through the same checks ------------------------------------
+
+NETWORK = "networks:\n  - {name: lan, type: macvlan, master: eth1, ipam: {type: whereabouts, range: 10.9.0.0/24}}\n"
+
+
+def _spec(folder: Path, version: str, k3s: str, *, fleet: bool = False) -> Path:
+    spec = folder / "multus-spec.yaml"
+    text = f"cluster: {{k3sVersion: {k3s}}}\nchart: {{version: {version}}}\n" + NETWORK
+    if fleet:
+        text += "clusters:\n  - name: edge-1\n  - name: edge-2\n"
+    spec.write_text(text)
+    return spec
+
+
+def test_install_spec_refuses_the_straight_jump(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    assert _install(folder, "-c", str(_spec(tmp_path, "v4.2.202", "v1.30.5+k3s1")))[0] == 0
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+    assert sorted(before) == ["multus-networks.yaml", "multus.yaml"]
+    code, out, err = _install(folder, "-c", str(_spec(tmp_path, "v4.3.017", "v1.33.7+k3s1")))
+    assert code == 1 and out == ""
+    (line,) = err.splitlines()
+    assert "[upgrade-deletes-nads]" in line and "v4.3.008" in line and str(folder / "multus.yaml") in line, line
+    assert {p.name: p.read_text() for p in folder.iterdir()} == before  # neither file written
+
+
+def test_install_spec_two_steps_with_notes(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    assert _install(folder, "-c", str(_spec(tmp_path, "v4.2.202", "v1.30.5+k3s1")))[0] == 0
+    code, _, err = _install(folder, "-c", str(_spec(tmp_path, "v4.3.008", "v1.30.5+k3s1")))
+    assert code == 0, err
+    code, _, err = _install(folder, "-c", str(_spec(tmp_path, "v4.3.017", "v1.33.7+k3s1")))
+    assert code == 0, err
+    assert "[upgrade-transition]" in err and "must adopt them" in err and "moves the CNI bin dir" in err
+    assert err.count("[upgrade-transition]") == 2  # the chart file only: the NADs' file is no upgrade
+
+
+def test_install_spec_cluster_of_a_fleet(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    old = _spec(tmp_path, "v4.2.202", "v1.30.5+k3s1", fleet=True)
+    assert _install(folder, "-c", str(old), "--cluster", "edge-1")[0] == 0
+    new = _spec(tmp_path, "v4.3.017", "v1.33.7+k3s1", fleet=True)
+    code, out, err = _install(folder, "-c", str(new), "--cluster", "edge-1")
+    assert code == 1 and out == "" and "[upgrade-deletes-nads]" in err
+    code, _, err = _install(folder, "-c", str(new), "--cluster", "edge-1", "--dry-run")
+    assert code == 1  # a dry run says the same
+
+
+def test_install_spec_allow_in_the_spec(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    assert _install(folder, "-c", str(_spec(tmp_path, "v4.2.202", "v1.30.5+k3s1")))[0] == 0
+    spec = _spec(tmp_path, "v4.3.017", "v1.33.7+k3s1")
+    spec.write_text(
+        spec.read_text().replace(
+            "chart: {version: v4.3.017}", "chart: {version: v4.3.017, allow: [upgrade-deletes-nads]}"
+        )
+    )
+    code, _, err = _install(folder, "-c", str(spec))
+    assert code == 0, err
+    assert "warning:" in err and "[upgrade-deletes-nads]" in err

@@ -16,7 +16,17 @@ pytest_plugins = ["conformance_plugin"]
 
 HELMCHART_CRD = "helm.cattle.io_helmcharts.yaml"
 #: K3s releases across the table's rows (and the default).
-K3S = ("v1.30.6+k3s1", "v1.31.2+k3s1", "v1.32.5+k3s1", "v1.33.7+k3s1", "v1.34.2+k3s1", "v1.34.5+k3s1", "v1.37.0+k3s1")
+K3S = (
+    "v1.30.6+k3s1",
+    "v1.31.2+k3s1",
+    "v1.32.5+k3s1",
+    "v1.33.7+k3s1",
+    "v1.34.2+k3s1",
+    "v1.34.5+k3s1",
+    "v1.35.4+k3s1",
+    "v1.36.2+k3s1",
+    "v1.37.0+k3s1",
+)
 
 
 def _fixture_versions(shared: Path) -> list[str]:

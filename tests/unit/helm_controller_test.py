@@ -61,3 +61,33 @@ def test_plain_http_and_skip_verify_since_v0_16_4() -> None:
     for field in ("chartContent", "repoCA", "authSecret", "dockerRegistrySecret", "repoCAConfigMap"):
         assert hc.accepts_field("v0.16.1", field)
     assert hc.k3s_accepting(field="plainHTTP")[0].startswith("v1.30.5+k3s1")
+
+
+@pytest.mark.parametrize(
+    ("k3s", "ships"),
+    [
+        # the Helm-controller column of the K3s release notes (k3s-io/docs docs/release-notes/v1.3X.X.md)
+        ("v1.32.0+k3s1", "v0.16.5"),
+        ("v1.32.5+k3s1", "v0.16.10"),
+        ("v1.32.9+k3s1", "v0.16.13"),
+        ("v1.33.0+k3s1", "v0.16.10"),
+        ("v1.33.2+k3s1", "v0.16.11"),
+        ("v1.33.5+k3s1", "v0.16.13"),
+        ("v1.34.1+k3s1", "v0.16.13"),
+        ("v1.34.5+k3s1", "v0.16.17"),  # RKE2's notes for the same patch
+        ("v1.35.3+k3s1", "v0.16.17"),
+        ("v1.35.4+k3s1", "v0.17.1"),
+        ("v1.36.2+k3s1", "v0.17.1"),
+    ],
+)
+def test_k3s_rows_from_the_release_notes(k3s: str, ships: str) -> None:
+    assert hc.for_k3s(K3sVersion.parse(k3s)).ships == ships
+
+
+def test_no_assumed_rows_from_v1_32_on() -> None:
+    assert [
+        r.since for r in hc.K3S_LINES if r.assumed and K3sVersion.parse(r.since) >= K3sVersion.parse("v1.32.0")
+    ] == []
+    # takeOwnership (v0.16.14+) arrives with v1.32.10, v1.33.6, v1.34.2; v1.33.0-v1.33.5 have none
+    assert not hc.accepts_field(hc.for_k3s(K3sVersion.parse("v1.33.5+k3s1")).ships, "takeOwnership")
+    assert hc.accepts_field(hc.for_k3s(K3sVersion.parse("v1.33.6+k3s1")).ships, "takeOwnership")

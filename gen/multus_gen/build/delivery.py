@@ -99,6 +99,9 @@ class SpecDelivery:
     notices: tuple[Finding, ...]
     #: the first cluster's options (for install: its data dir decides the default manifests folder)
     first: GenOptions
+    #: each cluster's chart installation file (path as in ``manifests``) with the options it was made from: the
+    #: file whose replacement is an upgrade (build/transition.py)
+    chart_files: tuple[tuple[str, GenOptions], ...] = ()
 
 
 def spec_manifests(
@@ -132,7 +135,8 @@ def spec_manifests(
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
     notices: list[Finding] = []
-    for cluster in render_spec(spec):
+    chart_files: list[tuple[str, GenOptions]] = []
+    for cluster_spec, cluster in zip(spec.clusters, render_spec(spec), strict=True):
         if single and cluster.format not in ("helmchart", "helmchartconfig"):
             raise InputError(
                 f"{config} has format {cluster.format}: its files are for a Git repository, not a server's "
@@ -147,7 +151,19 @@ def spec_manifests(
         strip = f"{cluster.name}/" if cluster_name is not None else ""  # one cluster's files: no cluster folder
         manifests += [Manifest(prefix + m.path.removeprefix(strip), m.content) for m in cluster.manifests]
         notices += cluster.notices
-    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen)
+        own = f"{cluster.name}/" if cluster.name else ""
+        chart_file = own + chart_install_file(cluster_spec.gen.name, cluster.format)
+        chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen))
+    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, tuple(chart_files))
+
+
+def chart_install_file(name: str, fmt: str) -> str:
+    """The file of a cluster's folder that installs rke2-multus in format ``fmt`` (build/pipeline.py's layout)."""
+    if fmt == "flux":
+        return f"{name}/{name}.yaml"
+    if fmt == "fleet":
+        return f"{name}/fleet.yaml"
+    return chart_file_stem(name, fmt) + MANIFEST_SUFFIX
 
 
 def spec_commit_message(config: Path, count: int) -> str:

@@ -106,6 +106,12 @@ def inputs_of(opts: GenOptions, fmt: str | None = None) -> list[tuple[str, str]]
         items.append(("bootstrap", "false"))
     if "primary_cni" in opts.given:
         items.append(("cni", opts.primary_cni))
+    if opts.rke2_version is not None:
+        items.append(("rke2-version", opts.rke2_version))
+    if opts.from_values is not None:
+        items.append(("--from-values", str(opts.from_values)))
+    if opts.from_chart_version is not None:
+        items.append(("from-chart-version", opts.from_chart_version))
     items += [("-f", str(path)) for path in opts.user.files]
     items += [("--set", expr) for expr in opts.user.set]
     items += [("--set-string", expr) for expr in opts.user.set_string]

@@ -5,11 +5,16 @@ Pure: reads only the shipped overlays and the user's value files named in the op
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from multus_gen.findings import Finding, note
 from multus_gen.knowledge import charts, k3s, rke2
 from multus_gen.model.options import GenOptions, paths_for
 from multus_gen.record import record
 from multus_gen.values.compose import UserValues, Values, apply_user_values, compose, get_path, merge, prune_equal
+
+if TYPE_CHECKING:  # loaded by --from-values runs only
+    from multus_gen.values.adopt import Change
 
 
 @record
@@ -22,6 +27,8 @@ class ChartPlan:
     values: Values
     crd_values: Values | None
     notices: tuple[Finding, ...]
+    #: ``--from-values``: each key multus-gen owns that the user's file had otherwise (values/adopt.py)
+    taken_over: tuple[Change, ...] = ()
 
     @property
     def crd_chart_version(self) -> str | None:
@@ -71,9 +78,14 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     """
     facts = charts.chart_facts(opts.chart_version)
     paths = paths_for(opts)
+    taken_over: tuple[Change, ...] = ()
     base = compose(overlays_for(opts, facts), _params(paths), UserValues())
     if opts.distro == "rke2":
         base = prune_equal(base, rke2.CHART_DEFAULT_PATHS)
+    elif opts.from_values is not None:
+        from multus_gen.values.adopt import read_values, take_over
+
+        base, taken_over = take_over(read_values(opts.from_values), base, opts.from_values)
     values = apply_user_values(merge(base, registry_values(opts)), opts.user)
     crd_values: Values | None = None
     if facts.needs_crd_chart:
@@ -84,4 +96,4 @@ def make_plan(opts: GenOptions) -> ChartPlan:
     notices: list[Finding] = []
     if opts.distro == "rke2":
         notices.append(note(rke2.config_guidance(opts.primary_cni), rule="rke2-enable-multus"))
-    return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices))
+    return ChartPlan(opts, paths, facts, values, crd_values, tuple(notices), taken_over)

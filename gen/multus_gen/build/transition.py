@@ -15,7 +15,7 @@ from multus_gen.check.catalog import severity
 from multus_gen.findings import Finding, Location
 from multus_gen.knowledge import charts, k3s
 from multus_gen.model.options import GenOptions
-from multus_gen.record import record
+from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import read_inputs
 
 UNSAFE_RULE = "upgrade-deletes-nads"
@@ -87,7 +87,25 @@ def transition(old_text: str | None, opts: GenOptions, *, where: str) -> list[Fi
     generates: the refusal of an upgrade that deletes the NADs, and the transition notes."""
     if old_text is None:
         return []
-    old = previous(old_text)
+    return transition_from(previous(old_text), opts, where=where)
+
+
+def release_transition(opts: GenOptions) -> list[Finding]:
+    """``--from-values``: the transition from the helm release the HelmChart takes over (its chart version from
+    ``--from-chart-version``, its IPAMs from the values file) to what ``opts`` generates."""
+    if opts.from_values is None or opts.from_chart_version is None:
+        return []
+    from multus_gen.values.adopt import ipams_in, read_values
+
+    enabled = ipams_in(read_values(opts.from_values))[0]
+    old = Previous(opts.from_chart_version, enabled or ("host-local",), None)
+    at = Location(flag="--from-chart-version", label=f"helm release {opts.name}")
+    return [replace(f, at=at) for f in transition_from(old, opts, where="--from-chart-version")]
+
+
+def transition_from(old: Previous, opts: GenOptions, *, where: str) -> list[Finding]:
+    """Every finding of moving from what ``old`` installed to what ``opts`` generates (``where``: the place the old
+    install was read from)."""
     new = opts.chart_version
     out: list[Finding] = []
     if old.chart_version is not None and old.chart_version != new:

@@ -27,7 +27,7 @@ from multus_gen.errors import EXIT_BUG, EXIT_INVALID, MultusGenError, UsageError
 from multus_gen.model.options import GenOptions, make_gen_options
 
 if TYPE_CHECKING:
-    pass
+    from multus_gen.findings import Finding
 
 
 def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
@@ -96,7 +96,33 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
         static_chart=gen.get("static_chart") or None,
         system_default_registry=gen.get("system_default_registry"),
         image_pull_secret=gen.get("image_pull_secret"),
+        from_values=gen.get("from_values"),
+        from_chart_version=gen.get("from_chart_version"),
+        ipam_given=bool(gen.get("ipam_given")),
+        rke2_version=gen.get("rke2_version"),
     )
+
+
+def take_over_report(opts: GenOptions) -> list[Finding]:
+    """``--from-values``: the transition from the release taken over (its first error raised: nothing printed yet)
+    and, on stderr, one line per key multus-gen replaced in the file. Returns the transition's notes."""
+    if opts.from_values is None:
+        return []
+    from multus_gen.build.plan import make_plan
+    from multus_gen.build.transition import release_transition
+    from multus_gen.errors import ValidationError
+    from multus_gen.findings import allow
+
+    found = allow(release_transition(opts), opts.allow)
+    for finding in found:
+        if finding.is_error:
+            raise ValidationError.of(finding)
+    changes = make_plan(opts).taken_over
+    count = f"{len(changes)} key" + ("" if len(changes) == 1 else "s")
+    info(f"{opts.from_values}: {count} multus-gen owns replaced, every other setting kept as written:")
+    for change in changes:
+        info(change.line())
+    return found
 
 
 def stdin_once(**named: Path | tuple[Path, ...] | None) -> None:
@@ -133,6 +159,8 @@ def print_outcomes(outcomes: list[Any], *, quiet: bool, what: str = "") -> None:
 def read_files(config: Path | None, gen: Mapping[str, Any] | None = None) -> tuple[Path, ...]:
     """The files a generating command reads (the spec, ``-f`` values files): the sinks never write over them."""
     files = tuple(gen.get("values_files") or ()) if gen is not None else ()
+    if gen is not None and gen.get("from_values") is not None:
+        files += (gen["from_values"],)
     if gen is not None:  # --set-file KEY=PATH: the files it reads are inputs too
         files += tuple(
             Path(item.split("=", 1)[1])

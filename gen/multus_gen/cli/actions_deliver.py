@@ -16,7 +16,14 @@ from multus_gen.model.options import GenOptions
 
 if TYPE_CHECKING:
     from multus_gen.findings import Finding
-from multus_gen.cli.actions import gen_options, no_flags_with_config, print_outcomes, read_files, stdin_once
+from multus_gen.cli.actions import (
+    gen_options,
+    no_flags_with_config,
+    print_outcomes,
+    read_files,
+    stdin_once,
+    take_over_report,
+)
 
 
 def _old_text(path: Path) -> str | None:
@@ -61,7 +68,7 @@ def install(
     from multus_gen.sinks.folder import write_manifests
 
     inputs = Inputs(read_files(config, gen))
-    stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    stdin_once(**{"--config": config, "-f": gen["values_files"], "--from-values": gen.get("from_values")})
     gen = dict(gen)
     node = _detect_node(root, detect=detect, force=force, gen=gen, config=config, manifests_dir=manifests_dir)
     opts = gen_options(gen)
@@ -79,7 +86,11 @@ def install(
         target_dir = under(str(root or "/"), str(target_dir))
     if config is None:
         target = target_dir / manifests[0].path
-        notices = (*notices, *transition_findings(_old_text(target), opts, str(target)))
+        notices = (*notices, *transition_findings(_old_text(target), opts, str(target)), *take_over_report(opts))
+    else:  # the spec's cluster: its chart file goes through the same upgrade checks
+        for path, cluster_opts in delivered.chart_files:
+            target = target_dir / path
+            notices = (*notices, *transition_findings(_old_text(target), cluster_opts, str(target)))
     print_notices(notices)
     src = opts.source
     if src.static_chart:  # the archives first: the HelmChart never points at a file not there yet

@@ -20,7 +20,7 @@ from multus_gen.knowledge import charts
 
 if TYPE_CHECKING:
     pass
-from multus_gen.cli.actions import gen_options, read_files, stdin_once
+from multus_gen.cli.actions import gen_options, read_files, stdin_once, take_over_report
 
 
 def helmchart(
@@ -33,7 +33,7 @@ def helmchart(
 ) -> int:
     from multus_gen.build.pipeline import helmchart_text
 
-    stdin_once(**{"-f": gen["values_files"]})
+    stdin_once(**{"-f": gen["values_files"], "--from-values": gen.get("from_values")})
     if verify:  # the options read once (-f - is standard input)
         from multus_gen.cli import actions_verify
 
@@ -50,6 +50,7 @@ def helmchart(
             "bundle), or print to stdout and split it at the '# path:' lines",
         )
     text = as_format(text, output)
+    notices = (*notices, *take_over_report(opts))
     print_notices(notices)
     emit(text, out, read_files(None, gen))
     return EXIT_OK
@@ -58,9 +59,11 @@ def helmchart(
 def values(*, output: str, out: Path | None, **gen: Any) -> int:
     from multus_gen.build.pipeline import values_text
 
-    stdin_once(**{"-f": gen["values_files"]})
-    text, notices = values_text(gen_options(gen))
+    stdin_once(**{"-f": gen["values_files"], "--from-values": gen.get("from_values")})
+    opts = gen_options(gen)
+    text, notices = values_text(opts)
     text = as_format(text, output)
+    notices = (*notices, *take_over_report(opts))
     print_notices(notices)
     emit(text, out, read_files(None, gen))
     return EXIT_OK
@@ -182,7 +185,50 @@ def _k3s_versions(output_format: str) -> int:
     return EXIT_OK
 
 
-def versions(*, output_format: str, since: str | None, k3s: bool = False) -> int:
+def rke2_rows() -> list[dict[str, object]]:
+    """The RKE2 table (knowledge/rke2_releases.py): RKE2 release -> rke2-multus -> rke2-multus-crd or not."""
+    from multus_gen.knowledge import rke2_releases
+
+    return [
+        {
+            "rke2_since": row.since,
+            "rke2_multus": row.chart,
+            "crd_chart": row.crd_chart,
+            "assumed": row.assumed,
+            "source": row.source,
+        }
+        for row in rke2_releases.RKE2_LINES
+    ]
+
+
+def _rke2_versions(output_format: str) -> int:
+    rows = rke2_rows()
+    if output_format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    head = ["RKE2 FROM", "RKE2-MULTUS", "CRD CHART", "SOURCE"]
+    table = [
+        [
+            str(r["rke2_since"]),
+            str(r["rke2_multus"]) + (" (assumed)" if r["assumed"] else ""),
+            "rke2-multus-crd" if r["crd_chart"] else "-",
+            str(r["source"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(len(head) - 1)]
+    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
+    for row in table:
+        echo("  ".join([*(row[i].ljust(widths[i]) for i in range(len(widths))), row[-1]]))
+    echo("an RKE2 release uses the last row at or below it; --rke2-version follows it", err=True)
+    return EXIT_OK
+
+
+def versions(*, output_format: str, since: str | None, k3s: bool = False, rke2: bool = False) -> int:
+    if k3s and rke2:
+        raise UsageError("--k3s and --rke2 are two tables", where="--rke2", fix="ask for one")
+    if rke2:
+        return _rke2_versions(output_format)
     if k3s:
         return _k3s_versions(output_format)
     rows = version_rows()

@@ -336,6 +336,52 @@ StaticChartOpt = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+Rke2VersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rke2-version",
+        metavar="VERSION",
+        help="RKE2 release of the cluster (--distro rke2), e.g. v1.34.2+rke2r1, the image tag v1.34.2-rke2r1 or the "
+        "line `rke2 --version` prints: the HelmChartConfigs follow the rke2-multus it ships (and rke2-multus-crd "
+        "from v1.37). See `multus-gen versions --rke2`.",
+        rich_help_panel=GEN_PANEL,
+    ),
+]
+TAKEOVER_PANEL = "Taking over a release installed after the K3s docs"
+FromValuesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--from-values",
+        metavar="FILE",
+        help="The multus-values.yaml of a release installed with `helm install multus rke2-charts/rke2-multus` as "
+        "the K3s docs said: its own settings are kept, the keys multus-gen owns (CNI dirs, multusAutoconfigDir, "
+        "cleanupConfigOnExit, whereabouts/dhcp) are replaced, each change is said on stderr; the IPAMs follow the "
+        "file unless --ipam is given. The HelmChart (--name, default multus; target namespace kube-system) then "
+        "upgrades that release in place. K3s, format helmchart.",
+        rich_help_panel=TAKEOVER_PANEL,
+        readable=False,
+    ),
+]
+FromChartVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from-chart-version",
+        metavar="VERSION",
+        help="With --from-values: the release's chart version, the CHART column of `helm list -n kube-system` "
+        "(rke2-multus-v4.2.106). Required when --chart-version ships no CRDs (>= v4.3.009): from <= v4.2.409 that "
+        "upgrade would delete every NetworkAttachmentDefinition, and is refused.",
+        rich_help_panel=TAKEOVER_PANEL,
+    ),
+]
+
+
+def explicit(name: str) -> bool:
+    """True when the current command's parameter ``name`` was given (flag or environment), not defaulted."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    source = ctx.get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
 
 
 def plain(value: Any) -> Any:
@@ -352,7 +398,10 @@ def call(action: Callable[..., int], params: dict[str, Any]) -> int:
     action names its keyword arguments), as plain values: enum members as their value, lists as tuples."""
     from multus_gen.cli import actions
 
-    return actions.invoke(action, {key: plain(value) for key, value in params.items()})
+    kwargs = {key: plain(value) for key, value in params.items()}
+    if "from_values" in params:  # a take-over follows the file's IPAMs unless --ipam is given
+        kwargs["ipam_given"] = explicit("ipam")
+    return actions.invoke(action, kwargs)
 
 
 # -- output: -o/--output chooses the format (kubectl), --out names the file -------------------------------

@@ -26,6 +26,8 @@ from multus_gen.cli.common import (
     Distro,
     DistroOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
     ImagePullSecretOpt,
     InsecureSkipTlsVerifyOpt,
     Ipam,
@@ -37,6 +39,7 @@ from multus_gen.cli.common import (
     QuietOpt,
     RepoCaOpt,
     RepoOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -150,6 +153,9 @@ def install(
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
     static_chart: StaticChartOpt = False,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Write the HelmChart manifest into the K3s auto-deploy folder of this server.
 

@@ -20,6 +20,8 @@ from multus_gen.cli.common import (
     DistroOpt,
     DocFormatOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
     ImagePullSecretOpt,
     InsecureSkipTlsVerifyOpt,
     Ipam,
@@ -31,6 +33,7 @@ from multus_gen.cli.common import (
     PlainHttpOpt,
     RepoCaOpt,
     RepoOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -103,6 +106,9 @@ def helmchart(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Print the manifests that install Multus (rke2-multus): K3s HelmChart(s), or a GitOps engine's objects.
 
@@ -123,6 +129,11 @@ def helmchart(
       multus-gen helmchart --format fleet
       multus-gen helmchart --verify --chart-archive rke2-multus-v4.3.017.tgz \
         --crd-chart-archive rke2-multus-crd-4.3.017.tgz --ipam whereabouts
+
+    \b
+    Off the old K3s docs (a release `multus` installed with helm and a multus-values.yaml):
+      multus-gen helmchart --from-values multus-values.yaml --from-chart-version rke2-multus-v4.2.106 \
+        --chart-version v4.3.008 --out /var/lib/rancher/k3s/server/manifests/multus.yaml
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
@@ -154,6 +165,9 @@ def values(
     set_file_values: SetFileOpt = [],  # noqa: B006
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Print only the rke2-multus chart values (a multus-values.yaml for `helm install -f`).
 
@@ -229,6 +243,14 @@ def versions(
             "fields and failurePolicy values its CRD accepts, each row with its source.",
         ),
     ] = False,
+    rke2: Annotated[
+        bool,
+        typer.Option(
+            "--rke2",
+            help="Instead: the RKE2 table -- which rke2-multus each RKE2 release ships and whether it ships the "
+            "rke2-multus-crd chart too (what --rke2-version follows), each row with its source.",
+        ),
+    ] = False,
 ) -> int:
     """List the rke2-multus versions multus-gen knows and what each can run on K3s, per IPAM.
 
@@ -240,6 +262,7 @@ def versions(
     Examples:
       multus-gen versions --since v4.2.100
       multus-gen versions --k3s
+      multus-gen versions --rke2
       multus-gen versions -o json | jq -r '.[] | select(.ipams.whereabouts == "works") | .version'
     """
     return call(actions.versions, locals())

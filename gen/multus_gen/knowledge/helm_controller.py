@@ -109,7 +109,12 @@ class K3sLine:
     assumed: bool = False
 
 
-#: K3s release -> the helm-controller it vendors (``go.mod`` of k3s-io/k3s). Rows sorted by ``since``; a K3s
+def _notes(line: str, releases: str) -> str:
+    return f"k3s-io/docs docs/release-notes/{line}.X.md, Helm-controller column: {releases}"
+
+
+#: K3s release -> the helm-controller it vendors (the Helm-controller column of the K3s release notes, k3s-io/docs
+#: docs/release-notes/v1.XX.X.md; ``go.mod`` of k3s-io/k3s). Rows sorted by ``since``; a K3s
 #: release uses the last row at or below it. Between two sourced rows the older (more restrictive) one holds.
 K3S_LINES: tuple[K3sLine, ...] = (
     K3sLine(
@@ -131,44 +136,40 @@ K3S_LINES: tuple[K3sLine, ...] = (
         "rancher/rke2 PR 9266 ([Release-1.31] bump k3s and helm-controller to v0.16.16, Nov 2025; the patch release "
         "is the first of the line after that date)",
     ),
-    K3sLine("v1.32.0+k3s1", "v0.16.5", "not sourced: assumed like the v1.31 line (v0.16.5)", assumed=True),
-    K3sLine("v1.32.2+k3s1", "v0.16.6", "k3s-io/k3s go.mod at v1.32.2-k3s1 (release-1.32): helm-controller v0.16.6"),
+    K3sLine("v1.32.0+k3s1", "v0.16.5", _notes("v1.32", "v1.32.0+k3s1 and v1.32.1+k3s1")),
+    K3sLine("v1.32.2+k3s1", "v0.16.6", _notes("v1.32", "v1.32.2+k3s1, v1.32.3+k3s1; go.mod at v1.32.2-k3s1 agrees")),
+    K3sLine("v1.32.4+k3s1", "v0.16.10", _notes("v1.32", "v1.32.4+k3s1, v1.32.5+k3s1")),
+    K3sLine("v1.32.6+k3s1", "v0.16.11", _notes("v1.32", "v1.32.6+k3s1")),
+    K3sLine("v1.32.7+k3s1", "v0.16.13", _notes("v1.32", "v1.32.7+k3s1 to v1.32.9+k3s1")),
     K3sLine(
         "v1.32.10+k3s1",
         "v0.16.16",
-        "rancher/rke2 PR 9265 ([Release-1.32] bump k3s and helm-controller to v0.16.16, Nov 2025; the patch release "
-        "is the first of the line after that date)",
+        _notes("v1.32", "v1.32.10+k3s1; rancher/rke2 PR 9265 moved the line to v0.16.16 in Nov 2025"),
     ),
-    K3sLine(
-        "v1.33.0+k3s1",
-        "v0.16.6",
-        "not sourced: assumed like the v1.32 line's first known release (v0.16.6)",
-        assumed=True,
-    ),
-    K3sLine(
-        "v1.33.6+k3s1",
-        "v0.16.16",
-        "rancher/rke2 PR 9264 ([Release-1.33] bump k3s and helm-controller to v0.16.16, Nov 2025; the patch release "
-        "is the first of the line after that date)",
-    ),
-    K3sLine("v1.33.7+k3s1", "v0.16.17", "k3s-io/k3s go.mod at v1.33.7-k3s3 (release-1.33): helm-controller v0.16.17"),
+    K3sLine("v1.33.0+k3s1", "v0.16.10", _notes("v1.33", "v1.33.0+k3s1, v1.33.1+k3s1")),
+    K3sLine("v1.33.2+k3s1", "v0.16.11", _notes("v1.33", "v1.33.2+k3s1")),
+    K3sLine("v1.33.3+k3s1", "v0.16.13", _notes("v1.33", "v1.33.3+k3s1 to v1.33.5+k3s1")),
+    K3sLine("v1.33.6+k3s1", "v0.16.16", _notes("v1.33", "v1.33.6+k3s1; rancher/rke2 PR 9264")),
+    K3sLine("v1.33.7+k3s1", "v0.16.17", _notes("v1.33", "v1.33.7+k3s1; go.mod at v1.33.7-k3s3 agrees")),
     K3sLine(
         "v1.34.0+k3s1",
-        "v0.16.6",
-        "not sourced: assumed like the v1.33 line before Nov 2025 (v0.16.6)",
-        assumed=True,
+        "v0.16.13",
+        _notes("v1.34", "v1.34.1+k3s1, the first release of the line (there is no v1.34.0+k3s1)"),
     ),
+    K3sLine("v1.34.2+k3s1", "v0.16.16", _notes("v1.34", "v1.34.2+k3s1; rancher/rke2 PR 9263")),
     K3sLine(
-        "v1.34.2+k3s1",
-        "v0.16.16",
-        "rancher/rke2 PR 9263 ([Release-1.34] bump k3s and helm-controller to v0.16.16, Nov 2025; the patch release "
-        "is the first of the line after that date)",
+        "v1.34.3+k3s1",
+        "v0.16.17",
+        "rancher/rke2-docs docs/release-notes/v1.34.X.md: RKE2 v1.34.3+rke2r1 to v1.34.5+rke2r1 vendor helm-controller "
+        "v0.16.17 (the stored K3s notes end at v1.34.2; K3s and RKE2 of one patch vendor the same helm-controller, "
+        "as v1.34.1 and v1.34.2 show in both)",
     ),
+    K3sLine("v1.35.0+k3s1", "v0.16.17", _notes("v1.35", "v1.35.0+k3s1 to v1.35.3+k3s1")),
+    K3sLine("v1.35.4+k3s1", "v0.17.1", _notes("v1.35", "v1.35.4+k3s1")),
     K3sLine(
-        "v1.35.0+k3s1",
-        "v0.16.16",
-        "not sourced: v1.35 and v1.36 assumed like their most restrictive neighbour, the v1.34 line (v0.16.16)",
-        assumed=True,
+        "v1.36.0+k3s1",
+        "v0.17.1",
+        _notes("v1.36", "v1.36.0+k3s1 to v1.36.2+k3s1; k3s-io/k3s PR 13909 bumped helm-controller to v0.17.1"),
     ),
     K3sLine("v1.37.0+k3s1", "v0.17.7", "k3s-io/k3s main (Kubernetes 1.37) go.mod: helm-controller v0.17.7 (FACTS 5)"),
 )
@@ -186,21 +187,21 @@ def for_k3s(version: K3sVersion) -> K3sLine:
 def k3s_accepting(*, field: str | None = None, policy: str | None = None) -> list[str]:
     """The K3s ranges (``v1.37.0+k3s1 and later``, ``v1.31.1+k3s1 - v1.32.1``) whose helm-controller accepts
     ``field`` / ``failurePolicy: policy``, for messages."""
-    out: list[str] = []
     rows = list(K3S_LINES)
-    start: str | None = None  # consecutive accepting rows make one range
-    for i, row in enumerate(rows):
-        field_ok = field is None or accepts_field(row.ships, field)
-        ok = field_ok and (policy is None or accepts_policy(row.ships, policy))
-        if ok and start is None:
-            start = row.since
-        nxt = rows[i + 1].since if i + 1 < len(rows) else None
-        if start is not None and (nxt is None or not ok or not _accepts(rows[i + 1], field, policy)):
-            if ok:
-                out.append(f"{start} and later" if nxt is None else f"{start} up to before {nxt}")
-            start = None
+    ok = [
+        (field is None or accepts_field(row.ships, field)) and (policy is None or accepts_policy(row.ships, policy))
+        for row in rows
+    ]
+    out: list[str] = []
+    i = 0
+    while i < len(rows):
+        if not ok[i]:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(rows) and ok[end + 1]:  # consecutive accepting rows are one range
+            end += 1
+        nxt = rows[end + 1].since if end + 1 < len(rows) else None
+        out.append(f"{rows[i].since} and later" if nxt is None else f"{rows[i].since} up to before {nxt}")
+        i = end + 1
     return out
-
-
-def _accepts(row: K3sLine, field: str | None, policy: str | None) -> bool:
-    return (field is None or accepts_field(row.ships, field)) and (policy is None or accepts_policy(row.ships, policy))

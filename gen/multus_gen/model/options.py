@@ -19,6 +19,7 @@ from multus_gen.values.compose import UserValues
 
 if TYPE_CHECKING:
     from multus_gen.check.cluster import Cluster
+    from multus_gen.knowledge.rke2_releases import Rke2Line
 
 IPAMS = charts.IPAMS
 DISTROS = ("k3s", "rke2")
@@ -192,6 +193,12 @@ class GenOptions:
     primary_cni: str = rke2.DEFAULT_PRIMARY_CNI
     #: where the chart and its images come from (the public repository and registry unless given)
     source: ChartSource = ChartSource()
+    #: ``--from-values``: a values file written after the K3s docs, taken over (values/adopt.py)
+    from_values: Path | None = None
+    #: ``--from-chart-version``: the rke2-multus version of the helm release the HelmChart takes over
+    from_chart_version: str | None = None
+    #: ``--rke2-version``: the RKE2 release whose rke2-multus (and rke2-multus-crd) the HelmChartConfigs customize
+    rke2_version: str | None = None
 
     @property
     def ipam(self) -> str:
@@ -233,12 +240,24 @@ def make_gen_options(
     static_chart: bool | None = None,
     system_default_registry: str | None = None,
     image_pull_secret: str | None = None,
+    from_values: Path | None = None,
+    from_chart_version: str | None = None,
+    ipam_given: bool = False,
+    rke2_version: str | None = None,
 ) -> GenOptions:
     """Check raw inputs (flags or spec file) and build the frozen options; InputError names the flag.
 
     ``None`` means "not given": the default applies, and the field is not in ``GenOptions.given``.
     """
     ipams = normalize_ipams((ipam,) if isinstance(ipam, str) else ipam)
+    if from_values is not None:
+        ipams = _from_values_ipams(from_values, ipams if ipam_given else None, distro=distro)
+    elif from_chart_version is not None:
+        raise InputError(
+            "the chart version of an existing release matters only when taking it over",
+            where="--from-chart-version",
+            fix="add --from-values with the release's values file, or remove it",
+        )
     if distro not in DISTROS:
         raise InputError(f"unknown distribution {distro!r}", where="--distro", fix="use one of " + ", ".join(DISTROS))
     given = {
@@ -294,9 +313,13 @@ def make_gen_options(
         chart_version = source.archive.version
     if source.crd_archive is not None:
         crd_chart_version = source.crd_archive.version
+    shipped = _rke2_shipped(rke2_version, distro=distro, chart_version=chart_version, crd=crd_chart_version)
+    if shipped is not None:
+        chart_version, allow_unknown_chart_version = shipped.chart, True  # RKE2 chose it: the gates of its number
     chart = resolve_chart_version(chart_version, allow_unknown=allow_unknown_chart_version, distro=distro, ipams=ipams)
     max_len = MAX_RELEASE_NAME if distro == "rke2" else MAX_NAME
     check_not_owned(resolved_name)
+    released = _from_chart_version(from_chart_version, chart) if from_values is not None else None
     if source.image_pull_secret is not None and not takes_pull_secrets(chart):
         from multus_gen.knowledge import images
 
@@ -307,7 +330,11 @@ def make_gen_options(
             "imagePullSecrets), or use a newer --chart-version",
             rule="chart-registry",
         )
-    crd_version = resolve_crd_chart_version(crd_chart_version, chart, allow_unknown=allow_unknown_chart_version)
+    crd_version = (
+        resolve_crd_chart_version(crd_chart_version, chart, allow_unknown=allow_unknown_chart_version)
+        if shipped is None
+        else _rke2_crd_chart(shipped)
+    )
     if source.archive is not None and crd_version is not None and source.crd_archive is None:
         raise InputError(
             f"rke2-multus {chart} ships no CRDs: its companion rke2-multus-crd {crd_version} needs an archive too",
@@ -338,7 +365,113 @@ def make_gen_options(
         allow=check_allowed(allow),
         primary_cni=primary_cni if primary_cni is not None else rke2.DEFAULT_PRIMARY_CNI,
         source=source,
+        from_values=from_values,
+        from_chart_version=released,
+        rke2_version=str(shipped.version) if shipped is not None else None,
     )
+
+
+@record
+class _Shipped:
+    version: object
+    row: Rke2Line
+
+    @property
+    def chart(self) -> str:
+        return self.row.chart
+
+
+def _rke2_shipped(value: str | None, *, distro: str, chart_version: str | None, crd: str | None) -> _Shipped | None:
+    """``--rke2-version``: the release and its row of the RKE2 table (knowledge/rke2_releases.py); None when not
+    given (the table loads only then)."""
+    if value is None:
+        return None
+    from multus_gen.knowledge import rke2_releases
+
+    if distro != "rke2":
+        raise InputError(
+            "the RKE2 release matters only for --distro rke2 (K3s: --k3s-version)",
+            where="--rke2-version",
+            fix="add --distro rke2, or remove it",
+        )
+    try:
+        version = rke2_releases.Rke2Version.parse(value)
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not an RKE2 version",
+            where="--rke2-version",
+            fix="use the release spelling v1.34.2+rke2r1, the image tag v1.34.2-rke2r1, or paste the line "
+            "`rke2 --version` prints",
+        ) from None
+    row = rke2_releases.for_rke2(version)
+    if row is None or version.major != 1:
+        raise InputError(
+            f"multus-gen knows the rke2-multus of RKE2 {rke2_releases.OLDEST} and later, not of {version}",
+            where="--rke2-version",
+            fix="pass --chart-version with what `kubectl -n kube-system get helmchart rke2-multus -o "
+            "jsonpath='{.spec.version}'` prints instead",
+        )
+    if chart_version is not None and chart_version.strip() != row.chart:
+        raise InputError(
+            f"RKE2 {version} ships rke2-multus {row.chart} ({row.source}); a HelmChartConfig customizes the chart "
+            f"RKE2 installs and cannot change its version",
+            where="--chart-version",
+            fix="remove --chart-version (or --rke2-version)",
+        )
+    if crd is not None:
+        raise InputError(
+            "RKE2 installs its own rke2-multus-crd (or none): its version is RKE2's",
+            where="--crd-chart-version",
+            fix="remove it for --rke2-version",
+        )
+    return _Shipped(version, row)
+
+
+def _rke2_crd_chart(shipped: _Shipped) -> str | None:
+    """The rke2-multus-crd beside RKE2's rke2-multus: None when that RKE2 ships none. Only its presence matters (a
+    HelmChartConfig names no version): the companion multus-gen knows, else the chart's number without ``v``."""
+    if not shipped.row.crd_chart:
+        return None
+    return charts.companion_crd_version(shipped.chart) or shipped.chart.lstrip("v")
+
+
+def _from_values_ipams(path: Path, given: tuple[str, ...] | None, *, distro: str) -> tuple[str, ...]:
+    """The IPAMs of a ``--from-values`` take-over: the file's, unless ``--ipam`` (``given``) names others that
+    the file does not contradict (values/adopt.py)."""
+    from multus_gen.values.adopt import choose_ipams, read_values
+
+    if distro != "k3s":
+        raise InputError(
+            "--from-values takes over a helm release installed after the K3s docs; RKE2 deploys rke2-multus itself",
+            where="--from-values",
+            fix="remove it for --distro rke2 (customize RKE2's rke2-multus with the HelmChartConfig)",
+        )
+    return choose_ipams(path, read_values(path), given)
+
+
+def _from_chart_version(value: str | None, chart: str) -> str | None:
+    """``--from-chart-version``: the release's rke2-multus version, as `helm list` shows it (``rke2-multus-v4.2.106``)
+    or as published. Required when ``chart`` ships no CRDs: from a release <= v4.2.409 that upgrade deletes the
+    NAD CRD and every NAD (FACTS.md 3a), and only the installed version tells."""
+    if value is None:
+        if not charts.ships_crds(chart):
+            raise InputError(
+                f"rke2-multus {chart} ships no CRDs: taking over a release of rke2-multus <= v4.2.409 with it deletes "
+                "the NetworkAttachmentDefinition CRD and every NAD, so the release's chart version must be known",
+                where="--from-chart-version",
+                fix="pass the CHART column of `helm list -n kube-system --filter '^multus$'`, e.g. "
+                "--from-chart-version rke2-multus-v4.2.106; or take it over with --chart-version "
+                f"{charts.LAST_BUNDLED} (or older) first",
+            )
+        return None
+    text = value.strip().removeprefix(f"{charts.CHART_NAME}-")
+    if charts.version_key(text) is None:
+        raise InputError(
+            f"{value!r} is not an rke2-multus version",
+            where="--from-chart-version",
+            fix="pass the CHART column of `helm list -n kube-system`, e.g. rke2-multus-v4.2.106",
+        )
+    return text
 
 
 def _check_rke2(*, k3s_version: str | None, data_dir: str | None, name: str | None, namespace: str | None) -> None:
@@ -383,6 +516,14 @@ def resolve_format(fmt: str | None, opts: GenOptions, *, where: str = "--format"
             f"RKE2 deploys rke2-multus itself; format {fmt} would install a second Multus beside it",
             where=where,
             fix="use helmchartconfig, and deliver that file as a plain manifest: RKE2 manifests folder or GitOps",
+        )
+    if opts.from_values is not None and fmt != "helmchart":
+        raise InputError(
+            f"--from-values emits a K3s HelmChart that takes over the helm release; format {fmt} does not "
+            "(helm-controller upgrades a release of the HelmChart's name in place)",
+            where=where,
+            fix="use --format helmchart, or print the corrected values with `multus-gen values --from-values FILE` "
+            "for your engine",
         )
     if fmt == "helmchartconfig" and opts.distro == "k3s" and opts.name.startswith("rke2-"):
         raise InputError(

@@ -128,6 +128,10 @@ def _check_keys(data: Any, where: str, path: tuple[str | int, ...] = ()) -> None
         )
 
 
+#: The key check of every user source (also used by ``--from-values``, values/adopt.py).
+check_keys = _check_keys
+
+
 def apply_user_values(base: Values, user: UserValues) -> Values:
     """Apply the user's sources over ``base`` in helm's order: ``-f`` files, ``--set-json``, ``--set``,
     ``--set-string``, ``--set-file``."""
