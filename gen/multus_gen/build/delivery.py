@@ -99,6 +99,8 @@ class SpecDelivery:
     notices: tuple[Finding, ...]
     #: the first cluster's options (for install: its data dir decides the default manifests folder)
     first: GenOptions
+    #: a fleet's cluster names (each cluster's files go into the folder of its name); empty for one cluster
+    clusters: tuple[str, ...] = ()
 
 
 def spec_manifests(
@@ -147,7 +149,10 @@ def spec_manifests(
         strip = f"{cluster.name}/" if cluster_name is not None else ""  # one cluster's files: no cluster folder
         manifests += [Manifest(prefix + m.path.removeprefix(strip), m.content) for m in cluster.manifests]
         notices += cluster.notices
-    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen)
+    fleet_names = (
+        tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
+    )
+    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, fleet_names)
 
 
 def spec_commit_message(config: Path, count: int) -> str:
