@@ -219,3 +219,23 @@ def test_an_unchanged_commit_from_the_cache_is_the_same_run(tmp_path: Path, repo
     code, again = commit(repo, "-c", str(spec), "--path", "clusters/", "-q")  # remembered: the same report
     assert code == 0 and again == err
     assert any((Path(os.environ["MULTUS_GEN_CACHE_DIR"]) / "commit").rglob("*.json"))
+
+
+def test_a_record_naming_files_outside_the_folder_deletes_nothing_there(tmp_path: Path, repo: Path) -> None:
+    """A record is data in the repository, so anyone can edit it: paths outside the spec's folder (``..``,
+    absolute, the record folder itself) are ignored, whatever their bytes."""
+    import hashlib
+    import json
+
+    spec = fleet(tmp_path / "fleet.yaml", "a")
+    assert commit(repo, "-c", str(spec), "--path", "clusters/", "-q")[0] == 0
+    (record,) = (f for f in files(repo) if f.startswith("clusters/.multus-gen/"))
+    data = json.loads((repo / record).read_text())
+    readme = hashlib.sha256((repo / "README.md").read_bytes()).hexdigest()
+    data["files"].update({"../README.md": readme, "/README.md": readme, ".multus-gen/x.record": readme})
+    (repo / record).write_text(json.dumps(data))
+    git(repo, "commit", "-q", "-am", "tamper with the record")
+    code, err = commit(repo, "-c", str(spec), "--path", "clusters/", "--prune", "-q")
+    assert code == 0, err
+    assert "README.md" in files(repo) and (repo / "README.md").exists()
+    assert "README" not in err

@@ -2,19 +2,24 @@
 
 This package is the only one that imports GitPython; the CLI imports it only for ``commit``. Its modules:
 ``run`` (git process plumbing), ``identity`` (identity and signing), ``paths`` (where a commit may go),
-``commit`` (the transaction), ``worktree`` (the checked-out working tree and index), ``push`` (the remote).
+``commit`` (the transaction, and the spec's record for ``--prune``), ``worktree`` (the checked-out working
+tree and index), ``push`` (the remote), ``memo`` (what the cache of an unchanged ``commit -c`` asks).
 
 How a commit is made (plumbing only, never ``git add``/``git commit``/``git stash``):
 
-1. every manifest becomes a blob (``git hash-object -w --stdin``: the bytes as given, no filters);
-2. a temporary index (``GIT_INDEX_FILE`` in a temp folder) is read from the branch tip's tree, our
-   blobs are added to it and ``git write-tree`` gives the new tree; if it equals the tip's tree the
-   result is ``"up to date"`` and nothing is written;
+1. every manifest's blob id is computed in-process (``sha1(b"blob <size>\\0" + bytes)``, git's own naming; a
+   SHA-256 repository or a path with git filters asks ``git hash-object``) and compared with the branch
+   tip's entries (one ``git ls-tree -r``): when every entry is already there and nothing is to be deleted,
+   the result is ``"up to date"`` and nothing is written;
+2. the blobs the object database lacks go into one ``git fast-import`` pack; a temporary index
+   (``GIT_INDEX_FILE`` in a temp folder) is read from the tip's tree, our entries are set in it
+   (``update-index --index-info``), the paths ``--prune`` deletes are taken out (``update-index
+   --force-remove``), and ``git write-tree`` gives the new tree;
 3. ``git commit-tree`` makes the commit and ``git update-ref refs/heads/B NEW OLD`` moves the branch
    with compare-and-swap (a concurrent change of the branch makes us fail, not overwrite);
 4. only when B is the checked-out branch: each of our files is replaced atomically in the working
-   tree and its entry in the real index is set to our blob. Every other path -- staged, unstaged or
-   untracked -- stays byte-for-byte and state-for-state as it was.
+   tree and its entry in the real index is set to our blob; deleted files go from both. Every other
+   path -- staged, unstaged or untracked -- stays byte-for-byte and state-for-state as it was.
 
 Identity is git's own: ``git commit-tree`` reads GIT_AUTHOR_NAME/EMAIL/DATE,
 GIT_COMMITTER_NAME/EMAIL/DATE, EMAIL and the config (``user.*``, ``author.*``, ``committer.*``) exactly as
