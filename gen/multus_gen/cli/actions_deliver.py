@@ -233,8 +233,8 @@ def commit(
 
         # --prune deletes and --push sends: they always render, as render --prune does
         key = None if prune or push or dry_run or is_stdin(config) else memo.commit_key(config, repo, path, branch)
-        usable = key is not None and (message is None or bool(message.strip()))
-        if usable and key is not None and _recalled(key, repo, path, branch, quiet, inputs):
+        usable = message is None or bool(message.strip())  # an empty -m: the full run refuses it
+        if key is not None and usable and _recalled(key, repo, path, branch, quiet, inputs):
             return EXIT_OK
         delivered = delivery.spec_manifests(config, base=path)
         manifests, notices, clusters = delivered.manifests, delivered.notices, delivered.clusters
@@ -281,14 +281,15 @@ def _recalled(key: str, repo: Path, path: str, branch: str | None, quiet: bool, 
     from multus_gen.sinks import git as git_sink
 
     payload = memo.recall_commit(key)
+    if payload is None:
+        return False
     try:
-        assert payload is not None
         tree, paths = str(payload["tree"]), [str(p) for p in payload["paths"]]
         notices = [(str(severity), str(text)) for severity, text in payload["notices"]]
         stale = tuple((str(rel), str(status)) for rel, status in payload["stale"])
         clusters = tuple(str(name) for name in payload["clusters"])
-    except (AssertionError, KeyError, TypeError, ValueError):
-        return False
+    except (KeyError, TypeError, ValueError):
+        return False  # damaged: render
     if inputs and any(inputs.input_at(repo / p) for p in paths):
         return False  # the full run refuses it
     outcome = git_sink.up_to_date(repo, branch, tree, paths, stale)
