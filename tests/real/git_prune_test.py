@@ -239,3 +239,35 @@ def test_a_record_naming_files_outside_the_folder_deletes_nothing_there(tmp_path
     assert code == 0, err
     assert "README.md" in files(repo) and (repo / "README.md").exists()
     assert "README" not in err
+
+
+def test_prune_push_onto_a_remote_that_moved_on(tmp_path: Path, repo: Path, remote: Path) -> None:
+    """The deletions count as ours when the commit is re-made on a remote tip that moved on; a remote that
+    changed a file we delete stops it."""
+    spec = fleet(tmp_path / "fleet.yaml", "a", "b", "c")
+    assert commit(repo, "-c", str(spec), "--path", "clusters/", "--push", "-q")[0] == 0
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    (other / "app.yaml").write_text("a: 1\n")
+    git(other, "add", "app.yaml")
+    git(other, "commit", "-q", "-m", "someone else")
+    git(other, "push", "-q", "origin", "main")
+    fleet(spec, "a", "c")
+    code, err = commit(repo, "-c", str(spec), "--path", "clusters/", "--prune", "--push", "-q")
+    assert code == 0, err
+    assert "cluster b left the spec: 3 files deleted" in err and "rebased onto origin, pushed to origin" in err
+    tip = git(remote, "rev-parse", "refs/heads/main")
+    assert tip == git(repo, "rev-parse", "HEAD")
+    assert "app.yaml" in files(repo, tip) and not cluster_files("b") & files(repo, tip)
+    assert (repo / "app.yaml").exists() and not (repo / "clusters/b").exists()
+    # the remote edits a file of a cluster that then leaves: the re-made commit would delete their change
+    git(other, "pull", "-q", "origin", "main")
+    (other / "clusters/c/multus.yaml").write_text("changed on the remote\n")
+    git(other, "commit", "-q", "-am", "edit c")
+    git(other, "push", "-q", "origin", "main")
+    fleet(spec, "a")
+    head = git(repo, "rev-parse", "HEAD")
+    code, err = commit(repo, "-c", str(spec), "--path", "clusters/", "--prune", "--push", "-q")
+    assert code == 1 and "clusters/c/multus.yaml" in err, err
+    assert git(remote, "rev-parse", "refs/heads/main") != git(repo, "rev-parse", "HEAD") != head  # kept locally
+    assert git(remote, "show", "refs/heads/main:clusters/c/multus.yaml") == "changed on the remote"
