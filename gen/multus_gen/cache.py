@@ -19,6 +19,10 @@ through a planted symlink. Deleting the folder is always safe.
   bytes (and passes the checks a write makes), the files are reported up to date without loading the spec
   or rendering it again. Any difference -- a file changed, deleted, a symlink or a ``.skip`` marker, another
   multus-gen build or PyYAML -- and the run renders as usual.
+* ``commit/``: remembered ``commit -c`` runs: under a key made of the same things plus the repository, the
+  folder and the branch, the tree id the branch had after a successful run, the delivered paths and the
+  messages. A later run whose branch still has exactly that tree is up to date without rendering
+  (``sinks.git.memo.up_to_date`` does every other check of an unchanged commit); anything else renders.
 """
 
 from __future__ import annotations
@@ -262,4 +266,41 @@ def remember(key: str, files: Sequence[tuple[str, str]], notices: Sequence[tuple
     }
     root = cache_root()
     if root is not None:
+        _write_private(path, root, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+
+
+def commit_key(config: Path, repo: Path, folder: str, branch: str | None) -> str | None:
+    """The key of ``commit -c config --repo repo --path folder [--branch branch]``; None: do not remember."""
+    try:
+        where = os.path.realpath(repo)
+    except (OSError, ValueError):
+        return None
+    return render_key(config, Path(f"commit\0{where}\0{folder}\0{branch}"), None)
+
+
+def _commit_file(key: str) -> Path | None:
+    root = cache_root()
+    return None if root is None else root / "commit" / key[:2] / f"{key}.json"
+
+
+def recall_commit(key: str) -> dict[str, Any] | None:
+    """What :func:`remember_commit` kept under ``key`` (a JSON object), or None."""
+    path = _commit_file(key)
+    from multus_gen.sinks import read_regular
+
+    data = read_regular(path, _MAX_RECORD_BYTES, own=True) if path is not None else None
+    if data is None:
+        return None
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def remember_commit(key: str, payload: dict[str, Any]) -> None:
+    """Keep ``payload`` (JSON data) under ``key`` (written atomically; a cache that cannot be written is ignored)."""
+    path = _commit_file(key)
+    root = cache_root()
+    if path is not None and root is not None:
         _write_private(path, root, json.dumps(payload, separators=(",", ":")).encode("utf-8"))

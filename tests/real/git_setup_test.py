@@ -20,6 +20,7 @@ from helpers import CHECKOUT, capture, examples, git, invoke
 from multus_gen.errors import DeliveryError
 from multus_gen.sinks import git as git_sink
 from multus_gen.sinks.git import IDENTITY_ENV, NO_IDENTITY, commit_manifests, redact_credentials
+from multus_gen.sinks.git import commit as git_commit
 from multus_gen.yamlio.serialize import Manifest
 
 
@@ -297,7 +298,7 @@ def test_an_interrupted_run_is_still_finished(
         raise KeyboardInterrupt  # as if killed between update-ref and the working-tree/index update
 
     with monkeypatch.context() as patch:
-        patch.setattr(git_sink, "_sync_worktree", killed)
+        patch.setattr(git_commit, "_sync_worktree", killed)  # the transaction calls it
         with pytest.raises(KeyboardInterrupt):
             commit(repo, "v2\n")
     assert git(repo, "show", f"HEAD:{OURS}") == "v2" and (repo / OURS).read_text() == "v1\n"

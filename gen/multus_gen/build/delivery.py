@@ -102,6 +102,8 @@ class SpecDelivery:
     #: each cluster's chart installation file (path as in ``manifests``) with the options it was made from: the
     #: file whose replacement is an upgrade (build/transition.py)
     chart_files: tuple[tuple[str, GenOptions], ...] = ()
+    #: a fleet's cluster names (each cluster's files go into the folder of its name); empty for one cluster
+    clusters: tuple[str, ...] = ()
 
 
 def spec_manifests(
@@ -154,7 +156,10 @@ def spec_manifests(
         own = f"{cluster.name}/" if cluster.name else ""
         chart_file = own + chart_install_file(cluster_spec.gen.name, cluster.format)
         chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen))
-    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, tuple(chart_files))
+    fleet_names = (
+        tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
+    )
+    return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, tuple(chart_files), fleet_names)
 
 
 def chart_install_file(name: str, fmt: str) -> str:

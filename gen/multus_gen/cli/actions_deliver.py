@@ -221,27 +221,55 @@ def commit(
     force: bool,
     config: Path | None,
     quiet: bool,
+    prune: bool = False,
+    dry_run: bool = False,
     **gen: Any,
 ) -> int:
     from multus_gen.build import delivery
     from multus_gen.sinks import git as git_sink  # GitPython: imported by this command only
+    from multus_gen.yamlio.reader import is_stdin
 
     stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    if prune and (config is None or is_stdin(config)):
+        raise UsageError(
+            "--prune deletes only what a spec file committed before; "
+            + ("a spec on stdin has no such record" if config is not None else "it needs --config (-c)"),
+            where="--prune",
+            fix="name the spec file with -c",
+        )
+    if dry_run and push:
+        raise UsageError("--dry-run writes nothing, so it pushes nothing", where="--push", fix="drop one of them")
     opts = gen_options(gen)
     no_flags_with_config(opts, config)
-    if config is not None:
-        delivered = delivery.spec_manifests(config, base=path)
-        manifests, notices = delivered.manifests, delivered.notices
-        default_message = delivery.spec_commit_message(config, len(manifests))
-    else:
-        manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
-        manifests = [manifest]
-        default_message = delivery.default_commit_message(opts)
-        # the working tree's file: what the branch last delivered, in the usual case
-        notices = (*notices, *transition_findings(_old_text(repo / manifest.path), opts, manifest.path))
     from multus_gen.sinks import Inputs
 
     inputs = Inputs(read_files(config, gen))
+    spec_record = None
+    clusters: tuple[str, ...] = ()
+    if config is not None:
+        from multus_gen import cache as memo
+
+        # --prune deletes and --push sends: they always render, as render --prune does
+        key = None if prune or push or dry_run or is_stdin(config) else memo.commit_key(config, repo, path, branch)
+        usable = message is None or bool(message.strip())  # an empty -m: the full run refuses it
+        if key is not None and usable and _recalled(key, repo, path, branch, quiet, inputs):
+            return EXIT_OK
+        delivered = delivery.spec_manifests(config, base=path)
+        manifests, notices, clusters = delivered.manifests, delivered.notices, delivered.clusters
+        default_message = delivery.spec_commit_message(config, len(manifests))
+        spec_record = _spec_record(config, path, manifests, prune) if not is_stdin(config) else None
+    else:
+        key = None
+        manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
+        manifests = [manifest]
+        default_message = delivery.default_commit_message(opts)
+        # what the branch holds now: its committed file with --branch, else the working tree's (the usual case)
+        old = (
+            _committed_text(repo, manifest.path, branch, remote)
+            if branch is not None
+            else _old_text(repo / manifest.path)
+        )
+        notices = (*notices, *transition_findings(old, opts, manifest.path))
     for manifest in manifests:  # the spec or a -f file inside the repository: never committed over
         inputs.refuse(repo / manifest.path, what="commit over")
     print_notices(notices)
@@ -253,17 +281,168 @@ def commit(
         force=force,
         push=push,
         remote=remote,
+        spec_record=spec_record,
+        inputs=inputs,
+        dry_run=dry_run,
     )
+    if key is not None and outcome.sha is not None:
+        _remember(key, repo, outcome, notices, clusters)
+    _report_commit(outcome, remote, quiet, clusters, _folder(path) if config is not None else "", dry_run=dry_run)
+    return EXIT_OK
+
+
+def _recalled(key: str, repo: Path, path: str, branch: str | None, quiet: bool, inputs: Any) -> bool:
+    """An unchanged ``commit -c`` answered from the memo (``sinks.git.memo``): its messages and report are the
+    remembered run's. False: render and commit as usual."""
+    from multus_gen import cache as memo
+    from multus_gen.cli.output import print_finding_line
+    from multus_gen.sinks import git as git_sink
+
+    payload = memo.recall_commit(key)
+    if payload is None:
+        return False
+    try:
+        tree, paths = str(payload["tree"]), [str(p) for p in payload["paths"]]
+        notices = [(str(severity), str(text)) for severity, text in payload["notices"]]
+        stale = tuple((str(rel), str(status)) for rel, status in payload["stale"])
+        clusters = tuple(str(name) for name in payload["clusters"])
+    except (KeyError, TypeError, ValueError):
+        return False  # damaged: render
+    if inputs and any(inputs.input_at(repo / p) for p in paths):
+        return False  # the full run refuses it
+    outcome = git_sink.up_to_date(repo, branch, tree, paths, stale)
+    if outcome is None:
+        return False
+    for severity, text in notices:
+        print_finding_line(severity, text)
+    _report_commit(outcome, "", quiet, clusters, _folder(path), dry_run=False)
+    return True
+
+
+def _remember(key: str, repo: Path, outcome: Any, notices: Any, clusters: tuple[str, ...]) -> None:
+    from multus_gen import cache as memo
+    from multus_gen.sinks import git as git_sink
+
+    tree = git_sink.tree_to_remember(repo, outcome.sha, outcome.paths)
+    if tree is None:
+        return
+    payload = {
+        "tree": tree,
+        "paths": list(outcome.paths),
+        "notices": [[n.severity, n.one_line()] for n in notices],
+        "stale": [list(s) for s in outcome.stale],
+        "clusters": list(clusters),
+    }
+    memo.remember_commit(key, payload)
+
+
+def _spec_record(config: Path, path: str, manifests: list[Any], prune: bool) -> Any:
+    """The spec's record for the git sink: what this run writes into the spec's folder (``--path``)."""
+    from multus_gen.sinks import clean_relative_path
+    from multus_gen.sinks.git import SpecRecord
+    from multus_gen.sinks.prune import digest
+
+    folder = _folder(path)
+    prefix = folder + "/" if folder else ""
+    written = {}
+    for manifest in manifests:
+        rel = clean_relative_path(manifest.path)
+        written[rel.removeprefix(prefix)] = digest(manifest.content.encode("utf-8"))
+    return SpecRecord(folder, config, written, prune)
+
+
+def _folder(path: str) -> str:
+    """The spec's folder in the repository (``--path`` with ``-c``), clean; ``""`` for the top."""
+    from multus_gen.sinks import clean_relative_path
+
+    return clean_relative_path(path.rstrip("/"), where="--path") if path.strip("/.") else ""
+
+
+def _committed_text(repo: Path, path: str, branch: str, remote: str) -> str | None:
+    """The file a commit on ``branch`` replaces: the branch's committed blob (its start point's, for a branch not
+    made yet, as the sink picks it), not the working tree of whatever branch is checked out."""
+    from multus_gen.sinks.git import committed_bytes
+    from multus_gen.yamlio.reader import MAX_FILE_BYTES
+
+    data = committed_bytes(repo, branch, path, MAX_FILE_BYTES, remote)
+    return data.decode("utf-8", errors="replace") if data is not None else None
+
+
+def _report_commit(
+    outcome: Any, remote: str, quiet: bool, clusters: tuple[str, ...], folder: str, *, dry_run: bool
+) -> None:
+    from multus_gen.sinks import git as git_sink
+
+    _report_stale(outcome.stale, clusters, folder, dry_run=dry_run)
     shown_remote = git_sink.redact_credentials(remote, [remote])
+    if outcome.status == "would commit":
+        if not quiet:
+            for changed in outcome.changed:
+                info(f"{changed}: would commit")
+            for deleted in outcome.deleted:
+                info(f"{deleted}: would delete")
+        count, gone = len(outcome.changed), len(outcome.deleted)
+        info(
+            f"dry run: {_files(count)} would change and {_files(gone)} would be deleted on {outcome.branch} "
+            "(nothing written)"
+        )
+        return
     count = len(outcome.paths)
-    where = f"{count} file" + ("" if count == 1 else "s") if quiet and count > 1 else ", ".join(outcome.paths)
+    where = _files(count) if quiet and count > 1 else ", ".join(outcome.paths)
     if outcome.status == "committed":
         text = f"{where}: committed {(outcome.sha or '')[:12]} on {outcome.branch}"
+        if outcome.deleted:
+            text += f" ({_files(len(outcome.deleted))} deleted)"
     else:
-        text = f"{where}: up to date on {outcome.branch}"
+        text = f"{where}: up to date on {outcome.branch}" + (" (dry run)" if dry_run else "")
     if outcome.rebased:
         text += f", rebased onto {shown_remote}"
     if outcome.pushed:
         text += f", pushed to {shown_remote}"
     info(text)
-    return EXIT_OK
+
+
+def _files(count: int) -> str:
+    return f"{count} file" + ("" if count == 1 else "s")
+
+
+def _report_stale(stale: tuple[tuple[str, str], ...], clusters: tuple[str, ...], folder: str, *, dry_run: bool) -> None:
+    """Files of the spec's record it no longer writes (relative to ``folder``): per cluster that left the spec
+    (a fleet's cluster folder), else per file as ``render`` reports them; paths shown from the repository."""
+    current = set(clusters)
+    prefix = folder + "/" if folder else ""
+    by_cluster: dict[str, list[tuple[str, str]]] = {}
+    single: list[tuple[str, str]] = []
+    for rel, status in stale:
+        top = rel.split("/", 1)[0]
+        if clusters and "/" in rel and top not in current:
+            by_cluster.setdefault(top, []).append((rel, status))
+        else:
+            single.append((rel, status))
+    for name, files in sorted(by_cluster.items()):
+        removed = sum(1 for _rel, status in files if status == "removed")
+        kept = sum(1 for _rel, status in files if status == "stale")
+        changed = [prefix + rel for rel, status in files if status == "changed"]
+        if removed:
+            verb = "would be deleted" if dry_run else "deleted"
+            text = f"cluster {name} left the spec: {_files(removed)} {verb}"
+        elif kept:
+            text = f"cluster {name} is no longer in the spec; its {_files(kept)} " + (
+                "is kept (use --prune)" if kept == 1 else "are kept (use --prune)"
+            )
+        else:
+            text = f"cluster {name} is no longer in the spec"
+        if changed:
+            text += (
+                f"; {_files(len(changed))} changed since multus-gen wrote "
+                + ("it is" if len(changed) == 1 else "them are")
+                + f" kept: {', '.join(changed)}"
+            )
+        info(text)
+    for rel, status in single:
+        if status == "removed":
+            info(f"{prefix}{rel}: {'would be removed' if dry_run else 'removed'} (no longer in the spec)")
+        elif status == "changed":
+            info(f"{prefix}{rel}: no longer in the spec, but changed since multus-gen wrote it (kept)")
+        else:
+            info(f"{prefix}{rel}: no longer in the spec (kept; --prune deletes it)")

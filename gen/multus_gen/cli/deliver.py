@@ -244,6 +244,23 @@ def commit(
             rich_help_panel=DELIVERY_PANEL,
         ),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="With --config: delete, in the same commit, files an earlier commit -c of this spec recorded "
+            "that it no longer produces (a cluster removed from the spec), if they still hold the recorded bytes.",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check everything and show what would be committed and deleted; write nothing.",
+            rich_help_panel=DELIVERY_PANEL,
+        ),
+    ] = False,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     distro: DistroOpt = Distro.k3s,
@@ -290,12 +307,20 @@ def commit(
     refused. Commit hooks (pre-commit, commit-msg, ...) never run; with --push your pre-push hook runs
     (as with `git push`) and can stop the push. core.autocrlf and .gitattributes eol rules are honoured.
 
+    With --config the spec's files go under --path, with the spec's record (PATH/.multus-gen/<key>.record, the
+    one render keeps) in the same commit. Files an earlier commit of the spec recorded and this one no longer
+    produces (a cluster removed from the spec) are reported ("cluster edge-7 is no longer in the spec; its 3
+    files are kept (use --prune)"); --prune deletes them in the same commit -- only files that still hold the
+    bytes multus-gen committed (an edited file is kept and reported), never anything outside --path.
+    An unchanged `commit -c` is answered from the cache when the branch still has the tree it left.
+
     \b
     Examples:
       multus-gen commit --ipam dhcp --repo ~/fleet --path clusters/prod/multus.yaml
       multus-gen commit --ipam dhcp --repo . --path clusters/prod/ --branch multus-update --push
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
+      multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/ --prune --dry-run
     """
     return call(actions.commit, {**locals(), **env_ignored(config)})
 

@@ -16,7 +16,7 @@ from multus_gen.errors import DeliveryError
 from multus_gen.record import record
 
 WriteStatus = Literal["written", "up to date", "would write"]
-CommitStatus = Literal["committed", "up to date"]
+CommitStatus = Literal["committed", "up to date", "would commit"]
 
 
 @record
@@ -37,11 +37,15 @@ class Outcome:
 class CommitOutcome:
     """What ``sinks.git.commit_manifests`` did.
 
-    ``status``: ``"committed"`` (a new commit on ``branch``) or ``"up to date"`` (the branch already
-    held these bytes; no commit). ``sha``: the branch tip afterwards (None only if the branch still
-    does not exist). ``pushed``: the branch was pushed to the remote in this run. ``rebased``: the
-    remote had moved on and our commit was re-made on top of the remote tip before pushing.
-    ``paths``: the repository-relative paths that were delivered.
+    ``status``: ``"committed"`` (a new commit on ``branch``), ``"up to date"`` (the branch already
+    held these bytes; no commit) or ``"would commit"`` (dry run: the commit would change ``changed``).
+    ``sha``: the branch tip afterwards (None only if the branch still does not exist). ``pushed``: the
+    branch was pushed to the remote in this run. ``rebased``: the remote had moved on and our commit was
+    re-made on top of the remote tip before pushing. ``paths``: the repository-relative paths that were
+    delivered. ``changed``: those of them whose bytes the commit changes (or would). ``deleted``: the
+    repository-relative paths the commit deletes (or would: ``--prune``). ``stale``: files of the spec's
+    record it no longer writes, relative to the spec's folder, with ``sinks.prune``'s status
+    (``"removed"``, ``"stale"``: kept, ``"changed"``: edited since, kept).
     """
 
     status: CommitStatus
@@ -50,6 +54,9 @@ class CommitOutcome:
     paths: tuple[str, ...]
     pushed: bool = False
     rebased: bool = False
+    changed: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    stale: tuple[tuple[str, str], ...] = ()
 
 
 def read_regular(path: Path | str, limit: int, *, follow: bool = False, own: bool = False) -> bytes | None:

@@ -13,6 +13,9 @@ and reported, a file another spec or a person wrote is never listed, and a file 
 is refused. Stale files that are kept stay in the record, so a later ``--prune`` can still delete them.
 Deleting removes the folders this leaves empty (up to, not including, the top folder).
 
+``commit -c`` keeps the same record in the repository (``<--path>/.multus-gen/<key>.record``, committed
+with the files) and settles it against the branch's committed files instead of a folder: ``sinks.git``.
+
 Nothing here prints: :func:`settle` returns :class:`Stale` values and the CLI reports them.
 """
 
@@ -56,18 +59,28 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def record_name(spec: Path) -> str:
+    """The record of ``spec`` relative to the output folder: ``.multus-gen/<key>.record``."""
+    key = hashlib.sha256(os.fsencode(os.path.realpath(spec))).hexdigest()[:32]
+    return f"{RECORD_DIR}/{key}{RECORD_SUFFIX}"
+
+
 def record_path(directory: Path, spec: Path) -> Path:
     """Where the record of ``spec``'s renders into ``directory`` lives."""
-    key = hashlib.sha256(os.fsencode(os.path.realpath(spec))).hexdigest()[:32]
-    return Path(directory) / RECORD_DIR / f"{key}{RECORD_SUFFIX}"
+    return Path(directory) / record_name(spec)
 
 
 def read_record(directory: Path, spec: Path) -> dict[str, str]:
     """The files (relative path -> SHA-256) this spec's last render recorded; empty when there is no usable
     record (missing, damaged, a symlink, or another spec's)."""
-    path = record_path(directory, spec)
-    data = read_regular(path, _MAX_RECORD_BYTES)
-    if data is None:
+    data = read_regular(record_path(directory, spec), _MAX_RECORD_BYTES)
+    return {} if data is None else parse_record(data, spec)
+
+
+def parse_record(data: bytes, spec: Path) -> dict[str, str]:
+    """The files of a record's bytes (a file in the output folder or a blob in a repository); empty when the
+    record is damaged or another spec's. Paths are clean and never inside the record folder itself."""
+    if len(data) > _MAX_RECORD_BYTES:
         return {}
     try:
         payload: Any = json.loads(data)
@@ -78,7 +91,9 @@ def read_record(directory: Path, spec: Path) -> dict[str, str]:
         for rel, sha in files.items():
             if isinstance(rel, str) and isinstance(sha, str) and len(sha) == 64:
                 with contextlib.suppress(DeliveryError):
-                    out[clean_relative_path(rel)] = sha
+                    clean = clean_relative_path(rel)
+                    if clean.split("/")[0] != RECORD_DIR:
+                        out[clean] = sha
         return out
     except (ValueError, AttributeError, KeyError, TypeError):
         return {}
@@ -127,8 +142,7 @@ def write_record(directory: Path, spec: Path, files: Mapping[str, str]) -> None:
     """Replace the spec's record atomically (a temp file of unpredictable name, then ``os.replace``); an
     unchanged record is not rewritten."""
     path = record_path(directory, spec)
-    payload = {"format": _RECORD_FORMAT, "spec": os.path.realpath(spec), "files": dict(sorted(files.items()))}
-    data = (json.dumps(payload, indent=1, ensure_ascii=True) + "\n").encode("ascii")
+    data = record_bytes(spec, files)
     folder = path.parent
     try:
         os.mkdir(folder, 0o755)
@@ -155,6 +169,12 @@ def write_record(directory: Path, spec: Path, files: Mapping[str, str]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise DeliveryError(f"cannot write the render record: {exc.strerror}", where=str(path)) from exc
+
+
+def record_bytes(spec: Path, files: Mapping[str, str]) -> bytes:
+    """The bytes of ``spec``'s record listing ``files`` (relative path -> SHA-256), in a fixed order."""
+    payload = {"format": _RECORD_FORMAT, "spec": os.path.realpath(spec), "files": dict(sorted(files.items()))}
+    return (json.dumps(payload, indent=1, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def _current_digest(top: Path, rel: str) -> str | None:
