@@ -320,6 +320,26 @@ CLEANUP_GATES: tuple[Gate, ...] = (
     ),
 )
 
+#: whereabouts' node-slice controller, which ``node_slice_size`` ("fast IPAM") needs: a Deployment
+#: ``<whereabouts fullname>-controller`` running /node-slice-controller, rendered only when this value is true
+#: (default false). It slices each such NAD's range into NodeSlicePools (CRD nodeslicepools).
+NODE_SLICE_KEYS: tuple[str, ...] = ("rke2-whereabouts", "nodeSliceController", "enabled")
+#: The oldest rke2-multus archive checked that has the value; v4.0.203's subchart (whereabouts 0.6.3) has none,
+#: and no archive between the two was checked.
+NODE_SLICE_SINCE = "v4.2.106"
+NODE_SLICE_SOURCE = (
+    "rke2-multus v4.2.106, v4.2.202, v4.3.008 and v4.3.017 charts/rke2-whereabouts values.yaml "
+    "(nodeSliceController.enabled: false) and templates/node_slice_controller.yaml; absent in v4.0.203"
+)
+
+
+def has_node_slice_controller(version: str) -> bool:
+    """Whether rke2-multus ``version`` is known to have the node-slice controller value (:data:`NODE_SLICE_KEYS`)."""
+    key = version_key(version)
+    since = version_key(NODE_SLICE_SINCE)
+    return key is not None and since is not None and key >= since
+
+
 #: Where the NetworkAttachmentDefinition (and whereabouts) CRDs come from, per chart version.
 CRD_GATES: tuple[Gate, ...] = (
     Gate(
