@@ -62,7 +62,6 @@ BROKEN: list[tuple[list[str], str]] = [
     ),
     # issue 16: bridge vlanTrunk, whereabouts node slices and logging, dhcp options
     ([*TRUNK, "--vlan-trunk", "100-110", "--vlan-trunk", "105"], "nad-vlan-trunk-overlap"),
-    ([*TRUNK, "--vlan-trunk", "100", "--vlan", "7"], "nad-vlan-trunk-with-vlan"),
     ([*TRUNK, "--vlan-trunk", "4000-4095"], "nad-vlan-trunk-invalid"),
     ([*TRUNK, "--vlan-trunk", "0"], "nad-vlan-trunk-invalid"),
     (["nad", "big", "--master", "eth1", "--range", "10.4.0.0/24", "--node-slice-size", "/23"], "ipam-node-slice-size"),

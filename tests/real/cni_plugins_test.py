@@ -581,8 +581,8 @@ def _bridge_vlan_filtering_supported() -> bool:
 def test_bridge_vlan_trunk_in_netns(plugins: Cni, netns: Callable[[], str], bridge_name: str, cni: Path) -> None:
     """--vlan-trunk: the real bridge plugin takes the NAD (ADD and DEL in a namespace); where the plugin reads
     vlanTrunk (containernetworking/plugins v1.3.0 and later; Debian's v1.1.1 does not, and ignores the key) and
-    the kernel filters VLANs on bridges, the pod's port carries exactly the trunk's VLANs, vlan_filtering is on,
-    and what multus-gen refuses (vlan with vlanTrunk, an id above 4094) the plugin refuses too."""
+    the kernel filters VLANs on bridges, the pod's port carries the trunk's VLANs, vlan_filtering is on, and an
+    id multus-gen refuses (above 4094) the plugin refuses too."""
     ipam = IpamInputs("static", addresses=("10.207.0.5/24",))
     text, config = _nad(f"bt-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, vlan_trunk=("100", "200-202"))
     assert config["vlanTrunk"] == [{"id": 100}, {"minID": 200, "maxID": 202}]
@@ -605,12 +605,8 @@ def test_bridge_vlan_trunk_in_netns(plugins: Cni, netns: Callable[[], str], brid
         pytest.skip("this kernel cannot filter VLANs on a bridge, and the bridge plugin here predates vlanTrunk")
     assert {100, 200, 201, 202} <= vids and info.get("vlan_filtering") == 1, (vids, info)
     assert plugins.delete_all() == []
-    for broken, words in (
-        ({**config, "vlan": 5}, "vlan and vlanTrunk"),
-        ({**config, "vlanTrunk": [{"id": 4095}]}, "id"),
-    ):
-        with pytest.raises(CniError, match=words):
-            plugins.add("bridge", json.dumps(broken), netns=f"/var/run/netns/{netns()}")
+    with pytest.raises(CniError, match="id"):  # what nad-vlan-trunk-invalid refuses
+        plugins.add("bridge", json.dumps({**config, "vlanTrunk": [{"id": 4095}]}), netns=f"/var/run/netns/{netns()}")
 
 
 DHCP_SERVER = Path(__file__).with_name("dhcp_server.py")

@@ -57,12 +57,19 @@ def test_vlan_trunk_written_in_the_plugins_shape() -> None:
         (["--vlan-trunk", "0"], "--vlan-trunk", "0 is not a VLAN id"),
         (["--vlan-trunk", "300-200"], "--vlan-trunk", "minID 300 is above maxID 200"),
         (["--vlan-trunk", "1,2"], "--vlan-trunk", "not a VLAN id or a MIN-MAX range"),
-        (["--vlan-trunk", "5", "--vlan", "5"], "--vlan-trunk", "refuses both"),
     ],
 )
 def test_vlan_trunk_refused_on_one_line(extra: list[str], flag: str, words: str) -> None:
     line = refused([*BRIDGE, *extra])
     assert line.startswith(f"multus-gen: error: {flag}: ") and words in line, line
+
+
+def test_vlan_with_vlan_trunk_is_the_native_vlan_with_a_warning() -> None:
+    """Plugins v1.8.0+ (rke2-multus v4.3.017's v1.9.1) take vlan as the trunk's native VLAN; v1.3-v1.7 refuse it."""
+    code, out, err = capture([*BRIDGE, "--vlan-trunk", "100", "--vlan", "7"])
+    assert code == 0 and "[nad-vlan-trunk-with-vlan]" in err and "v1.8.0" in err, err
+    config = config_of(out)
+    assert (config["vlan"], config["vlanTrunk"]) == (7, [{"id": 100}])
 
 
 def test_vlan_trunk_is_a_bridge_key() -> None:

@@ -4,8 +4,10 @@
 What the bridge plugin does with them (containernetworking/plugins plugins/main/bridge/bridge.go, loadNetConf
 and collectVlanTrunk; the docs at cni.dev/plugins/current/main/bridge): ``vlan`` must be 0-4094; ``vlanTrunk``
 is a list of ``{"id": N}`` and ``{"minID": A, "maxID": B}`` entries, each id in 1-4094, min not above max, min
-and max always together; ``vlan`` above 0 together with ``vlanTrunk`` is refused ("cannot set vlan and vlanTrunk
-at the same time": a port is an access port or a trunk port). Either key turns on ``vlan_filtering`` when the
+and max always together. ``vlanTrunk`` is read from v1.3.0 (PR 829); up to v1.7.x ``vlan`` above 0 together with
+``vlanTrunk`` is refused ("cannot set vlan and vlanTrunk at the same time"), from v1.8.0 (PR 1180) ``vlan`` is the
+trunk's native VLAN. rke2-multus v4.2.106/v4.2.202 install hardened-cni-plugins v1.7.1, v4.3.017 v1.9.1 (values.yaml
+``cniplugins.image.tag``): the pair is a warning, not an error. Either key turns on ``vlan_filtering`` when the
 plugin creates the bridge; a bridge that already exists keeps its setting. Overlapping entries are merged by the
 plugin; multus-gen refuses them (one id written twice is a typo in one of them). Go's JSON reader matches keys
 regardless of case, so ``ID`` is ``id``.
@@ -113,6 +115,8 @@ def check_bridge_vlans(conf: Mapping[str, Any], where: JsonPath, out: Collector)
         out.add(
             "nad-vlan-trunk-with-vlan",
             path,
-            f"vlan {vlan} with vlanTrunk: the bridge plugin refuses both (a port is an access port or a trunk port)",
-            fix="choose --vlan (untagged) or --vlan-trunk (tagged)",
+            f"vlan {vlan} with vlanTrunk: the bridge plugin from v1.8.0 makes it the trunk's native VLAN (rke2-multus "
+            "v4.3.017 installs v1.9.1), plugins v1.3-v1.7 refuse the pair (rke2-multus v4.2.x installs v1.7.1): there "
+            "the pod does not start",
+            fix="drop --vlan on nodes with CNI plugins older than v1.8.0",
         )

@@ -107,7 +107,11 @@ NETWORK_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("nad-vlan-zero", WARNING, "bridge vlan 0 (no VLAN)"),
     ("nad-vlan-trunk-invalid", ERROR, "a bridge vlanTrunk entry that is not {id} or {minID, maxID} in 1-4094"),
     ("nad-vlan-trunk-overlap", ERROR, "bridge vlanTrunk entries that share VLAN ids"),
-    ("nad-vlan-trunk-with-vlan", ERROR, "bridge vlan together with vlanTrunk (the plugin refuses both)"),
+    (
+        "nad-vlan-trunk-with-vlan",
+        WARNING,
+        "bridge vlan with vlanTrunk (the native VLAN; plugins before v1.8.0 refuse it)",
+    ),
     ("nad-host-device-selector", ERROR, "host-device without exactly one of device, hwaddr, kernelpath, pciBusID"),
     ("nad-hwaddr-invalid", ERROR, "a host-device hwaddr that is not a MAC address"),
     ("nad-kernelpath-invalid", ERROR, "a host-device kernelpath outside /sys/devices"),
