@@ -88,8 +88,9 @@ def nad(
         list[str],
         _net(
             "--vlan-trunk",
-            "bridge: a tagged VLAN (or range) of the pod's port, 1-4094; not with --vlan. The plugin turns on "
-            "vlan_filtering when it creates the bridge (an existing bridge needs it set). Repeatable.",
+            "bridge: a tagged VLAN (or range) of the pod's port, 1-4094 (--vlan beside it: the native VLAN, CNI "
+            "plugins v1.8.0+). The plugin turns on vlan_filtering when it creates the bridge (an existing bridge "
+            "needs it set). Repeatable.",
             "ID|MIN-MAX",
         ),
     ] = [],  # noqa: B006
@@ -261,7 +262,7 @@ def nad(
       multus-gen nad lan --master eth2 --ipam dhcp
       multus-gen nad lan --master eth2 --ipam dhcp --dhcp-provide-from-arg host-name=K8S_POD_NAME
       multus-gen nad big --master eth1 --range 10.40.0.0/16 --node-slice-size /24
-      multus-gen nad trunk --type bridge --bridge br1 --vlan-trunk 100 --vlan-trunk 200-299 --ipam static
+      multus-gen nad trunk --type bridge --bridge br1 --vlan-trunk 100 --vlan-trunk 200-299 --range 10.60.0.0/24
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
       multus-gen nad v100 --type vlan --master eth1 --vlan-id 100 --range 10.100.0.0/24
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
@@ -313,9 +314,10 @@ def render(
 ) -> int:
     """Render a whole installation from a spec file: the chart installation and every network's NAD.
 
-    The chart values follow from the networks: any whereabouts network enables rke2-whereabouts, any dhcp
-    network the DHCP daemon. Ranges are checked across networks and against the cluster's pod and service
-    CIDRs. The NADs always get their own file (Flux Kustomization, Argo CD sync wave, Fleet bundle), so that
+    The chart values follow from the networks: any whereabouts network enables rke2-whereabouts (with
+    nodeSliceSize also its node-slice controller), any dhcp network the DHCP daemon. Ranges are checked
+    across networks and against the cluster's pod and service CIDRs. The NADs always get their own file
+    (Flux Kustomization, Argo CD sync wave, Fleet bundle), so that
     a NAD applied before its CRD exists cannot hold back the chart.
 
     \b
