@@ -113,6 +113,9 @@ networks:
     bad = write_text(tmp_path, spec.replace("{id: 7}", "{id: 205}"), "bad.yaml")
     line = refused(["render", "-c", str(bad)])
     assert f"{bad}::$.networks[0].vlanTrunk (line 6):" in line and "[nad-vlan-trunk-overlap]" in line
+    half = write_text(tmp_path, spec.replace("{id: 7}", "{minID: 7}"), "half.yaml")
+    line = refused(["render", "-c", str(half)])
+    assert f"{half}::$.networks[0].vlanTrunk[3] (line 6):" in line
 
 
 # -- whereabouts -----------------------------------------------------------------------------------------------
@@ -286,6 +289,9 @@ networks:
     bad = write_text(tmp_path, spec.replace("option: host-name,", "option: hostname,"), "bad.yaml")
     line = refused(["render", "-c", str(bad)])
     assert f"{bad}::$.networks[0].ipam.provide (line 10):" in line and "[ipam-dhcp-option-unknown]" in line
+    empty = write_text(tmp_path, spec.replace("{option: 77, value: storage}", "{option: 77}"), "empty.yaml")
+    line = refused(["render", "-c", str(empty)])
+    assert f"{empty}::$.networks[0].ipam.provide[1] (line 10):" in line  # neither value nor fromArg: never dropped
 
 
 @pytest.mark.parametrize(

@@ -211,7 +211,10 @@ def _trunk(items: Any) -> tuple[str, ...]:
     out = []
     for item in items or ():
         if isinstance(item, Mapping):
-            out.append(f"{item.get('minID')}-{item.get('maxID')}" if "id" not in item else str(item["id"]))
+            if "id" in item:
+                out.append(str(item["id"]))
+            if "minID" in item:  # the schema requires maxID with it
+                out.append(f"{item['minID']}-{item['maxID']}")
         else:
             out.append(str(item))
     return tuple(out)
