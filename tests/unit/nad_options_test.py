@@ -298,7 +298,8 @@ networks:
     ("ipam", "rules"),
     [
         ({"request": [{"option": "routers", "skipDefault": "yes"}]}, ["ipam-dhcp-option-invalid"]),
-        ({"request": [{"skipDefault": True}]}, ["ipam-dhcp-option-invalid"]),
+        ({"request": [{"skipDefault": True}]}, []),  # options.go: skip the defaults, request nothing
+        ({"request": [{"skipDefault": False}]}, ["ipam-dhcp-option-invalid"]),
         ({"provide": [{"option": "host-name"}]}, ["ipam-dhcp-option-invalid"]),
         ({"provide": [{"option": "host-name", "value": 5}]}, ["ipam-dhcp-option-invalid"]),
         ({"provide": [{"option": "12", "value": "pod"}], "request": [{"option": "routers"}]}, []),

@@ -132,14 +132,18 @@ def dhcp_options(
             path = (*where, key, i)
             for extra in sorted(k for k in entry if k not in known):
                 out.add("ipam-unknown-key", (*path, extra), f"dhcp {key} does not know key {extra!r}", fix="remove it")
-            option = _option_name(entry, path, out)
             if key == "request":
                 skip = entry.get("skipDefault", False)
                 if not isinstance(skip, bool):
                     out.add("ipam-dhcp-option-invalid", (*path, "skipDefault"), "skipDefault must be true or false")
-                elif option is not None:
+                    continue
+                if skip and entry.get("option") in (None, ""):
+                    continue  # only "skip the default list", as options.go allows: an empty request list is sent
+                option = _option_name(entry, path, out)
+                if option is not None:
                     read[key].append(DhcpOption(option, skip_default=skip))
                 continue
+            option = _option_name(entry, path, out)
             value, arg = entry.get("value"), entry.get("fromArg")
             if value is None and arg is None:
                 out.add(
