@@ -14,6 +14,7 @@ from pathlib import Path
 
 import helmrender as hr
 import pytest
+import yaml
 
 from multus_gen.knowledge import charts
 
@@ -196,3 +197,11 @@ def test_node_slice_gate_matches_the_archive(generation_archive: hr.Archive) -> 
     has = re.search(r"(?m)^nodeSliceController:\s*$", values) is not None
     assert has == ("nodeSliceController.enabled" in template)
     assert charts.has_node_slice_controller(generation_archive.version) == has, generation_archive.version
+
+
+def test_cni_plugins_tag_matches_the_archive(multus_archive: hr.Archive) -> None:
+    """charts.CNI_PLUGINS_TAGS (which bridge plugin a chart puts on the nodes: bridge-native-vlan) is the
+    archive's values.yaml cniplugins.image.tag."""
+    values = yaml.safe_load(multus_archive.text("values.yaml") or "") or {}
+    tag = values.get("cniplugins", {}).get("image", {}).get("tag")
+    assert charts.CNI_PLUGINS_TAGS[multus_archive.version] == tag

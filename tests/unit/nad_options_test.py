@@ -309,3 +309,30 @@ networks:
 def test_dhcp_check_of_a_config(ipam: dict[str, Any], rules: list[str]) -> None:
     conf = {"cniVersion": "0.3.1", "name": "l", "type": "macvlan", "master": "eth2", "ipam": {"type": "dhcp", **ipam}}
     assert [f.rule for f in check_cni_config(conf) if f.is_error] == rules
+
+
+NATIVE = """\
+cluster: {k3sVersion: v1.30.6+k3s1}
+chart: {version: v4.2.202}
+networks:
+  - name: trunk
+    type: bridge
+    bridge: br1
+    vlan: 5
+    vlanTrunk: [100]
+    ipam: {type: whereabouts, range: 10.60.0.0/24}
+"""
+
+
+def test_vlan_with_vlan_trunk_refused_where_the_charts_plugins_refuse_it(tmp_path: Path) -> None:
+    """bridge-native-vlan: rke2-multus v4.2.202 installs CNI plugins v1.7.1, whose bridge refuses vlan with
+    vlanTrunk; v4.3.017's v1.9.1 takes it (a warning remains); a cniplugins.image.tag in the values decides."""
+    line = refused(["render", "-c", str(write_text(tmp_path, NATIVE))])
+    assert "installs CNI plugins v1.7.1-build20250725" in line and "[bridge-native-vlan]" in line, line
+    code, _, err = capture(
+        ["render", "-c", str(write_text(tmp_path, NATIVE.replace("v4.2.202", "v4.3.017"), "new.yaml"))]
+    )
+    assert code == 0 and "[nad-vlan-trunk-with-vlan]" in err, err
+    tagged = NATIVE.replace("{version: v4.2.202}", "{version: v4.2.202, values: {cniplugins: {image: {tag: v1.8.0}}}}")
+    code, _, err = capture(["render", "-c", str(write_text(tmp_path, tagged, "tagged.yaml"))])
+    assert code == 0, err

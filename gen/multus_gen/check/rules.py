@@ -228,6 +228,55 @@ def _node_slices(data: dict[str, Any]) -> list[JsonPath]:
     ]
 
 
+def _native_vlans(data: dict[str, Any]) -> list[JsonPath]:
+    """The JSON paths of the ``vlan`` keys of a NAD's bridge plugins that also carry ``vlanTrunk``."""
+    config = get_path(data, "spec", "config")
+    try:
+        parsed = json.loads(config) if isinstance(config, str) else None
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
+    if isinstance(parsed.get("plugins"), list):
+        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
+    return [
+        (*where, "vlan")
+        for where, p in plugins
+        if isinstance(p, dict)
+        and p.get("type") == "bridge"
+        and "vlanTrunk" in p
+        and isinstance(p.get("vlan"), int)
+        and not isinstance(p.get("vlan"), bool)
+        and p["vlan"] > 0
+    ]
+
+
+def _check_native_vlan(run: Run, src: Any, doc: Any, where: JsonPath, multus: Sequence[Install]) -> None:
+    """``bridge-native-vlan``: the CNI plugins an rke2-multus install in sight puts on the nodes (its
+    ``cniplugins.image.tag``, else the chart version's default) refuse ``vlan`` beside ``vlanTrunk`` before v1.8.0."""
+    for inst in multus:
+        tag = get_path(inst.values, *charts.CNI_PLUGINS_KEYS)
+        if not isinstance(tag, str):
+            tag = charts.CNI_PLUGINS_TAGS.get(inst.version or "")
+        release = charts.cni_plugins_release(tag) if tag else None
+        if release is None or release >= charts.BRIDGE_NATIVE_VLAN_SINCE:
+            continue
+        since = ".".join(str(n) for n in charts.BRIDGE_NATIVE_VLAN_SINCE)
+        newest = charts.VERIFIED[-1]
+        run.out.add(
+            src,
+            doc,
+            where,
+            "bridge-native-vlan",
+            f"vlan with vlanTrunk: rke2-multus {inst.version} (in {inst.src.file}) installs CNI plugins {tag}, whose "
+            f'bridge refuses the pair ("cannot set vlan and vlanTrunk at the same time"; v{since} and later take '
+            "vlan as the trunk's native VLAN): pods on this network do not start",
+            f"drop vlan, or use rke2-multus {newest} (CNI plugins {charts.CNI_PLUGINS_TAGS[newest]})",
+        )
+        return
+
+
 def _check_node_slice(run: Run, src: Any, doc: Any, where: JsonPath, multus: Sequence[Install]) -> None:
     """``ipam-prerequisite`` of ``node_slice_size``: an rke2-multus install that runs the node-slice controller
     (the value set, on a chart version that has it)."""
@@ -306,6 +355,8 @@ def _check_nads(run: Run, *, checked: bool = False) -> None:
                     )
         for where in _node_slices(doc.data):
             _check_node_slice(run, src, doc, where, multus)
+        for where in _native_vlans(doc.data):
+            _check_native_vlan(run, src, doc, where, multus)
 
 
 def _crd_install_fix(inst: Install, facts: charts.ChartFacts) -> str:
