@@ -17,6 +17,8 @@ from helpers import capture
 DATA = "/var/lib/rancher/k3s"
 CONF = f"{DATA}/agent/etc/cni/net.d"
 
+TRUNK = ["nad", "trunk", "--type", "bridge", "--bridge", "br1", "--ipam", "static", "--address", "10.1.0.5/24"]
+
 #: (generator argv, the rule that refuses it)
 BROKEN: list[tuple[list[str], str]] = [
     (["helmchart", "--set", "config.cni_conf.binDir=/opt/cni/bin"], "cni-bin-dir"),
@@ -57,6 +59,23 @@ BROKEN: list[tuple[list[str], str]] = [
     (
         ["nad", "lan", "--master", "eth1", "--range", "10.0.0.0/24", "--range-start", "10.0.0.0"],
         "ipam-range-start-network-address",
+    ),
+    # issue 16: bridge vlanTrunk, whereabouts node slices and logging, dhcp options
+    ([*TRUNK, "--vlan-trunk", "100-110", "--vlan-trunk", "105"], "nad-vlan-trunk-overlap"),
+    ([*TRUNK, "--vlan-trunk", "4000-4095"], "nad-vlan-trunk-invalid"),
+    ([*TRUNK, "--vlan-trunk", "0"], "nad-vlan-trunk-invalid"),
+    (["nad", "big", "--master", "eth1", "--range", "10.4.0.0/24", "--node-slice-size", "/23"], "ipam-node-slice-size"),
+    (["nad", "big", "--master", "eth1", "--range", "10.4.0.0/24", "--node-slice-size", "/31"], "ipam-node-slice-size"),
+    (["nad", "wl", "--master", "eth1", "--range", "10.4.0.0/24", "--log-level", "info"], "ipam-log-level-invalid"),
+    (["nad", "wl", "--master", "eth1", "--range", "10.4.0.0/24", "--log-file", "wa.log"], "ipam-log-file-invalid"),
+    (["nad", "lan", "--master", "eth1", "--ipam", "dhcp", "--dhcp-request", "subnet_mask"], "ipam-dhcp-option-unknown"),
+    (
+        ["nad", "lan", "--master", "eth1", "--ipam", "dhcp", "--dhcp-provide-from-arg", "hostname=K8S_POD_NAME"],
+        "ipam-dhcp-option-unknown",
+    ),
+    (
+        ["nad", "lan", "--master", "eth1", "--ipam", "dhcp", "--dhcp-provide", "user-class=" + "x" * 256],
+        "ipam-dhcp-option-invalid",
     ),
 ]
 

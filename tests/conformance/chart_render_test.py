@@ -408,3 +408,34 @@ def test_set_string_hazards_reach_the_manifest_unchanged(
         assert args["--global-namespaces"] == "0777"
     cm = out.of_kind("ConfigMap")[0]
     assert json.loads(cm["data"]["cni-conf.json"])["globalNamespaces"] == "0777"
+
+
+def test_node_slice_controller_value(
+    helm: Any, load_chart: Callable[[hr.Archive], Any], multus_archive: hr.Archive
+) -> None:
+    """whereabouts' node_slice_size needs the subchart's node-slice controller: the value multus-gen sets
+    (rke2-whereabouts.nodeSliceController.enabled, as `render` does for such a network and `nad`'s note says)
+    renders a Deployment running /node-slice-controller in every archive multus-gen accepts, and nothing without
+    it; multus-gen's table says the archive has it (issue 16)."""
+    from multus_gen.knowledge import charts
+
+    base = ("--ipam", "whereabouts")
+    got = _render_with(
+        helm, load_chart, multus_archive, *base, "--set", "rke2-whereabouts.nodeSliceController.enabled=true"
+    )
+    if got is None:
+        return
+    _, _, out = got
+
+    def controllers(rendered: hr.Rendered) -> list[str]:
+        return [
+            d["metadata"]["name"]
+            for d in rendered.of_kind("Deployment")
+            for c in hr.pod_spec(d)["containers"]
+            if "/node-slice-controller" in (c.get("command") or [])
+        ]
+
+    assert controllers(out) == ["whereabouts-controller"], sorted(out.manifests)
+    assert charts.has_node_slice_controller(multus_archive.version)
+    plain = _render_with(helm, load_chart, multus_archive, *base)
+    assert plain is not None and controllers(plain[2]) == []

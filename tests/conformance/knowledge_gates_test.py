@@ -14,6 +14,7 @@ from pathlib import Path
 
 import helmrender as hr
 import pytest
+import yaml
 
 from multus_gen.knowledge import charts
 
@@ -185,3 +186,22 @@ def test_published_lists_equal_the_index(shared: Path) -> None:
     index = _index(shared)
     assert list(charts.PUBLISHED) == [r["version"] for r in index if r["chart"] == hr.MULTUS]
     assert list(charts.PUBLISHED_CRD) == [r["version"] for r in index if r["chart"] == hr.MULTUS_CRD]
+
+
+def test_node_slice_gate_matches_the_archive(generation_archive: hr.Archive) -> None:
+    """charts.has_node_slice_controller against every generation archive (v3.7.1 ... v4.3.008): the archive's
+    rke2-whereabouts subchart has nodeSliceController in its values.yaml (and the template it switches) exactly
+    when the table says so; the oldest archive that has it is at or above NODE_SLICE_SINCE."""
+    values = generation_archive.text("charts/rke2-whereabouts/values.yaml") or ""
+    template = generation_archive.text("charts/rke2-whereabouts/templates/node_slice_controller.yaml") or ""
+    has = re.search(r"(?m)^nodeSliceController:\s*$", values) is not None
+    assert has == ("nodeSliceController.enabled" in template)
+    assert charts.has_node_slice_controller(generation_archive.version) == has, generation_archive.version
+
+
+def test_cni_plugins_tag_matches_the_archive(multus_archive: hr.Archive) -> None:
+    """charts.CNI_PLUGINS_TAGS (which bridge plugin a chart puts on the nodes: bridge-native-vlan) is the
+    archive's values.yaml cniplugins.image.tag."""
+    values = yaml.safe_load(multus_archive.text("values.yaml") or "") or {}
+    tag = values.get("cniplugins", {}).get("image", {}).get("tag")
+    assert charts.CNI_PLUGINS_TAGS[multus_archive.version] == tag

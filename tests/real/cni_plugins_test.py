@@ -16,6 +16,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -103,9 +105,11 @@ class Cni:
 
     def __init__(self, plugin_dir: Path) -> None:
         self.dir = plugin_dir
-        self.added: list[tuple[str, str, str, str, str]] = []
+        self.added: list[tuple[str, str, str, str, str, str]] = []
 
-    def call(self, command: str, plugin: str, config: str, *, netns: str, ifname: str, cid: str) -> dict[str, Any]:
+    def call(
+        self, command: str, plugin: str, config: str, *, netns: str, ifname: str, cid: str, args: str = ""
+    ) -> dict[str, Any]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
             "CNI_COMMAND": command,
@@ -113,6 +117,7 @@ class Cni:
             "CNI_NETNS": netns,
             "CNI_IFNAME": ifname,
             "CNI_PATH": str(self.dir),
+            "CNI_ARGS": args,
         }
         proc = subprocess.run(
             [str(self.dir / plugin)], input=config, capture_output=True, text=True, env=env, timeout=60
@@ -124,19 +129,27 @@ class Cni:
         return parsed
 
     def add(
-        self, plugin: str, config: str, *, netns: str, ifname: str = "net1", cid: str | None = None
+        self,
+        plugin: str,
+        config: str,
+        *,
+        netns: str,
+        ifname: str = "net1",
+        cid: str | None = None,
+        args: str = "",
     ) -> dict[str, Any]:
+        """ADD (``args``: CNI_ARGS, as Multus passes them: ``K8S_POD_NAME=...;...``)."""
         cid = cid or f"mg-{PID}-{_uid()}"
-        result = self.call("ADD", plugin, config, netns=netns, ifname=ifname, cid=cid)
-        self.added.append((plugin, config, netns, ifname, cid))
+        result = self.call("ADD", plugin, config, netns=netns, ifname=ifname, cid=cid, args=args)
+        self.added.append((plugin, config, netns, ifname, cid, args))
         return result
 
     def delete_all(self) -> list[str]:
         failures = []
         while self.added:
-            plugin, config, netns, ifname, cid = self.added.pop()
+            plugin, config, netns, ifname, cid, args = self.added.pop()
             try:
-                self.call("DEL", plugin, config, netns=netns, ifname=ifname, cid=cid)
+                self.call("DEL", plugin, config, netns=netns, ifname=ifname, cid=cid, args=args)
             except CniError as exc:
                 failures.append(f"DEL {plugin} {cid}: {exc}")
         return failures
@@ -551,3 +564,128 @@ def test_bridge_extras_in_netns(plugins: Cni, netns: Callable[[], str], bridge_n
     except CniError as exc:  # the plugin's nftables rules; without nft support the plugin says so
         assert "nft" in str(exc).lower() or "netlink" in str(exc).lower(), exc
     assert plugins.delete_all() == []
+
+
+def _reads_key(plugin: Path, key: str) -> bool:
+    """Whether a Go plugin binary reads config key ``key``: its struct tags (``json:"key..."``) are in the binary."""
+    return f'json:"{key}'.encode() in plugin.read_bytes()
+
+
+def _bridge_vlan_filtering_supported() -> bool:
+    probe = f"mgf{PID}{_uid()}"
+    made = _run(["ip", "link", "add", probe, "type", "bridge", "vlan_filtering", "1"], check=False)
+    _run(["ip", "link", "del", probe], check=False)
+    return made.returncode == 0
+
+
+def test_bridge_vlan_trunk_in_netns(plugins: Cni, netns: Callable[[], str], bridge_name: str, cni: Path) -> None:
+    """--vlan-trunk: the real bridge plugin takes the NAD (ADD and DEL in a namespace); where the plugin reads
+    vlanTrunk (containernetworking/plugins v1.3.0 and later; Debian's v1.1.1 does not, and ignores the key) and
+    the kernel filters VLANs on bridges, the pod's port carries the trunk's VLANs, vlan_filtering is on, and an
+    id multus-gen refuses (above 4094) the plugin refuses too."""
+    ipam = IpamInputs("static", addresses=("10.207.0.5/24",))
+    text, config = _nad(f"bt-{PID}-{_uid()}", ipam, type="bridge", bridge=bridge_name, vlan_trunk=("100", "200-202"))
+    assert config["vlanTrunk"] == [{"id": 100}, {"minID": 200, "maxID": 202}]
+    reads = _reads_key(cni / "bridge", "vlanTrunk")
+    filtering = _bridge_vlan_filtering_supported()
+    if reads and not filtering:
+        pytest.skip("this kernel cannot filter VLANs on a bridge (ip link add type bridge vlan_filtering 1 fails)")
+    ns = netns()
+    result = plugins.add("bridge", text, netns=f"/var/run/netns/{ns}")
+    assert set(_result_ips(result)) <= _ns_addrs(ns, "net1")
+    (port,) = [p["ifname"] for p in json.loads(_run(["ip", "-j", "link", "show", "master", bridge_name]).stdout)]
+    shown = json.loads(_run(["bridge", "-j", "vlan", "show", "dev", port]).stdout or "[]")
+    vids = {v["vlan"] for entry in shown for v in entry.get("vlans", [])}
+    info = json.loads(_run(["ip", "-d", "-j", "link", "show", bridge_name]).stdout)[0]["linkinfo"]["info_data"]
+    if not reads:  # the plugin predates vlanTrunk: it attached the pod and left the key alone
+        assert not {100, 200, 201, 202} & vids and not info.get("vlan_filtering")
+        assert plugins.delete_all() == []
+        if filtering:
+            pytest.skip(f"{cni / 'bridge'} predates vlanTrunk (reads no such key): the trunk itself is not checked")
+        pytest.skip("this kernel cannot filter VLANs on a bridge, and the bridge plugin here predates vlanTrunk")
+    assert {100, 200, 201, 202} <= vids and info.get("vlan_filtering") == 1, (vids, info)
+    assert plugins.delete_all() == []
+    with pytest.raises(CniError, match="id"):  # what nad-vlan-trunk-invalid refuses
+        plugins.add("bridge", json.dumps({**config, "vlanTrunk": [{"id": 4095}]}), netns=f"/var/run/netns/{netns()}")
+
+
+DHCP_SERVER = Path(__file__).with_name("dhcp_server.py")
+
+
+@pytest.fixture
+def dhcp_lan(cni: Path, tmp_path: Path, require_real: Callable[[str], None]) -> Iterator[tuple[str, Path, Path]]:
+    """A LAN with a DHCP server and the CNI dhcp daemon: a veth pair whose host end is the macvlan parent and
+    whose other end, in a namespace of its own, has 10.208.0.1 and a DHCP server (dhcp_server.py) offering
+    10.208.0.50; the daemon (Debian's /usr/lib/cni/dhcp) listens on a socket in tmp_path. Yields (parent,
+    socket, the server's log of client messages)."""
+    if not (cni / "dhcp").is_file():
+        require_real(f"the dhcp plugin is not in {cni} (apt-get install containernetworking-plugins)")
+    n = _uid()
+    parent, peer, server_ns = f"mgd{PID}{n}a", f"mgd{PID}{n}b", f"mg-{PID}-dhcp{n}"
+    sock, log = tmp_path / "dhcp.sock", tmp_path / "server.jsonl"
+    _run(["ip", "netns", "add", server_ns])
+    _run(["ip", "link", "add", parent, "type", "veth", "peer", "name", peer])
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        _run(["ip", "link", "set", peer, "netns", server_ns])
+        _run(["ip", "-n", server_ns, "addr", "add", "10.208.0.1/24", "dev", peer])
+        _run(["ip", "-n", server_ns, "link", "set", peer, "up"])
+        _run(["ip", "link", "set", parent, "up"])
+        argv = [sys.executable, str(DHCP_SERVER), peer, "10.208.0.1", "10.208.0.50", str(log)]
+        server = subprocess.Popen(
+            ["ip", "netns", "exec", server_ns, *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        procs.append(server)
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        daemon = [str(cni / "dhcp"), "daemon", "-socketpath", str(sock), "-timeout", "3s", "-resendmax", "3s"]
+        procs.append(subprocess.Popen(daemon, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True))
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        yield parent, sock, log
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=10)
+        _run(["ip", "link", "del", parent], check=False)
+        _run(["ip", "netns", "del", server_ns], check=False)
+
+
+def test_dhcp_options_reach_the_server(
+    plugins: Cni, netns: Callable[[], str], dhcp_lan: tuple[str, Path, Path], cni: Path
+) -> None:
+    """--dhcp-request/--dhcp-request-skip-default/--dhcp-provide/--dhcp-provide-from-arg: macvlan with the NAD's
+    dhcp block, run by the real plugin and the real dhcp daemon against a DHCP server on the parent's LAN. The
+    pod gets the offered address; the server saw host-name = the pod's K8S_POD_NAME (option 12), user-class
+    (77) and a request list (55) of exactly the requested options; DEL releases the lease. An option name
+    multus-gen refuses is refused by the daemon too."""
+    parent, sock, log = dhcp_lan
+    ipam = IpamInputs(
+        "dhcp",
+        dhcp_request=("routers", "121"),
+        dhcp_request_skip_default=True,
+        dhcp_provide=("user-class=storage",),
+        dhcp_provide_from_arg=("host-name=K8S_POD_NAME",),
+    )
+    _text, config = _nad(f"dh-{PID}-{_uid()}", ipam, master=parent)
+    config["ipam"]["daemonSocketPath"] = str(sock)  # the test's daemon, not the DaemonSet's /run/cni/dhcp.sock
+    args = "IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"
+    ns = netns()
+    result = plugins.add("macvlan", json.dumps(config), netns=f"/var/run/netns/{ns}", args=args)
+    assert [str(ip) for ip in _result_ips(result)] == ["10.208.0.50/24"]
+    assert ipaddress.ip_interface("10.208.0.50/24") in _ns_addrs(ns, "net1")
+    seen = [json.loads(line) for line in log.read_text().splitlines()]
+    request = next(m for m in seen if m["type"] == 3)["options"]
+    assert bytes.fromhex(request["12"]) == b"web-0"
+    assert bytes.fromhex(request["77"]) == b"storage"
+    assert list(bytes.fromhex(request["55"])) == [3, 121]
+    assert plugins.delete_all() == []
+    assert json.loads(log.read_text().splitlines()[-1])["type"] == 7  # DHCPRELEASE
+    broken = json.loads(json.dumps(config))
+    broken["ipam"]["provide"][1]["option"] = "hostname"  # what ipam-dhcp-option-unknown refuses
+    with pytest.raises(CniError, match="Can not parse option"):
+        plugins.add("macvlan", json.dumps(broken), netns=f"/var/run/netns/{netns()}", args=args)

@@ -550,7 +550,7 @@ GOOD_CHECKS: list[tuple[str, dict[str, Any]]] = [
         {
             "type": "dhcp",
             "daemonSocketPath": "/run/cni/dhcp.sock",
-            "request": [{"skipDefault": False, "option": "classless-static-routes"}],
+            "request": [{"skipDefault": False, "option": "121"}],
         },
     ),
     ("static", {"type": "static", "addresses": [{"address": "10.1.0.5/24", "gateway": "10.1.0.1"}]}),
@@ -833,7 +833,8 @@ def test_findings_have_rules_and_one_line() -> None:
     assert f.rule == "ipam-log-level-invalid" and f.is_error
     assert (
         f.one_line()
-        == "$.ipam.log_level: log_level 'info' is not one of debug, verbose, error, panic [ipam-log-level-invalid]"
+        == "$.ipam.log_level: log_level 'info' is not one of debug, verbose, error, panic (whereabouts keeps debug) "
+        "(use one of debug, verbose, error, panic) [ipam-log-level-invalid]"
     )
 
 

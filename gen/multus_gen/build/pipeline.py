@@ -544,6 +544,18 @@ def nad_text(opts: NadOptions) -> tuple[str, tuple[Finding, ...]]:
     inputs = [("name", opts.name), ("namespace", opts.namespace), ("type", opts.type), ("ipam", opts.ipam.kind)]
     inputs += [("--allow", rule) for rule in opts.allow]
     notices = result.warnings
+    if opts.ipam.kind == "whereabouts" and opts.ipam.node_slice_size is not None:
+        from multus_gen.findings import note
+        from multus_gen.knowledge.charts import NODE_SLICE_KEYS, NODE_SLICE_SINCE
+
+        value = ".".join(NODE_SLICE_KEYS)
+        notices += (
+            note(
+                f"node_slice_size needs whereabouts' node-slice controller: set {value}=true in the rke2-multus "
+                f"values (rke2-multus {NODE_SLICE_SINCE} or newer)",
+                fix=f"multus-gen helmchart --ipam whereabouts --set {value}=true; render sets it from the spec",
+            ),
+        )
     return documents([result.doc], header("nad", inputs, __version__)), notices
 
 

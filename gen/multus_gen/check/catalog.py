@@ -89,6 +89,7 @@ _RULES = (
     Rule("crd-chart-ipam", ERROR, "the CRD chart does not render the CRDs of an IPAM rke2-multus enables"),
     Rule("ipam-prerequisite", ERROR, "a NAD's IPAM needs a chart value no rke2-multus install sets"),
     Rule("nad-config-depth", ERROR, "a NAD spec.config nested too deeply to be a CNI config"),
+    Rule("bridge-native-vlan", ERROR, "bridge vlan with vlanTrunk beside an rke2-multus whose CNI plugins refuse it"),
     # the node (doctor)
     Rule("node-config", ERROR, "a K3s/RKE2 config file on the node that does not parse or is not a mapping"),
     Rule("node-file-unreadable", ERROR, "a CNI file on the node that cannot be read or parsed"),

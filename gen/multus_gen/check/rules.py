@@ -206,6 +206,100 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
     return out
 
 
+def _node_slices(data: dict[str, Any]) -> list[JsonPath]:
+    """The JSON paths of the whereabouts ``node_slice_size`` keys of a NAD's spec.config."""
+    config = get_path(data, "spec", "config")
+    try:
+        parsed = json.loads(config) if isinstance(config, str) else None
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
+    if isinstance(parsed.get("plugins"), list):
+        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
+    return [
+        (*where, "ipam", "node_slice_size")
+        for where, plugin in plugins
+        if isinstance(plugin, dict)
+        and isinstance(plugin.get("ipam"), dict)
+        and plugin["ipam"].get("type") == "whereabouts"
+        and plugin["ipam"].get("node_slice_size") is not None
+    ]
+
+
+def _native_vlans(data: dict[str, Any]) -> list[JsonPath]:
+    """The JSON paths of the ``vlan`` keys of a NAD's bridge plugins that also carry ``vlanTrunk``."""
+    config = get_path(data, "spec", "config")
+    try:
+        parsed = json.loads(config) if isinstance(config, str) else None
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
+    if isinstance(parsed.get("plugins"), list):
+        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
+    return [
+        (*where, "vlan")
+        for where, p in plugins
+        if isinstance(p, dict)
+        and p.get("type") == "bridge"
+        and "vlanTrunk" in p
+        and isinstance(p.get("vlan"), int)
+        and not isinstance(p.get("vlan"), bool)
+        and p["vlan"] > 0
+    ]
+
+
+def _check_native_vlan(run: Run, src: Any, doc: Any, where: JsonPath, multus: Sequence[Install]) -> None:
+    """``bridge-native-vlan``: the CNI plugins an rke2-multus install in sight puts on the nodes (its
+    ``cniplugins.image.tag``, else the chart version's default) refuse ``vlan`` beside ``vlanTrunk`` before v1.8.0."""
+    for inst in multus:
+        tag = get_path(inst.values, *charts.CNI_PLUGINS_KEYS)
+        if not isinstance(tag, str):
+            tag = charts.CNI_PLUGINS_TAGS.get(inst.version or "")
+        release = charts.cni_plugins_release(tag) if tag else None
+        if release is None or release >= charts.BRIDGE_NATIVE_VLAN_SINCE:
+            continue
+        since = ".".join(str(n) for n in charts.BRIDGE_NATIVE_VLAN_SINCE)
+        newest = charts.VERIFIED[-1]
+        run.out.add(
+            src,
+            doc,
+            where,
+            "bridge-native-vlan",
+            f"vlan with vlanTrunk: rke2-multus {inst.version} (in {inst.src.file}) installs CNI plugins {tag}, whose "
+            f'bridge refuses the pair ("cannot set vlan and vlanTrunk at the same time"; v{since} and later take '
+            "vlan as the trunk's native VLAN): pods on this network do not start",
+            f"drop vlan, or use rke2-multus {newest} (CNI plugins {charts.CNI_PLUGINS_TAGS[newest]})",
+        )
+        return
+
+
+def _check_node_slice(run: Run, src: Any, doc: Any, where: JsonPath, multus: Sequence[Install]) -> None:
+    """``ipam-prerequisite`` of ``node_slice_size``: an rke2-multus install that runs the node-slice controller
+    (the value set, on a chart version that has it)."""
+    keys = charts.NODE_SLICE_KEYS
+    enabled = [i for i in multus if get_path(i.values, *keys) is True]
+    if any(i.version is None or charts.has_node_slice_controller(i.version) for i in enabled):  # None: RKE2's own
+        return
+    if enabled:
+        version = enabled[0].version
+        message = (
+            f"node_slice_size needs whereabouts' node-slice controller, which rke2-multus {version} does not "
+            f"have: {dotted(keys)} does nothing there ({charts.NODE_SLICE_SOURCE})"
+        )
+        fix = f"use rke2-multus {charts.NODE_SLICE_SINCE} or newer, or drop node_slice_size"
+    else:
+        message = (
+            f"node_slice_size needs whereabouts' node-slice controller, but no rke2-multus install among the checked "
+            f"files sets {dotted(keys)}: true: no node gets a slice, and pods get no address"
+        )
+        fix = f"set {dotted(keys)}: true in the rke2-multus values (multus-gen render sets it)"
+    run.out.add(src, doc, where, "ipam-prerequisite", message, fix)
+
+
 def _check_declared_ipams(run: Run, ipams: Sequence[str]) -> None:
     """The IPAMs the networks will use, declared rather than seen as NADs (``--ipam`` of a generator, or the
     ``# inputs:`` header of a file it wrote): every rke2-multus install must set what each one needs (the
@@ -259,6 +353,10 @@ def _check_nads(run: Run, *, checked: bool = False) -> None:
                         f"{dotted(keys)}: true, so nothing on the nodes serves it",
                         f"set {dotted(keys)}: true in the rke2-multus values",
                     )
+        for where in _node_slices(doc.data):
+            _check_node_slice(run, src, doc, where, multus)
+        for where in _native_vlans(doc.data):
+            _check_native_vlan(run, src, doc, where, multus)
 
 
 def _crd_install_fix(inst: Install, facts: charts.ChartFacts) -> str:

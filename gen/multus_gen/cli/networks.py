@@ -84,6 +84,16 @@ def nad(
     macspoofchk: Annotated[bool, _net("--macspoofchk", "bridge: drop frames from other MACs (nftables).")] = False,
     promisc_mode: Annotated[bool, _net("--promisc-mode", "bridge: the bridge in promiscuous mode.")] = False,
     vlan: Annotated[int | None, _net("--vlan", "bridge, sriov: VLAN tag.")] = None,
+    vlan_trunk: Annotated[
+        list[str],
+        _net(
+            "--vlan-trunk",
+            "bridge: a tagged VLAN (or range) of the pod's port, 1-4094 (--vlan beside it: the native VLAN, CNI "
+            "plugins v1.8.0+). The plugin turns on vlan_filtering when it creates the bridge (an existing bridge "
+            "needs it set). Repeatable.",
+            "ID|MIN-MAX",
+        ),
+    ] = [],  # noqa: B006
     resource_name: Annotated[
         str | None,
         _net("--resource-name", "sriov: the device plugin resource (k8s.v1.cni.cncf.io/resourceName).", "NAME"),
@@ -142,6 +152,59 @@ def nad(
     network_name: Annotated[
         str | None, _many("--network-name", "NAME", "whereabouts: separate pool for a CIDR shared with another NAD.")
     ] = None,
+    node_slice_size: Annotated[
+        str | None,
+        _many(
+            "--node-slice-size",
+            "/N",
+            "whereabouts: give each node its own /N slice of the range (needs the chart's node-slice controller: "
+            "rke2-whereabouts.nodeSliceController.enabled; render sets it).",
+        ),
+    ] = None,
+    enable_overlapping_ranges: Annotated[
+        bool | None,
+        typer.Option(
+            "--enable-overlapping-ranges/--no-enable-overlapping-ranges",
+            help="whereabouts: check other NADs' overlapping ranges before handing out an IP (its default: on).",
+            rich_help_panel=IPAM,
+            show_default=False,
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None, _many("--log-level", "debug|verbose|error|panic", "whereabouts: the plugin's log level.")
+    ] = None,
+    log_file: Annotated[
+        str | None, _many("--log-file", "PATH", "whereabouts: log file on the node (absolute).")
+    ] = None,
+    dhcp_request: Annotated[
+        list[str],
+        _many(
+            "--dhcp-request",
+            "OPTION",
+            "dhcp: ask the server for OPTION (subnet-mask, routers, host-name, dhcp-client-identifier, user-class, "
+            "vendor-class-identifier, or a number such as 121). Repeatable.",
+        ),
+    ] = [],  # noqa: B006
+    dhcp_request_skip_default: Annotated[
+        bool,
+        typer.Option(
+            "--dhcp-request-skip-default",
+            help="dhcp: ask only for the --dhcp-request options, not the daemon's default list.",
+            rich_help_panel=IPAM,
+        ),
+    ] = False,
+    dhcp_provide: Annotated[
+        list[str], _many("--dhcp-provide", "OPTION=VALUE", "dhcp: send OPTION with VALUE. Repeatable.")
+    ] = [],  # noqa: B006
+    dhcp_provide_from_arg: Annotated[
+        list[str],
+        _many(
+            "--dhcp-provide-from-arg",
+            "OPTION=ARG",
+            "dhcp: send OPTION with the value of the CNI_ARGS key ARG Multus passes (K8S_POD_NAME, "
+            "K8S_POD_NAMESPACE, K8S_POD_UID, K8S_POD_INFRA_CONTAINER_ID), e.g. host-name=K8S_POD_NAME. Repeatable.",
+        ),
+    ] = [],  # noqa: B006
     host_local_data_dir: Annotated[
         str | None, _many("--host-local-data-dir", "DIR", "host-local: where leases are kept on the node.")
     ] = None,
@@ -197,6 +260,9 @@ def nad(
       multus-gen nad storage --master eth1 --range 192.168.50.0/24 --exclude 192.168.50.1/32
       multus-gen nad dual --master eth1 --range 10.10.0.0/24 --range fd00:10::/64
       multus-gen nad lan --master eth2 --ipam dhcp
+      multus-gen nad lan --master eth2 --ipam dhcp --dhcp-provide-from-arg host-name=K8S_POD_NAME
+      multus-gen nad big --master eth1 --range 10.40.0.0/16 --node-slice-size /24
+      multus-gen nad trunk --type bridge --bridge br1 --vlan-trunk 100 --vlan-trunk 200-299 --range 10.60.0.0/24
       multus-gen nad local --type bridge --bridge br1 --ipam host-local --range 10.30.0.0/24 --node worker-1
       multus-gen nad v100 --type vlan --master eth1 --vlan-id 100 --range 10.100.0.0/24
       multus-gen nad storage --distro rke2 --master eth1 --range 192.168.50.0/24
@@ -248,9 +314,10 @@ def render(
 ) -> int:
     """Render a whole installation from a spec file: the chart installation and every network's NAD.
 
-    The chart values follow from the networks: any whereabouts network enables rke2-whereabouts, any dhcp
-    network the DHCP daemon. Ranges are checked across networks and against the cluster's pod and service
-    CIDRs. The NADs always get their own file (Flux Kustomization, Argo CD sync wave, Fleet bundle), so that
+    The chart values follow from the networks: any whereabouts network enables rke2-whereabouts (with
+    nodeSliceSize also its node-slice controller), any dhcp network the DHCP daemon. Ranges are checked
+    across networks and against the cluster's pod and service CIDRs. The NADs always get their own file
+    (Flux Kustomization, Argo CD sync wave, Fleet bundle), so that
     a NAD applied before its CRD exists cannot hold back the chart.
 
     \b

@@ -320,6 +320,45 @@ CLEANUP_GATES: tuple[Gate, ...] = (
     ),
 )
 
+#: whereabouts' node-slice controller, which ``node_slice_size`` ("fast IPAM") needs: a Deployment
+#: ``<whereabouts fullname>-controller`` running /node-slice-controller, rendered only when this value is true
+#: (default false). It slices each such NAD's range into NodeSlicePools (CRD nodeslicepools).
+NODE_SLICE_KEYS: tuple[str, ...] = ("rke2-whereabouts", "nodeSliceController", "enabled")
+#: The oldest rke2-multus archive checked that has the value; v4.0.203's subchart (whereabouts 0.6.3) has none,
+#: and no archive between the two was checked.
+NODE_SLICE_SINCE = "v4.2.106"
+NODE_SLICE_SOURCE = (
+    "rke2-multus v4.2.106, v4.2.202, v4.3.008 and v4.3.017 charts/rke2-whereabouts values.yaml "
+    "(nodeSliceController.enabled: false) and templates/node_slice_controller.yaml; absent in v4.0.203"
+)
+
+
+def has_node_slice_controller(version: str) -> bool:
+    """Whether rke2-multus ``version`` is known to have the node-slice controller value (:data:`NODE_SLICE_KEYS`)."""
+    key = version_key(version)
+    since = version_key(NODE_SLICE_SINCE)
+    return key is not None and since is not None and key >= since
+
+
+#: The CNI reference plugins (rancher/hardened-cni-plugins) each verified chart installs on the nodes: the
+#: values key and its default per version (each archive's values.yaml, checked in tests/conformance).
+CNI_PLUGINS_KEYS: tuple[str, ...] = ("cniplugins", "image", "tag")
+CNI_PLUGINS_TAGS: dict[str, str] = {
+    "v4.2.106": "v1.7.1-build20250611",
+    "v4.2.202": "v1.7.1-build20250725",
+    "v4.3.017": "v1.9.1-build20260819",
+}
+#: The first CNI plugins release whose bridge takes ``vlan`` beside ``vlanTrunk`` (the trunk's native VLAN);
+#: v1.3.0-v1.7.x refuse the pair. Source: containernetworking/plugins PR 1180, release notes of v1.8.0.
+BRIDGE_NATIVE_VLAN_SINCE = (1, 8, 0)
+
+
+def cni_plugins_release(tag: str) -> tuple[int, int, int] | None:
+    """The release of a hardened-cni-plugins image tag (``v1.7.1-build20250611`` -> (1, 7, 1)), None if unknown."""
+    m = re.match(r"^v?(\d+)\.(\d+)\.(\d+)", tag)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
 #: Where the NetworkAttachmentDefinition (and whereabouts) CRDs come from, per chart version.
 CRD_GATES: tuple[Gate, ...] = (
     Gate(

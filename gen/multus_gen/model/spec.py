@@ -25,7 +25,7 @@ from typing import Any
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError
 from multus_gen.findings import JsonPath, Location
-from multus_gen.knowledge import k3s
+from multus_gen.knowledge import charts, k3s
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.model.options import (
     FORMATS,
@@ -205,8 +205,31 @@ def _ipam_inputs(ipam: Mapping[str, Any]) -> IpamInputs:
         data_dir=ipam.get("dataDir"),
         network_name=ipam.get("networkName"),
         enable_overlapping_ranges=ipam.get("enableOverlappingRanges"),
+        node_slice_size=None if ipam.get("nodeSliceSize") is None else str(ipam["nodeSliceSize"]),
         log_level=ipam.get("logLevel"),
+        log_file=ipam.get("logFile"),
+        dhcp_request=tuple(str(o) for o in ipam.get("request") or ()),
+        dhcp_request_skip_default=bool(ipam.get("requestSkipDefault")),
+        dhcp_provide=tuple(f"{p['option']}={p['value']}" for p in ipam.get("provide") or () if "value" in p),
+        dhcp_provide_from_arg=tuple(
+            f"{p['option']}={p['fromArg']}" for p in ipam.get("provide") or () if "fromArg" in p
+        ),
     )
+
+
+def _trunk(items: Any) -> tuple[str, ...]:
+    """A spec's ``vlanTrunk`` (ids, ``MIN-MAX`` strings, ``{id}`` / ``{minID, maxID}`` objects) as the
+    ``--vlan-trunk`` values the builder takes."""
+    out = []
+    for item in items or ():
+        if isinstance(item, Mapping):
+            if "id" in item:
+                out.append(str(item["id"]))
+            if "minID" in item:  # the schema requires maxID with it
+                out.append(f"{item['minID']}-{item['maxID']}")
+        else:
+            out.append(str(item))
+    return tuple(out)
 
 
 class _Entry:
@@ -226,6 +249,8 @@ class _Entry:
             fields = {field: net[key] for key, field in _NETWORK_FIELDS.items() if key in net}
             if "allow" in fields:
                 fields["allow"] = tuple(fields["allow"])
+            if "vlanTrunk" in net:
+                fields["vlan_trunk"] = _trunk(net["vlanTrunk"])
             tuning = net.get("tuning") or {}
             fields.update(
                 sysctl=tuple(f"{k}={v}" for k, v in (tuning.get("sysctl") or {}).items()),
@@ -297,6 +322,22 @@ def _sources(net: Mapping[str, Any], base: JsonPath) -> dict[str, JsonPath]:
 _Made = dict[tuple[Any, ...], tuple[GenOptions, str, K3sPaths]]
 
 
+def _node_slice_values() -> dict[str, Any]:
+    """The chart value that runs whereabouts' node-slice controller (:data:`charts.NODE_SLICE_KEYS`), fresh."""
+    values: dict[str, Any] = {}
+    *parents, last = charts.NODE_SLICE_KEYS
+    level = values
+    for key in parents:
+        level = level.setdefault(key, {})
+    level[last] = True
+    return values
+
+
+def _node_slice(net: Mapping[str, Any]) -> bool:
+    ipam = net.get("ipam")
+    return isinstance(ipam, Mapping) and ipam.get("type") == "whereabouts" and ipam.get("nodeSliceSize") is not None
+
+
 def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -> tuple[GenOptions, str, K3sPaths]:
     """The cluster's options, format and node paths; ``made`` memoizes them on identical inputs."""
     cluster = member.section("cluster")
@@ -329,8 +370,11 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
             raise Spec(spec_path, None, (), False, doc).error(at, exc.message, exc.fix) from None
         made[made_key] = (opts, fmt, paths_for(opts))
     opts, fmt, paths = made[made_key]
-    if chart.get("values"):
-        opts = replace(opts, user=replace(opts.user, inline=(chart["values"],)))
+    inline: tuple[Any, ...] = (chart["values"],) if chart.get("values") else ()
+    if any(_node_slice(e.net) for e in member.networks):  # whereabouts' node_slice_size needs its controller
+        inline = (_node_slice_values(), *inline)
+    if inline:
+        opts = replace(opts, user=replace(opts.user, inline=inline))
     return opts, fmt, paths
 
 

@@ -54,6 +54,7 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("macspoofchk",): _f("--macspoofchk", "macspoofchk"),
     ("promiscMode",): _f("--promisc-mode", "promiscMode"),
     ("vlan",): _f("--vlan", "vlan"),
+    ("vlanTrunk",): _f("--vlan-trunk", "vlanTrunk"),
     ("vlanId",): _f("--vlan-id", "vlanId"),
     ("linkInContainer",): _f("--link-in-container", "linkInContainer"),
     ("plugins",): _f("--type", "type"),
@@ -86,7 +87,14 @@ CONFIG_FIELDS: dict[JsonPath, Field] = {
     ("ipam", "gateway"): _GATEWAY,
     ("ipam", "network_name"): _f("--network-name", "ipam.networkName"),
     ("ipam", "enable_overlapping_ranges"): _f("--enable-overlapping-ranges", "ipam.enableOverlappingRanges"),
+    ("ipam", "node_slice_size"): _f("--node-slice-size", "ipam.nodeSliceSize"),
     ("ipam", "log_level"): _f("--log-level", "ipam.logLevel"),
+    ("ipam", "log_file"): _f("--log-file", "ipam.logFile"),
+    # dhcp (a provide entry from --dhcp-provide-from-arg is located by the builder's origins)
+    ("ipam", "request"): _f("--dhcp-request", "ipam.request"),
+    ("ipam", "request", ANY, "skipDefault"): _f("--dhcp-request-skip-default", "ipam.requestSkipDefault"),
+    ("ipam", "provide"): _f("--dhcp-provide", "ipam.provide"),
+    ("ipam", "provide", ANY, "fromArg"): _f("--dhcp-provide-from-arg", "ipam.provide"),
     ("ipam", "configuration_path"): _K3S,
     ("ipam", "kubernetes"): _K3S,
     # every kind

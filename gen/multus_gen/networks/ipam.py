@@ -28,6 +28,7 @@ from typing import Any
 from multus_gen.findings import NOWHERE, Finding, JsonPath, Location
 from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.networks.addresses import IPAddress, IPNetwork, parse_cidr, parse_ip
+from multus_gen.networks.ipam_options import dhcp_options, whereabouts_options
 from multus_gen.networks.ipam_rules import (
     Collector,
     Loc,
@@ -43,7 +44,6 @@ from multus_gen.networks.ipam_rules import (
 from multus_gen.networks.models import (
     DHCP_SOCKET,
     IPAM_KINDS,
-    WHEREABOUTS_LOG_LEVELS,
     DhcpIpam,
     HostLocalIpam,
     HostLocalRange,
@@ -472,25 +472,9 @@ def _load_whereabouts(
             "would be refused by the API server",
             fix="use lowercase letters, digits and '-'",
         )
-    overlapping = ipam.get("enable_overlapping_ranges")
-    if overlapping is not None and not isinstance(overlapping, bool):
-        out.add(
-            "ipam-malformed", (*where, "enable_overlapping_ranges"), "enable_overlapping_ranges must be true or false"
-        )
-        overlapping = None
-    if overlapping is False:
-        out.add(
-            "ipam-overlapping-ranges-off",
-            (*where, "enable_overlapping_ranges"),
-            "overlapping-range detection is off: another NAD's overlapping range can hand out the same IP",
-        )
-    log_level = _str_field(ipam, "log_level", (*where, "log_level"), out)
-    if log_level is not None and log_level not in WHEREABOUTS_LOG_LEVELS:
-        out.add(
-            "ipam-log-level-invalid",
-            (*where, "log_level"),
-            f"log_level {log_level!r} is not one of {', '.join(WHEREABOUTS_LOG_LEVELS)}",
-        )
+    overlapping, node_slice_size, log_level, log_file = whereabouts_options(
+        ipam, where, [(r, ok) for r, _at, ok in items], out
+    )
     conf_path = _str_field(ipam, "configuration_path", (*where, "configuration_path"), out)
     kube = ipam.get("kubernetes")
     kubeconfig: str | None = None
@@ -537,23 +521,6 @@ def _load_whereabouts(
             (*where, "datastore"),
             f"datastore {datastore!r}: whereabouts v0.9 keeps its pools in Kubernetes",
         )
-    nss = ipam.get("node_slice_size")
-    if nss is not None:
-        text = str(nss).lstrip("/")
-        if not isinstance(nss, str) or not text.isdigit():
-            out.add(
-                "ipam-node-slice-size",
-                (*where, "node_slice_size"),
-                f"node_slice_size {nss!r} is not a prefix length such as /26",
-            )
-        else:
-            for r, _at, ok in items:
-                if ok and not r.range.prefixlen < int(text) <= r.range.max_prefixlen - 2:
-                    out.add(
-                        "ipam-node-slice-size",
-                        (*where, "node_slice_size"),
-                        f"node_slice_size /{text} does not divide range {r.range} into usable slices",
-                    )
     model = WhereaboutsIpam(
         range=top,
         ip_ranges=tuple(extra),
@@ -561,7 +528,9 @@ def _load_whereabouts(
         routes=tuple(r for r, _ in routes),
         network_name=network_name,
         enable_overlapping_ranges=overlapping,
+        node_slice_size=node_slice_size,
         log_level=log_level,
+        log_file=log_file,
         configuration_path=conf_path,
         kubeconfig=kubeconfig,
     )
@@ -589,11 +558,8 @@ def _load_dhcp(ipam: Mapping[str, Any], where: JsonPath, out: Collector) -> Dhcp
             (*where, "daemonSocketPath"),
             f"the rke2-multus dhcp DaemonSet listens on {DHCP_SOCKET}, not {sock}",
         )
-    for key in ("request", "provide"):
-        opts = ipam.get(key)
-        if opts is not None and (not isinstance(opts, list) or not all(isinstance(o, dict) for o in opts)):
-            out.add("ipam-malformed", (*where, key), f"{key} must be a list of option objects")
-    return DhcpIpam(sock)
+    request, provide = dhcp_options(ipam, where, out)
+    return DhcpIpam(sock, request, provide)
 
 
 def _load_static(ipam: Mapping[str, Any], where: JsonPath, out: Collector, cni_version: str | None) -> StaticIpam:

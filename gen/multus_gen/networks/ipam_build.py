@@ -18,6 +18,7 @@ from multus_gen.networks.ipam_rules import Origins, refuses
 from multus_gen.networks.models import (
     IPAM_KINDS,
     DhcpIpam,
+    DhcpOption,
     HostLocalIpam,
     HostLocalRange,
     IpamModel,
@@ -54,7 +55,15 @@ class IpamInputs:
     data_dir: str | None = None
     network_name: str | None = None
     enable_overlapping_ranges: bool | None = None
+    node_slice_size: str | None = None
     log_level: str | None = None
+    log_file: str | None = None
+    #: dhcp: options to ask the server for (names or numbers), whether only those (skipDefault), options to send
+    #: (``OPTION=VALUE``) and options to send from a CNI_ARGS key (``OPTION=ARG``)
+    dhcp_request: tuple[str, ...] = ()
+    dhcp_request_skip_default: bool = False
+    dhcp_provide: tuple[str, ...] = ()
+    dhcp_provide_from_arg: tuple[str, ...] = ()
 
 
 def _flag_ip(text: str, flag: str) -> IPAddress:
@@ -98,19 +107,26 @@ FLAGS: dict[str, str] = {
     "data_dir": "--host-local-data-dir",
     "network_name": "--network-name",
     "enable_overlapping_ranges": "--enable-overlapping-ranges",
+    "node_slice_size": "--node-slice-size",
     "log_level": "--log-level",
+    "log_file": "--log-file",
+    "dhcp_request": "--dhcp-request",
+    "dhcp_request_skip_default": "--dhcp-request-skip-default",
+    "dhcp_provide": "--dhcp-provide",
+    "dhcp_provide_from_arg": "--dhcp-provide-from-arg",
 }
+
+_WHEREABOUTS_ONLY = frozenset({"network_name", "enable_overlapping_ranges", "node_slice_size", "log_level", "log_file"})
+_DHCP_ONLY = frozenset({"dhcp_request", "dhcp_request_skip_default", "dhcp_provide", "dhcp_provide_from_arg"})
 
 
 #: The inputs each kind translates into a key of its config; any other input has no place in it.
 _TRANSLATED: dict[str, frozenset[str]] = {
-    "dhcp": frozenset(),
+    "dhcp": _DHCP_ONLY,
     "static": frozenset({"addresses", "routes"}),
     "host-local": frozenset({"ranges", "range_start", "range_end", "gateway", "routes", "data_dir"}),
-    "whereabouts": frozenset(
-        {"ranges", "range_start", "range_end", "gateway", "excludes", "routes"}
-        | {"network_name", "enable_overlapping_ranges", "log_level"}
-    ),
+    "whereabouts": frozenset({"ranges", "range_start", "range_end", "gateway", "excludes", "routes"})
+    | _WHEREABOUTS_ONLY,
 }
 
 
@@ -150,7 +166,7 @@ def _untranslatable(inputs: IpamInputs) -> InputError | None:
     drop it): ``--dns`` first, then on dhcp an IPv6 value, then the rest in :data:`FLAGS` order."""
     kind = inputs.kind
     given = [(n, f, getattr(inputs, n)) for n, f in FLAGS.items() if n not in _TRANSLATED[kind]]
-    given = [g for g in given if g[2] not in (None, ())]
+    given = [g for g in given if g[2] not in (None, ()) and (g[0], g[2]) != ("dhcp_request_skip_default", False)]
     if not given:
         return None
     if kind == "dhcp":
@@ -169,13 +185,53 @@ def _untranslatable(inputs: IpamInputs) -> InputError | None:
         why = f"static takes no {flag}; give --address CIDR[,GW]"
     elif name == "excludes":
         why = "host-local has no exclude; narrow the window with --range-start/--range-end"
-    elif name in ("network_name", "enable_overlapping_ranges", "log_level"):
-        why = f"{flag} is a whereabouts setting; host-local would ignore it"
+    elif name in _WHEREABOUTS_ONLY:
+        why = f"{flag} is a whereabouts setting; {kind} would ignore it"
+    elif name in _DHCP_ONLY:
+        why = f"{flag} is a dhcp setting (options of the DHCP exchange); {kind} would ignore it"
     elif name == "addresses":
         why = "whereabouts takes --range, not --address"
     else:
         why = "dataDir is a host-local setting; whereabouts keeps its pools in Kubernetes"
     return InputError(why, where=flag, fix=fix, rule="ipam-flag-not-for-kind")
+
+
+def _slice_size(text: str | None) -> str | None:
+    """``--node-slice-size`` written the one way (``/N``) when it is a prefix length; else as given, for the
+    check to refuse."""
+    if text is None:
+        return None
+    digits = text.strip().removeprefix("/")
+    return f"/{digits}" if digits.isdigit() else text
+
+
+def _pair(text: str, flag: str, what: str) -> tuple[str, str]:
+    option, eq, value = text.partition("=")
+    if not eq or not option.strip():
+        raise InputError(f"{flag} {text!r} is not OPTION={what}", where=flag, fix=f"write e.g. {flag} host-name={what}")
+    return option.strip(), value
+
+
+def _dhcp_model(inputs: IpamInputs, origins: Origins) -> DhcpIpam:
+    """dhcp's request and provide lists (value entries first, then fromArg ones); ``origins`` gets the flag of
+    each fromArg entry."""
+    if inputs.dhcp_request_skip_default and not inputs.dhcp_request:
+        raise InputError(
+            "--dhcp-request-skip-default drops the daemon's default request list, but no --dhcp-request names "
+            "what to ask for instead",
+            where="--dhcp-request-skip-default",
+            fix="add --dhcp-request OPTION (e.g. subnet-mask, routers), or drop the switch",
+        )
+    skip = inputs.dhcp_request_skip_default
+    request = tuple(DhcpOption(o.strip(), skip_default=skip) for o in inputs.dhcp_request)
+    provide = [DhcpOption(*_pair(t, "--dhcp-provide", "VALUE")) for t in inputs.dhcp_provide]
+    for text in inputs.dhcp_provide_from_arg:
+        option, arg = _pair(text, "--dhcp-provide-from-arg", "K8S_POD_NAME")
+        at: JsonPath = ("ipam", "provide", len(provide))
+        for path in (at, (*at, "option"), (*at, "fromArg")):
+            origins[path] = "--dhcp-provide-from-arg"
+        provide.append(DhcpOption(option, from_arg=arg.strip()))
+    return DhcpIpam(request=request, provide=tuple(provide))
 
 
 def translate_ipam(inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None) -> tuple[dict[str, Any], Origins]:
@@ -196,7 +252,7 @@ def translate_ipam(inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None) -> 
     origins: Origins = {}
     model: IpamModel
     if kind == "dhcp":
-        model = DhcpIpam()
+        model = _dhcp_model(inputs, origins)
     elif kind == "static":
         addrs: list[StaticAddress] = []
         for text in inputs.addresses:
@@ -287,7 +343,9 @@ def translate_ipam(inputs: IpamInputs, *, k3s_paths: K3sPaths | None = None) -> 
             routes=routes,
             network_name=inputs.network_name,
             enable_overlapping_ranges=inputs.enable_overlapping_ranges,
+            node_slice_size=_slice_size(inputs.node_slice_size),
             log_level=inputs.log_level,
+            log_file=inputs.log_file,
             configuration_path=k3s_paths.whereabouts_conf,
             kubeconfig=k3s_paths.whereabouts_kubeconfig,
         )

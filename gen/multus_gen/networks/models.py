@@ -15,7 +15,24 @@ IPAM_KINDS: tuple[str, ...] = ("host-local", "whereabouts", "dhcp", "static")
 DHCP_SOCKET = "/run/cni/dhcp.sock"
 
 
+#: whereabouts pkg/logging getLoggingLevel (it lower-cases the name; anything else leaves the level unchanged).
 WHEREABOUTS_LOG_LEVELS: tuple[str, ...] = ("debug", "verbose", "error", "panic")
+
+
+#: The dhcp daemon's option names (containernetworking/plugins plugins/ipam/dhcp/options.go optionNameToID,
+#: the same six in Debian's v1.1.1 binary); any other option is given by its number (1-254).
+DHCP_OPTION_NAMES: tuple[str, ...] = (
+    "dhcp-client-identifier",
+    "subnet-mask",
+    "routers",
+    "host-name",
+    "user-class",
+    "vendor-class-identifier",
+)
+
+
+#: The CNI_ARGS Multus passes to every plugin (a provide option's fromArg reads one of them).
+MULTUS_CNI_ARGS: tuple[str, ...] = ("K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID")
 
 
 #: CNI versions that allow only one address per family (host-local, static and whereabouts refuse more).
@@ -171,7 +188,9 @@ class WhereaboutsIpam:
     routes: tuple[Route, ...] = ()
     network_name: str | None = None
     enable_overlapping_ranges: bool | None = None
+    node_slice_size: str | None = None
     log_level: str | None = None
+    log_file: str | None = None
     configuration_path: str | None = None
     kubeconfig: str | None = None
     kind: ClassVar[str] = "whereabouts"
@@ -197,8 +216,12 @@ class WhereaboutsIpam:
             out["network_name"] = self.network_name
         if self.enable_overlapping_ranges is not None:
             out["enable_overlapping_ranges"] = self.enable_overlapping_ranges
+        if self.node_slice_size is not None:
+            out["node_slice_size"] = self.node_slice_size
         if self.log_level is not None:
             out["log_level"] = self.log_level
+        if self.log_file is not None:
+            out["log_file"] = self.log_file
         if self.configuration_path is not None:
             out["configuration_path"] = self.configuration_path
         if self.kubeconfig is not None:
@@ -207,10 +230,34 @@ class WhereaboutsIpam:
 
 
 @record
+class DhcpOption:
+    """One entry of dhcp's ``request`` (``{option, skipDefault}``: ask the server for it; skipDefault drops
+    the daemon's default request list) or ``provide`` (``{option, value}`` or ``{option, fromArg}``: send it,
+    fromArg naming a CNI_ARGS key) list, as the dhcp plugin reads them (plugins/ipam/dhcp main.go)."""
+
+    option: str
+    value: str | None = None
+    from_arg: str | None = None
+    skip_default: bool = False
+
+    def to_cni(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"option": self.option}
+        if self.skip_default:
+            out["skipDefault"] = True
+        if self.value is not None:
+            out["value"] = self.value
+        if self.from_arg is not None:
+            out["fromArg"] = self.from_arg
+        return out
+
+
+@record
 class DhcpIpam:
     """dhcp: the daemon (run by the chart's ``<release>-dhcp`` DaemonSet) does the work."""
 
     daemon_socket_path: str | None = None
+    request: tuple[DhcpOption, ...] = ()
+    provide: tuple[DhcpOption, ...] = ()
 
     kind: ClassVar[str] = "dhcp"
 
@@ -221,6 +268,10 @@ class DhcpIpam:
         out: dict[str, Any] = {"type": "dhcp"}
         if self.daemon_socket_path is not None:
             out["daemonSocketPath"] = self.daemon_socket_path
+        if self.request:
+            out["request"] = [r.to_cni() for r in self.request]
+        if self.provide:
+            out["provide"] = [p.to_cni() for p in self.provide]
         return out
 
 

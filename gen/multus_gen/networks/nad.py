@@ -53,6 +53,7 @@ from multus_gen.knowledge.k3s import K3sPaths
 from multus_gen.networks.fields import NODE_ANNOTATION
 from multus_gen.networks.ipam import load_ipam
 from multus_gen.networks.ipam_rules import Collector
+from multus_gen.networks.nad_vlan import VLAN_ID_MAX, VLAN_ID_MIN, check_bridge_vlans
 
 API_VERSION = "k8s.cni.cncf.io/v1"
 
@@ -68,9 +69,6 @@ RESOURCE_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
 
 
 SRIOV_LINK_STATES: tuple[str, ...] = ("auto", "enable", "disable")
-
-
-VLAN_ID_MIN, VLAN_ID_MAX = 1, 4094
 
 
 #: Plugins multus-gen chains after the main one (a conflist): they change the interface the main one made.
@@ -196,6 +194,7 @@ _FOREIGN_KEYS = frozenset(
         "hairpinMode",
         "macspoofchk",
         "promiscMode",
+        "vlanTrunk",
     }
 )
 
@@ -344,16 +343,7 @@ def _check_plugin(
                 "the bridge plugin refuses hairpinMode and promiscMode together",
                 fix="choose one of them",
             )
-        vlan = conf.get("vlan")
-        if vlan is not None and (isinstance(vlan, bool) or not isinstance(vlan, int) or not 0 <= vlan <= 4094):
-            out.add("nad-vlan-invalid", (*where, "vlan"), f"vlan {vlan!r} is not a VLAN id (0-4094)")
-        elif vlan == 0:
-            out.add(
-                "nad-vlan-zero",
-                (*where, "vlan"),
-                "vlan 0 is no VLAN (the bridge plugin ignores it)",
-                fix="leave it out",
-            )
+        check_bridge_vlans(conf, where, out)
     elif ptype == "host-device":
         given = [k for k in ("device", "hwaddr", "kernelpath", "pciBusID") if conf.get(k) is not None]
         if len(given) != 1:

@@ -47,6 +47,8 @@ class NadOptions:
     macspoofchk: bool = False
     promisc_mode: bool = False
     vlan: int | None = None
+    #: bridge: tagged VLANs of the pod's port, each ``ID`` or ``MIN-MAX`` (``--vlan-trunk``)
+    vlan_trunk: tuple[str, ...] = ()
     vlan_id: int | None = None
     link_in_container: bool = False
     device: str | None = None
@@ -105,6 +107,7 @@ _PLUGIN_FIELDS: dict[str, str] = {
     "macspoofchk": "macspoofchk",
     "promisc_mode": "promiscMode",
     "vlan": "vlan",
+    "vlan_trunk": "vlanTrunk",
     "vlan_id": "vlanId",
     "link_in_container": "linkInContainer",
     "spoofchk": "spoofchk",
@@ -128,9 +131,26 @@ def _plugin_keys(opts: NadOptions) -> dict[str, Any]:
         value = getattr(opts, attr)
         if key == "mode" and value is None:
             value = DEFAULT_MODES.get(opts.type)
+        if key == "vlanTrunk":
+            value = [_trunk_entry(item) for item in value] or None
         if value is not None and value is not False:  # 0 is given (vlan 0 is checked, not dropped)
             keys[key] = value
     return keys
+
+
+def _trunk_entry(text: str) -> dict[str, int]:
+    """One ``--vlan-trunk`` value: ``ID`` -> ``{"id": ID}``, ``MIN-MAX`` -> ``{"minID": MIN, "maxID": MAX}``
+    (the bridge plugin's shapes); whether the ids are right is the check's to say."""
+    first, dash, second = text.strip().partition("-")
+    if first.strip().isdigit() and (not dash or second.strip().isdigit()):
+        if not dash:
+            return {"id": int(first)}
+        return {"minID": int(first), "maxID": int(second)}
+    raise InputError(
+        f"--vlan-trunk {text!r} is not a VLAN id or a MIN-MAX range",
+        where="--vlan-trunk",
+        fix="write e.g. --vlan-trunk 100 or --vlan-trunk 200-299",
+    )
 
 
 def translate_nad(opts: NadOptions) -> tuple[dict[str, Any], Origins]:
