@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import K3S_CONF, K3S_DATA, capture, docs_of, values_of
+from conftest import isolate_git
+from helpers import K3S_CONF, K3S_DATA, capture, docs_of, git, values_of
 
 SEED = "fixtures/seed/k3s-multus-ipam-docs.ja.md"
 #: The user's own settings, beside what the docs said to write: none of them is multus-gen's.
@@ -173,3 +174,65 @@ def test_install_writes_the_takeover_into_the_manifests_folder(shared: Path, tmp
     (multus,) = docs_of((folder / "multus.yaml").read_text())
     assert values_of(multus)["rke2-whereabouts"]["cniConf"]["binDir"] == f"{K3S_DATA}/data/cni"
     assert "config.cni_conf.binDir:" in err
+
+
+def test_commit_takes_over_into_the_repository(
+    shared: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    require_real,  # type: ignore[no-untyped-def]
+) -> None:
+    """``commit --from-values``: the same take-over as helmchart, committed; the straight jump refused."""
+    isolate_git(tmp_path, monkeypatch, "[init]\n\tdefaultBranch = main\n[user]\n\tname = J\n\temail = j@example.org\n")
+    bare, repo = tmp_path / "remote.git", tmp_path / "repo"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(tmp_path, "clone", "-q", str(bare), str(repo))
+    path = users_file(tmp_path, docs_files(shared)["whereabouts"])
+    argv = ["commit", "--repo", str(repo), "--path", "clusters/prod/", "--from-values", str(path)]
+    code, out, err = capture([*argv, "--chart-version", "v4.3.017", *OLD_RELEASE])
+    assert code == 1 and out == "" and "[upgrade-deletes-nads]" in err and "--from-chart-version" in err, err
+    assert not (repo / "clusters").exists()
+    code, out, err = capture([*argv, "--chart-version", "v4.3.008", *OLD_RELEASE, "--push"])
+    assert code == 0 and out == "", err
+    assert f"config.cni_conf.binDir: {K3S_DATA}/data/current/bin/ -> {K3S_DATA}/data/cni" in err.splitlines()
+    committed = git(bare, "show", "main:clusters/prod/multus.yaml")
+    (multus,) = docs_of(committed)
+    assert multus["metadata"] == {"name": "multus", "namespace": "kube-system"}
+    values = values_of(multus)
+    assert values["rke2-whereabouts"]["enabled"] is True and values["tolerations"] == [{"operator": "Exists"}]
+    # byte for byte what helmchart prints for the same take-over
+    code, out, _ = _run("--from-values", str(path), "--chart-version", "v4.3.008", *OLD_RELEASE)
+    assert code == 0 and committed + "\n" == out
+
+
+def test_plan_shows_what_the_take_over_changes(shared: Path, tmp_path: Path) -> None:
+    """``plan --from FILE --from-values V``: the keys replaced, the release's transition; writes nothing."""
+    path = users_file(tmp_path, docs_files(shared)["host-local"])
+    current = tmp_path / "multus.yaml"
+    base = ("--from-values", str(path), *OLD_RELEASE)
+    assert _run(*base, "--chart-version", "v4.3.008", "--out", str(current))[0] == 0
+    before = current.read_text()
+    code, out, err = capture(["plan", "--from", str(current), *base, "--chart-version", "v4.3.008"])
+    assert (code, out) == (0, ""), err
+    assert f"config.cni_conf.binDir: {K3S_DATA}/data/current/bin/ -> {K3S_DATA}/data/cni" in err.splitlines()
+    assert err.rstrip().endswith("no change")
+    code, out, err = capture(["plan", "--from", str(current), *base, "--chart-version", "v4.3.017"])
+    assert code == 1 and "+  version: v4.3.017" in out  # the diff is shown, the take-over refused
+    assert (
+        "[upgrade-deletes-nads]" in err and "--from-chart-version" in err and err.rstrip().endswith("unsafe transition")
+    )
+    code, out, err = capture(
+        [
+            "plan",
+            "--from",
+            str(current),
+            "--from-values",
+            str(path),
+            "--chart-version",
+            "v4.3.017",
+            "--from-chart-version",
+            "v4.2.410",
+        ]
+    )
+    assert code == 0 and "must adopt them" in err, err
+    assert current.read_text() == before

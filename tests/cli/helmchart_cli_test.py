@@ -424,6 +424,7 @@ SOURCE_FLAGS_OF = {
 #: --ipam was given.
 TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given", "rke2_version")}
 TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
+TAKEOVER_FLAGS["commit"] = TAKEOVER_FLAGS["plan"] = ("from_values", "from_chart_version", "ipam_given")
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])

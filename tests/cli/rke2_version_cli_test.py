@@ -8,6 +8,7 @@ v4.3.101 and bundles rke2-multus-crd (PR 10998); FACTS 3: cleanupConfigOnExit mu
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,26 @@ def test_table_is_sorted_and_lookups() -> None:
     row = for_rke2(Rke2Version.parse("v1.33.7+rke2r2"))
     assert row is not None and row.chart == "v4.2.305"
     assert Rke2Version.parse("v1.34.3+rke2r3") > Rke2Version.parse("v1.34.3+rke2r1")
+
+
+def test_assumed_rows_follow_their_rule_in_the_chart_index(shared: Path) -> None:
+    """Rows before Nov 2025: the notes give the Multus app version; the chart is the newest rke2-multus of that app
+    version published before the release -- checked here against the repository index (created dates)."""
+    import csv
+    import re
+    from datetime import datetime
+
+    with (shared / "fixtures/charts/index-rke2-multus.tsv").open(encoding="utf-8") as handle:
+        index = [r for r in csv.DictReader(handle, delimiter="\t") if r["chart"] == "rke2-multus"]
+    assumed = [row for row in RKE2_LINES if row.assumed]
+    assert len(assumed) >= 16 and all(row.since < "v1.34.1" for row in assumed)
+    for row in assumed:
+        m = re.search(r": multus v(\S+); chart (\S+) assumed: .* published before (\w+ \d+ \d{4})", row.source)
+        assert m is not None, row.source
+        app, chart, date = m.group(1), m.group(2), datetime.strptime(m.group(3), "%b %d %Y")
+        assert chart == row.chart
+        before = [r for r in index if r["appVersion"] == app and datetime.fromisoformat(r["created"][:10]) < date]
+        assert before and max(before, key=lambda r: r["created"])["version"] == row.chart, row.since
+    # a chart an RKE2 of that line names is accepted beside it; another one is refused as before
+    code, out, err = _gen("--rke2-version", "v1.33.3+rke2r1", "--chart-version", "v4.2.106")
+    assert code == 0 and "chart-version=v4.2.106" in out, err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import LEGACY_BIN, STABLE_BIN
-from multus_gen.knowledge import k3s
+from multus_gen.knowledge import helm_controller, k3s
 
 
 @pytest.mark.parametrize(
@@ -99,8 +99,22 @@ def test_version_order_and_str() -> None:
 
 
 def test_default_version_is_parseable_and_current() -> None:
-    version = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
+    version = k3s.K3sVersion.parse(helm_controller.DEFAULT_K3S_VERSION)
     assert k3s.has_stable_cni_bin(version)
+
+
+def test_default_version_is_the_newest_sourced_release_of_the_k3s_table() -> None:
+    """Issue 13: the default is the newest K3s release multus-gen knows -- the K3s table's (versions --k3s)."""
+    v = k3s.K3sVersion.parse
+    default = v(helm_controller.DEFAULT_K3S_VERSION)
+    assert str(default) == "v1.36.2+k3s1"  # k3s-io/docs v1.36.X.md names v1.36.0+k3s1 to v1.36.2+k3s1
+    named = [v(row.newest) for row in helm_controller.K3S_LINES if row.newest is not None and not row.assumed]
+    assert default == max(named)
+    # the newest released line: no released row names a newer minor (v1.37 is K3s main, not a release)
+    released = [row for row in helm_controller.K3S_LINES if "main" not in row.source]
+    assert max(v(row.since).minor for row in released) == default.minor
+    # and its row is the one the default's helm-controller comes from
+    assert helm_controller.for_k3s(default).newest == helm_controller.DEFAULT_K3S_VERSION
 
 
 @pytest.mark.parametrize(

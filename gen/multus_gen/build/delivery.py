@@ -99,9 +99,9 @@ class SpecDelivery:
     notices: tuple[Finding, ...]
     #: the first cluster's options (for install: its data dir decides the default manifests folder)
     first: GenOptions
-    #: each cluster's chart installation file (path as in ``manifests``) with the options it was made from: the
-    #: file whose replacement is an upgrade (build/transition.py)
-    chart_files: tuple[tuple[str, GenOptions], ...] = ()
+    #: each cluster's chart installation file (path as in ``manifests``) with the options it was made from and the
+    #: cluster's name (None: a single-cluster spec): the file whose replacement is an upgrade (build/transition.py)
+    chart_files: tuple[tuple[str, GenOptions, str | None], ...] = ()
     #: a fleet's cluster names (each cluster's files go into the folder of its name); empty for one cluster
     clusters: tuple[str, ...] = ()
 
@@ -137,7 +137,7 @@ def spec_manifests(
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
     notices: list[Finding] = []
-    chart_files: list[tuple[str, GenOptions]] = []
+    chart_files: list[tuple[str, GenOptions, str | None]] = []
     for cluster_spec, cluster in zip(spec.clusters, render_spec(spec), strict=True):
         if single and cluster.format not in ("helmchart", "helmchartconfig"):
             raise InputError(
@@ -155,7 +155,7 @@ def spec_manifests(
         notices += cluster.notices
         own = f"{cluster.name}/" if cluster.name else ""
         chart_file = own + chart_install_file(cluster_spec.gen.name, cluster.format)
-        chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen))
+        chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen, cluster.name))
     fleet_names = (
         tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
     )

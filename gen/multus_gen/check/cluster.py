@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from multus_gen.knowledge import k3s, rke2
+from multus_gen.knowledge import helm_controller, k3s, rke2
 from multus_gen.record import record
 
 DISTROS = ("k3s", "rke2")
@@ -35,7 +35,7 @@ class Cluster:
     """What the files are checked against: distribution, K3s version and data dir."""
 
     distro: str = "k3s"
-    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
+    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(helm_controller.DEFAULT_K3S_VERSION)
     data_dir: str = k3s.DEFAULT_DATA_DIR
 
     @property

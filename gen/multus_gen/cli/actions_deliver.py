@@ -35,14 +35,20 @@ def _old_text(path: Path) -> str | None:
     return data.decode("utf-8", errors="replace") if data is not None else None
 
 
-def transition_findings(old_text: str | None, opts: GenOptions, where: str) -> list[Finding]:
+def transition_findings(
+    old_text: str | None, opts: GenOptions, where: str, *, cluster: str | None = None
+) -> list[Finding]:
     """The transition from the file at ``where`` to what ``opts`` generates (build/transition.py), with
-    ``--allow`` applied; the first error is raised (nothing is written)."""
+    ``--allow`` applied; the first error is raised (nothing is written). ``cluster``: the fleet cluster the file
+    belongs to, named in each finding."""
     from multus_gen.build.transition import transition
     from multus_gen.errors import ValidationError
     from multus_gen.findings import allow
+    from multus_gen.record import replace
 
     found = allow(transition(old_text, opts, where=where), opts.allow)
+    if cluster is not None:
+        found = [replace(f, at=replace(f.at, label=f"cluster {cluster}")) for f in found]
     for finding in found:
         if finding.is_error:
             raise ValidationError.of(finding)
@@ -88,7 +94,7 @@ def install(
         target = target_dir / manifests[0].path
         notices = (*notices, *transition_findings(_old_text(target), opts, str(target)), *take_over_report(opts))
     else:  # the spec's cluster: its chart file goes through the same upgrade checks
-        for path, cluster_opts in delivered.chart_files:
+        for path, cluster_opts, _name in delivered.chart_files:
             target = target_dir / path
             notices = (*notices, *transition_findings(_old_text(target), cluster_opts, str(target)))
     print_notices(notices)
@@ -196,11 +202,17 @@ def plan(*, from_file: Path, **gen: Any) -> int:
     from multus_gen.sinks.folder import unified_diff
     from multus_gen.yamlio.reader import read_text
 
-    stdin_once(**{"--from": from_file, "-f": gen["values_files"]})
+    stdin_once(**{"--from": from_file, "-f": gen["values_files"], "--from-values": gen.get("from_values")})
     old_text = read_text(from_file, where="--from")
     opts = gen_options(gen)
     manifest, notices = delivery.manifest(opts, str(from_file))
     found = allow(transition(old_text, opts, where=str(from_file)), opts.allow)
+    if opts.from_values is not None:  # the release taken over: what the take-over changes, said like helmchart
+        from multus_gen.build.transition import release_transition
+
+        found += allow(release_transition(opts), opts.allow)
+        if not any(f.is_error for f in found):
+            take_over_report(opts)
     old_docs, new_docs = documents_part(old_text), documents_part(manifest.content)
     sys.stdout.write(unified_diff(old_docs.encode(), new_docs.encode(), str(from_file)))
     sys.stdout.flush()
@@ -229,7 +241,7 @@ def commit(
     from multus_gen.sinks import git as git_sink  # GitPython: imported by this command only
     from multus_gen.yamlio.reader import is_stdin
 
-    stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    stdin_once(**{"--config": config, "-f": gen["values_files"], "--from-values": gen.get("from_values")})
     if prune and (config is None or is_stdin(config)):
         raise UsageError(
             "--prune deletes only what a spec file committed before; "
@@ -256,6 +268,9 @@ def commit(
             return EXIT_OK
         delivered = delivery.spec_manifests(config, base=path)
         manifests, notices, clusters = delivered.manifests, delivered.notices, delivered.clusters
+        for chart_path, cluster_opts, cluster_name in delivered.chart_files:  # each cluster's upgrade, as install -c
+            old = _branch_text(repo, chart_path, branch, remote)
+            notices = (*notices, *transition_findings(old, cluster_opts, chart_path, cluster=cluster_name))
         default_message = delivery.spec_commit_message(config, len(manifests))
         spec_record = _spec_record(config, path, manifests, prune) if not is_stdin(config) else None
     else:
@@ -263,13 +278,8 @@ def commit(
         manifest, notices = delivery.manifest(opts, delivery.repo_manifest_path(path, opts))
         manifests = [manifest]
         default_message = delivery.default_commit_message(opts)
-        # what the branch holds now: its committed file with --branch, else the working tree's (the usual case)
-        old = (
-            _committed_text(repo, manifest.path, branch, remote)
-            if branch is not None
-            else _old_text(repo / manifest.path)
-        )
-        notices = (*notices, *transition_findings(old, opts, manifest.path))
+        old = _branch_text(repo, manifest.path, branch, remote)
+        notices = (*notices, *transition_findings(old, opts, manifest.path), *take_over_report(opts))
     for manifest in manifests:  # the spec or a -f file inside the repository: never committed over
         inputs.refuse(repo / manifest.path, what="commit over")
     print_notices(notices)
@@ -356,6 +366,14 @@ def _folder(path: str) -> str:
     from multus_gen.sinks import clean_relative_path
 
     return clean_relative_path(path.rstrip("/"), where="--path") if path.strip("/.") else ""
+
+
+def _branch_text(repo: Path, path: str, branch: str | None, remote: str) -> str | None:
+    """What the branch holds at ``path`` now: its committed file with ``--branch``, else the working tree's (the
+    usual case: the checked-out branch)."""
+    if branch is not None:
+        return _committed_text(repo, path, branch, remote)
+    return _old_text(repo / path)
 
 
 def _committed_text(repo: Path, path: str, branch: str, remote: str) -> str | None:

@@ -37,7 +37,7 @@ from multus_gen.cli.common import (
     call,
     report_format_opt,
 )
-from multus_gen.knowledge import charts, k3s
+from multus_gen.knowledge import charts, helm_controller, k3s
 
 
 def validate(
@@ -57,7 +57,7 @@ def validate(
             "--k3s-version",
             metavar="VERSION",
             envvar=ENV_K3S_VERSION,
-            help=f"K3s version of the cluster, e.g. v1.30.5+k3s1. [default: {k3s.DEFAULT_K3S_VERSION}]",
+            help=f"K3s version of the cluster, e.g. v1.30.5+k3s1. [default: {helm_controller.DEFAULT_K3S_VERSION}]",
         ),
     ] = None,
     data_dir: Annotated[

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from multus_gen.knowledge import charts, k3s
+from multus_gen.knowledge import charts, helm_controller, k3s
 from multus_gen.model.options import DEFAULT_FAILURE_POLICY, DEFAULT_NAME, DEFAULT_NAMESPACE
 
 
@@ -84,7 +84,7 @@ K3sVersionOpt = Annotated[
         metavar="VERSION",
         envvar=ENV_K3S_VERSION,
         help="K3s version of the cluster, e.g. v1.30.5+k3s1 (`k3s --version`); K3s only. "
-        f"[default: {k3s.DEFAULT_K3S_VERSION}]",
+        f"[default: {helm_controller.DEFAULT_K3S_VERSION}]",
         rich_help_panel=GEN_PANEL,
     ),
 ]

@@ -289,6 +289,8 @@ def commit(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
 ) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
@@ -313,6 +315,8 @@ def commit(
     files are kept (use --prune)"); --prune deletes them in the same commit -- only files that still hold the
     bytes multus-gen committed (an edited file is kept and reported), never anything outside --path.
     An unchanged `commit -c` is answered from the cache when the branch still has the tree it left.
+    Every cluster's chart file on the branch is an upgrade: a jump that deletes every NAD (rke2-multus
+    <= v4.2.409 straight to >= v4.3.009) is refused naming the cluster, unless the spec's chart.allow allows it.
 
     \b
     Examples:
@@ -321,6 +325,7 @@ def commit(
       multus-gen commit --repo . --path multus.yaml -m "multus: pin v4.3.017"
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/
       multus-gen commit -c fleet.yaml --repo ~/fleet --path clusters/ --prune --dry-run
+      multus-gen commit --from-values multus-values.yaml --repo . --path clusters/prod/   # take over a release
     """
     return call(actions.commit, {**locals(), **env_ignored(config)})
 
@@ -358,6 +363,8 @@ def plan(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
 ) -> int:
     """Show what replacing an existing manifest with the one for these options changes; write nothing.
 
@@ -365,10 +372,13 @@ def plan(
     (an upgrade from rke2-multus <= v4.2.409 straight to >= v4.3.009 deletes every NetworkAttachmentDefinition:
     exit 1, with the safe path), the CRD chart adopting the CRDs, a K3s upgrade that moves the CNI bin dir,
     whereabouts enabled on an existing release. install and commit refuse the same unsafe transitions.
+    With --from-values (a release installed after the K3s docs), the keys the take-over replaces and the
+    transition from the release's --from-chart-version are said too.
 
     \b
     Examples:
       multus-gen plan --from /var/lib/rancher/k3s/server/manifests/multus.yaml --chart-version v4.3.017
       multus-gen plan --from multus.yaml --k3s-version v1.33.7+k3s1 --ipam whereabouts
+      multus-gen plan --from multus.yaml --from-values multus-values.yaml --from-chart-version v4.2.106
     """
     return call(actions.plan, locals())

@@ -107,6 +107,8 @@ class K3sLine:
     source: str
     #: True when no source names this release: the most restrictive known neighbour is assumed.
     assumed: bool = False
+    #: The newest released K3s of this row its source names (None: none named, or not released: K3s main).
+    newest: str | None = None
 
 
 def _notes(line: str, releases: str) -> str:
@@ -140,17 +142,23 @@ K3S_LINES: tuple[K3sLine, ...] = (
     K3sLine("v1.32.2+k3s1", "v0.16.6", _notes("v1.32", "v1.32.2+k3s1, v1.32.3+k3s1; go.mod at v1.32.2-k3s1 agrees")),
     K3sLine("v1.32.4+k3s1", "v0.16.10", _notes("v1.32", "v1.32.4+k3s1, v1.32.5+k3s1")),
     K3sLine("v1.32.6+k3s1", "v0.16.11", _notes("v1.32", "v1.32.6+k3s1")),
-    K3sLine("v1.32.7+k3s1", "v0.16.13", _notes("v1.32", "v1.32.7+k3s1 to v1.32.9+k3s1")),
+    K3sLine("v1.32.7+k3s1", "v0.16.13", _notes("v1.32", "v1.32.7+k3s1 to v1.32.9+k3s1"), newest="v1.32.9+k3s1"),
     K3sLine(
         "v1.32.10+k3s1",
         "v0.16.16",
         _notes("v1.32", "v1.32.10+k3s1; rancher/rke2 PR 9265 moved the line to v0.16.16 in Nov 2025"),
+        newest="v1.32.10+k3s1",
     ),
     K3sLine("v1.33.0+k3s1", "v0.16.10", _notes("v1.33", "v1.33.0+k3s1, v1.33.1+k3s1")),
     K3sLine("v1.33.2+k3s1", "v0.16.11", _notes("v1.33", "v1.33.2+k3s1")),
     K3sLine("v1.33.3+k3s1", "v0.16.13", _notes("v1.33", "v1.33.3+k3s1 to v1.33.5+k3s1")),
     K3sLine("v1.33.6+k3s1", "v0.16.16", _notes("v1.33", "v1.33.6+k3s1; rancher/rke2 PR 9264")),
-    K3sLine("v1.33.7+k3s1", "v0.16.17", _notes("v1.33", "v1.33.7+k3s1; go.mod at v1.33.7-k3s3 agrees")),
+    K3sLine(
+        "v1.33.7+k3s1",
+        "v0.16.17",
+        _notes("v1.33", "v1.33.7+k3s1; go.mod at v1.33.7-k3s3 agrees"),
+        newest="v1.33.7+k3s1",
+    ),
     K3sLine(
         "v1.34.0+k3s1",
         "v0.16.13",
@@ -163,16 +171,30 @@ K3S_LINES: tuple[K3sLine, ...] = (
         "rancher/rke2-docs docs/release-notes/v1.34.X.md: RKE2 v1.34.3+rke2r1 to v1.34.5+rke2r1 vendor helm-controller "
         "v0.16.17 (the stored K3s notes end at v1.34.2; K3s and RKE2 of one patch vendor the same helm-controller, "
         "as v1.34.1 and v1.34.2 show in both)",
+        newest="v1.34.5+k3s1",
     ),
     K3sLine("v1.35.0+k3s1", "v0.16.17", _notes("v1.35", "v1.35.0+k3s1 to v1.35.3+k3s1")),
-    K3sLine("v1.35.4+k3s1", "v0.17.1", _notes("v1.35", "v1.35.4+k3s1")),
+    K3sLine("v1.35.4+k3s1", "v0.17.1", _notes("v1.35", "v1.35.4+k3s1"), newest="v1.35.4+k3s1"),
     K3sLine(
         "v1.36.0+k3s1",
         "v0.17.1",
         _notes("v1.36", "v1.36.0+k3s1 to v1.36.2+k3s1; k3s-io/k3s PR 13909 bumped helm-controller to v0.17.1"),
+        newest="v1.36.2+k3s1",
     ),
     K3sLine("v1.37.0+k3s1", "v0.17.7", "k3s-io/k3s main (Kubernetes 1.37) go.mod: helm-controller v0.17.7 (FACTS 5)"),
 )
+
+
+def newest_release() -> K3sLine:
+    """The row naming the newest K3s release of :data:`K3S_LINES` (sourced, not assumed, released)."""
+    named = [row for row in K3S_LINES if row.newest is not None and not row.assumed]
+    return max(named, key=lambda row: K3sVersion.parse(row.newest or ""))
+
+
+#: The newest K3s release multus-gen knows, the default ``--k3s-version``: derived from the table above, so the
+#: default and ``versions --k3s`` cannot drift apart. It is the newest release line's, so not end-of-life.
+DEFAULT_K3S_VERSION: str = newest_release().newest or ""
+DEFAULT_K3S_VERSION_SOURCE: str = newest_release().source
 
 
 def for_k3s(version: K3sVersion) -> K3sLine:

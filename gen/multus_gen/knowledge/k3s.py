@@ -11,10 +11,8 @@ from functools import total_ordering
 from multus_gen.record import record
 
 DEFAULT_DATA_DIR = "/var/lib/rancher/k3s"
-#: The newest K3s release multus-gen knows; used when the user gives no --k3s-version. The v1.34 line is the
-#: newest release line FACTS.md names (rancher/rke2 PRs 9263-9266 moved the 1.31-1.34 lines in Nov 2025).
-DEFAULT_K3S_VERSION = "v1.34.5+k3s1"
-DEFAULT_K3S_VERSION_SOURCE = "k3s-io/k3s PR 13706 ([release-1.34] Update to v1.34.5-k3s1), the v1.34.5+k3s1 release"
+#: The default K3s version (no --k3s-version) is helm_controller.DEFAULT_K3S_VERSION: the newest release of the
+#: K3s -> helm-controller table, derived from it.
 CLUSTER_CIDR = "10.42.0.0/16"
 SERVICE_CIDR = "10.43.0.0/16"
 CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock"

@@ -72,13 +72,64 @@ def _notes(line: str, what: str) -> str:
     return f"rancher/rke2-docs docs/release-notes/{line}.X.md: {what}"
 
 
-_BEFORE_NOV_2025 = (
-    "not sourced: the notes' Multus column says multus v4.2.x; every rke2-multus RKE2 shipped in 2025 before "
-    "v4.2.300 behaves on RKE2 like v4.2.202 (below v4.2.303: cleanupConfigOnExit is set), which is assumed"
+#: Releases before the Nov 2025 bumps: the release notes name the Multus (app) version of each release in their
+#: table (the Multus column) and the PR that bumped the chart, not the chart version itself. The chart is the newest
+#: rke2-multus of that app version published before the release (rke2-charts index.yaml ``created``; the list in
+#: ../shared/fixtures/charts/index-rke2-multus.tsv): the app version is sourced, the chart patch is assumed.
+_MULTUS_COLUMN = "rancher/rke2-docs docs/release-notes/{line}.X.md, Multus column of {releases}: multus {app}"
+_NEWEST_OF_APP = (
+    "; chart {chart} assumed: the newest rke2-multus of app {app} published before {date} (rke2-charts index)"
 )
 
+
+def _pre_nov_2025(since: str, chart: str, app: str, releases: str, date: str, also: str = "") -> Rke2Line:
+    line = since.rsplit(".", 1)[0]
+    source = _MULTUS_COLUMN.format(line=line, releases=releases, app=app)
+    source += _NEWEST_OF_APP.format(chart=chart, app=app, date=date) + also
+    return Rke2Line(since, chart, False, source, assumed=True)
+
+
 RKE2_LINES: tuple[Rke2Line, ...] = (
-    Rke2Line("v1.32.0+rke2r1", "v4.2.202", False, _BEFORE_NOV_2025, assumed=True),
+    _pre_nov_2025("v1.32.0+rke2r1", "v4.1.301", "v4.1.3", "v1.32.0+rke2r1", "Jan 03 2025"),
+    _pre_nov_2025("v1.32.1+rke2r1", "v4.1.402", "v4.1.4", "v1.32.1+rke2r1", "Jan 27 2025"),
+    _pre_nov_2025("v1.32.2+rke2r1", "v4.1.403", "v4.1.4", "v1.32.2+rke2r1", "Feb 27 2025"),
+    _pre_nov_2025(
+        "v1.32.3+rke2r1",
+        "v4.1.404",
+        "v4.1.4",
+        "v1.32.3+rke2r1",
+        "Mar 26 2025",
+        "; rancher/rke2 issue 7861 ([Release 1.32] Update Multus chart with latest version, Mar 7 2025, the day "
+        "v4.1.404 was published) was validated on v1.32.3-rc1",
+    ),
+    _pre_nov_2025("v1.32.4+rke2r1", "v4.2.001", "v4.2.0", "v1.32.4+rke2r1", "May 01 2025"),
+    _pre_nov_2025("v1.32.5+rke2r1", "v4.2.002", "v4.2.0", "v1.32.5+rke2r1", "May 21 2025"),
+    _pre_nov_2025(
+        "v1.32.6+rke2r1",
+        "v4.2.102",
+        "v4.2.1",
+        "v1.32.6+rke2r1",
+        "Jun 27 2025",
+        "; its notes list rancher/rke2 PR 8389 (Bump multus and whereabouts, Jun 13 2025; v4.2.102: Jun 12)",
+    ),
+    _pre_nov_2025(
+        "v1.32.7+rke2r1",
+        "v4.2.106",
+        "v4.2.1",
+        "v1.32.7+rke2r1",
+        "Jul 25 2025",
+        "; its notes list rancher/rke2 PR 8538 (Bump multus and whereabouts chart, Jul 11 2025, the day v4.2.106 "
+        "was published)",
+    ),
+    _pre_nov_2025("v1.32.8+rke2r1", "v4.2.202", "v4.2.2", "v1.32.8+rke2r1", "Aug 23 2025"),
+    _pre_nov_2025(
+        "v1.32.9+rke2r1",
+        "v4.2.205",
+        "v4.2.2",
+        "v1.32.9+rke2r1",
+        "Sep 18 2025",
+        "; its notes list rancher/rke2 PR 8884 (Bump CNI chart latest version)",
+    ),
     Rke2Line(
         "v1.32.10+rke2r1",
         "v4.2.300",
@@ -87,7 +138,14 @@ RKE2_LINES: tuple[Rke2Line, ...] = (
         "patch, the release v1.34.2+rke2r1 shipped the same bump in (PR 9252)",
     ),
     Rke2Line("v1.32.11+rke2r1", "v4.2.305", False, "rancher/rke2 PR 9359 ([Release 1.32] v4.2.305, Dec 2025)"),
-    Rke2Line("v1.33.0+rke2r1", "v4.2.202", False, _BEFORE_NOV_2025, assumed=True),
+    _pre_nov_2025("v1.33.0+rke2r1", "v4.2.001", "v4.2.0", "v1.33.0+rke2r1", "May 07 2025"),
+    _pre_nov_2025("v1.33.1+rke2r1", "v4.2.002", "v4.2.0", "v1.33.1+rke2r1", "May 21 2025"),
+    _pre_nov_2025(
+        "v1.33.2+rke2r1", "v4.2.102", "v4.2.1", "v1.33.2+rke2r1", "Jun 27 2025", "; rancher/rke2 PR 8387 (Jun 13 2025)"
+    ),
+    _pre_nov_2025("v1.33.3+rke2r1", "v4.2.106", "v4.2.1", "v1.33.3+rke2r1", "Jul 25 2025"),
+    _pre_nov_2025("v1.33.4+rke2r1", "v4.2.202", "v4.2.2", "v1.33.4+rke2r1", "Aug 23 2025"),
+    _pre_nov_2025("v1.33.5+rke2r1", "v4.2.205", "v4.2.2", "v1.33.5+rke2r1", "Sep 18 2025"),
     Rke2Line(
         "v1.33.6+rke2r1",
         "v4.2.300",
@@ -95,12 +153,14 @@ RKE2_LINES: tuple[Rke2Line, ...] = (
         "rancher/rke2 PR 9253 ([Release-1.33] multus chart v4.2.300, Nov 2025): the line's Nov 20 2025 patch",
     ),
     Rke2Line("v1.33.7+rke2r1", "v4.2.305", False, "rancher/rke2 PR 9358 ([Release 1.33] v4.2.305, Dec 2025)"),
-    Rke2Line(
+    _pre_nov_2025(
         "v1.34.0+rke2r1",
-        "v4.2.202",
-        False,
-        _BEFORE_NOV_2025 + "; v1.34.1+rke2r1 (the first 1.34) lists multus v4.2.2",
-        assumed=True,
+        "v4.2.205",
+        "v4.2.2",
+        "v1.34.1+rke2r1 (the first 1.34)",
+        "Sep 18 2025",
+        "; its notes list PR 8887 (Bump CNI chart latest version) and the same Charts Versions as v1.32.9+rke2r1 and "
+        "v1.33.5+rke2r1 (rke2-canal v3.30.3-build2025090900, rke2-coredns 1.43.302)",
     ),
     Rke2Line("v1.34.2+rke2r1", "v4.2.300", False, _notes("v1.34", "v1.34.2+rke2r1, PR 9252 (multus chart v4.2.300)")),
     Rke2Line(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from multus_gen.check.catalog import check_allowed
 from multus_gen.errors import InputError, UsageError
-from multus_gen.knowledge import charts, k3s, rke2
+from multus_gen.knowledge import charts, helm_controller, k3s, rke2
 from multus_gen.model.source import ChartSource, make_source, takes_pull_secrets
 from multus_gen.record import record
 from multus_gen.values.compose import UserValues
@@ -91,7 +91,7 @@ def check_data_dir(value: str, *, where: str = "--data-dir") -> str:
 
 
 def parse_k3s_version(value: str | None, *, where: str = "--k3s-version") -> k3s.K3sVersion:
-    text = value if value is not None else k3s.DEFAULT_K3S_VERSION
+    text = value if value is not None else helm_controller.DEFAULT_K3S_VERSION
     try:
         version = k3s.K3sVersion.parse(text)
     except ValueError:
@@ -176,7 +176,7 @@ class GenOptions:
 
     ipams: tuple[str, ...] = ("host-local",)
     distro: str = "k3s"
-    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(k3s.DEFAULT_K3S_VERSION)
+    k3s_version: k3s.K3sVersion = k3s.K3sVersion.parse(helm_controller.DEFAULT_K3S_VERSION)
     data_dir: str = k3s.DEFAULT_DATA_DIR
     chart_version: str = charts.DEFAULT_CHART_VERSION
     name: str = "multus"
