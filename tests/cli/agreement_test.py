@@ -196,3 +196,18 @@ def test_format_fleet_never_puts_two_bundles_into_one_file(tmp_path: Path) -> No
     assert code == 1 and "2 bundles" in err and "--out-dir" in err and not out.exists()
     code, _, err = capture(["helmchart", "--format", "fleet", "--chart-version", "v4.2.202", "--out", str(out)])
     assert code == 0 and out.read_text().count("defaultNamespace") == 1, err
+
+
+@pytest.mark.parametrize("fmt", ["helmchart", "argocd", "fleet"])
+def test_printed_output_of_an_older_k3s_passes_validate(fmt: str, tmp_path: Path) -> None:
+    """`helmchart --format F --k3s-version OLD --data-dir /srv/k3s > f; validate f` passes without repeating
+    the flags: validate reads the cluster from the header, also behind the `# path:` line a fleet stream
+    starts with (it used to miss it and check the fleet stream against the default K3s: 4 errors)."""
+    code, text, err = capture(
+        ["helmchart", "--format", fmt, "--k3s-version", "v1.25.4+k3s1", "--data-dir", "/srv/k3s", "--ipam", "whereabouts"]
+    )
+    assert code == 0, err
+    printed = tmp_path / "out.yaml"
+    printed.write_text(text)
+    code, report, err = capture(["validate", str(printed), "-o", "json"])
+    assert (code, [f for f in json.loads(report)["findings"] if f["severity"] == "error"]) == (0, []), err
