@@ -218,6 +218,28 @@ def test_plain_http_needs_a_k3s_whose_controller_has_it() -> None:
             else:
                 assert (code, out) == (1, "") and "[helm-controller-field]" in err, (k3s, err)
                 assert "v1.30.5+k3s1" in err, err
+                # the refusal names the flag the user gave (it named the HelmChart's spec field)
+                assert err.startswith(f"multus-gen: error: {flag}: ") and f"drop {flag}" in err, err
+
+
+def test_a_spec_chart_key_an_old_k3s_lacks_is_named_with_its_line(tmp_path: Path) -> None:
+    """render -c: the helm-controller-field refusal of a fleet member's chart.plainHTTP names the spec key and
+    its line (it named `HelmChart multus-crd::$.spec.plainHTTP`, not which cluster of the fleet)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.30.6+k3s1}\n"
+        "clusters:\n"
+        "  - name: new\n"
+        "  - name: old\n"
+        "    cluster: {k3sVersion: v1.29.10+k3s1}\n"
+        "    chart:\n"
+        "      repo: oci://10.0.0.5:5000/charts\n"
+        "      plainHTTP: true\n"
+    )
+    code, out, err = _run("render", "-c", str(spec), "--out-dir", str(tmp_path / "out"))
+    assert (code, out) == (1, ""), err
+    assert err.startswith(f"multus-gen: error: {spec}::$.clusters[1].chart.plainHTTP (line 8): "), err
+    assert "[helm-controller-field]" in err and len(err.strip().splitlines()) == 1, err
 
 
 @pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.26", "v0.17.7"])

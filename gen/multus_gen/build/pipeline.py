@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from multus_gen import __version__
 from multus_gen.build import gitops
-from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
+from multus_gen.build.helmchart import SPEC_FLAGS, build_helmchartconfigs, build_helmcharts
 from multus_gen.build.plan import ChartPlan, make_plan
-from multus_gen.errors import InputError, ValidationError
+from multus_gen.errors import InputError, MultusGenError, ValidationError
 from multus_gen.findings import Finding, JsonPath, Location, allow
 from multus_gen.model.options import GenOptions, resolve_format
 from multus_gen.record import record, replace
@@ -150,12 +150,23 @@ def _from_user(finding: Finding, opts: GenOptions, anchors: tuple[JsonPath, ...]
     return finding
 
 
+def _from_flag(finding: Finding) -> Finding:
+    """A finding about a HelmChart field a flag set (``spec.plainHTTP``: ``--plain-http``), located at that
+    flag: the user gave the flag, not the field (a spec file re-points it at its chart key)."""
+    path = finding.at.path or ()
+    flag = SPEC_FLAGS.get(str(path[1])) if len(path) == 2 and path[0] == "spec" else None
+    if flag is None or not (finding.at.file or "").startswith(("HelmChart ", "HelmChartConfig ")):
+        return finding
+    fix = (finding.fix or "").replace(f"remove spec.{path[1]}", f"drop {flag}") or None
+    return replace(finding, at=Location(flag=flag), fix=fix)
+
+
 def settle(
     findings: Sequence[Finding], opts: GenOptions, *, anchors: tuple[JsonPath, ...] = VALUES_AT
 ) -> tuple[Finding, ...]:
     """What the generators do with the checks' findings on their own output: errors refuse (one line, the
     first error and how many more), unless ``--allow`` names their rule; warnings and notes are returned."""
-    settled = [_from_user(f, opts, anchors) for f in allow(findings, opts.allow)]
+    settled = [_from_flag(_from_user(f, opts, anchors)) for f in allow(findings, opts.allow)]
     errors = [f for f in settled if f.is_error]
     if errors:
         first = errors[0]
@@ -352,7 +363,10 @@ def render_cluster(
     # the checks of validate on the install and the NADs together (an IPAM's chart prerequisites)
     probes = _ipam_probes(nets)
     probe_key = tuple(doc["metadata"]["name"] for doc in probes)
-    checked = memo.get(("checked", okey, fmt, probe_key), lambda: check_install(plan, install, probes))
+    try:
+        checked = memo.get(("checked", okey, fmt, probe_key), lambda: check_install(plan, install, probes))
+    except MultusGenError as exc:  # about a flag: the spec key that stands for it
+        raise spec.flag_error(cluster, exc) from None
 
     inputs = [("spec", str(spec.path))] + ([("cluster", cluster.name)] if cluster.name else [])
     keep = ("distro", "format", "ipam", "k3s-version", "data-dir", "chart-version")

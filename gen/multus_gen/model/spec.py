@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from multus_gen.check.schemas import schema_errors
-from multus_gen.errors import InputError
+from multus_gen.errors import InputError, MultusGenError
 from multus_gen.findings import JsonPath, Location
 from multus_gen.knowledge import charts, k3s
 from multus_gen.knowledge.k3s import K3sPaths
@@ -134,6 +134,8 @@ class ClusterSpec:
     service_cidrs: tuple[str, ...]
     #: the output format of this cluster (resolved: the spec's ``format`` or the distribution's default)
     format: str = "helmchart"
+    #: the flag each cluster/chart key of the spec stands for -> where this cluster's value was written
+    flags: tuple[tuple[str, JsonPath], ...] = ()
 
 
 @record
@@ -153,6 +155,14 @@ class Spec:
 
     def error(self, at: JsonPath, message: str, fix: str | None = None) -> InputError:
         return InputError(message, at=self.location(at), fix=fix)
+
+    def flag_error(self, cluster: ClusterSpec, exc: MultusGenError) -> MultusGenError:
+        """Re-point an error a generator raised about a flag (``--plain-http``) at the cluster's spec key that
+        stands for it (``chart.plainHTTP``); an error about anything else is returned as it is."""
+        at = dict(cluster.flags).get(exc.finding.at.flag or "")
+        if at is None:
+            return exc
+        return type(exc).of(replace(exc.finding, at=self.location(at)))
 
     def network_error(self, network: Network, exc: InputError) -> InputError:
         """Re-point an InputError from the NAD builder (which names CLI flags) at the spec field that set the
@@ -284,6 +294,15 @@ class _Member:
     def section(self, key: str) -> dict[str, Any]:
         merged: dict[str, Any] = merge(self.data.get(key) or {}, self.entry.get(key) or {})
         return merged
+
+    def flags(self) -> tuple[tuple[str, JsonPath], ...]:
+        """(the flag of each cluster and chart key this member sets, where it is written)."""
+        return tuple(
+            (flag, self.source(section, key))
+            for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS))
+            for key, (_arg, flag) in fields.items()
+            if key in self.section(section)
+        )
 
     def source(self, section: str, key: str) -> JsonPath:
         if self.index is not None and key in (self.entry.get(section) or {}):
@@ -425,6 +444,7 @@ def load_spec(path: Path) -> Spec:
                 cluster_cidrs=cidrs["clusterCIDR"],
                 service_cidrs=cidrs["serviceCIDR"],
                 format=fmt,
+                flags=member.flags(),
             )
         )
     gitops = data.get("gitops") or {}
