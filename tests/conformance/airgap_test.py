@@ -240,6 +240,7 @@ def test_a_spec_chart_key_an_old_k3s_lacks_is_named_with_its_line(tmp_path: Path
     assert (code, out) == (1, ""), err
     assert err.startswith(f"multus-gen: error: {spec}::$.clusters[1].chart.plainHTTP (line 8): "), err
     assert "[helm-controller-field]" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()  # a refused spec creates no --out-dir either
 
 
 @pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.26", "v0.17.7"])
