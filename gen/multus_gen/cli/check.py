@@ -24,11 +24,15 @@ from multus_gen.cli.common import (
     Distro,
     DistroOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
+    ImagePullSecretOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -199,6 +203,10 @@ def verify(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Render the chart archive a cluster will run with the values multus-gen emits, and check the result.
 

@@ -211,6 +211,9 @@ def images(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """List every container image (image:tag) the chosen options pull: for mirroring into a private registry.
 
