@@ -203,9 +203,8 @@ def test_printed_output_of_an_older_k3s_passes_validate(fmt: str, tmp_path: Path
     """`helmchart --format F --k3s-version OLD --data-dir /srv/k3s > f; validate f` passes without repeating
     the flags: validate reads the cluster from the header, also behind the `# path:` line a fleet stream
     starts with (it used to miss it and check the fleet stream against the default K3s: 4 errors)."""
-    code, text, err = capture(
-        ["helmchart", "--format", fmt, "--k3s-version", "v1.25.4+k3s1", "--data-dir", "/srv/k3s", "--ipam", "whereabouts"]
-    )
+    old = ["--k3s-version", "v1.25.4+k3s1", "--data-dir", "/srv/k3s", "--ipam", "whereabouts"]
+    code, text, err = capture(["helmchart", "--format", fmt, *old])
     assert code == 0, err
     printed = tmp_path / "out.yaml"
     printed.write_text(text)

@@ -270,9 +270,8 @@ def test_verify_and_images_take_the_generators_rke2_and_take_over_options(fixtur
     assert (code, out) == (0, ""), err
     code, out, err = capture(["images", "--distro", "rke2", "--rke2-version", "v1.33.0+rke2r1", "-o", "json"])
     assert code == 0 and json.loads(out)["chartVersion"] == "v4.2.202", err
-    code, out, err = capture(
-        ["images", "--from-values", str(old), "--from-chart-version", "rke2-multus-v4.2.106", "--chart-version", "v4.2.202"]
-    )
+    take_over = ["--from-values", str(old), "--from-chart-version", "rke2-multus-v4.2.106"]
+    code, out, err = capture(["images", *take_over, "--chart-version", "v4.2.202"])
     assert code == 0 and out.count("\n") >= 2, err
 
 
