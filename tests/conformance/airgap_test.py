@@ -383,6 +383,10 @@ BAD: list[tuple[str, tuple[str, ...], str]] = [
     ("registry-url", ("--system-default-registry", "https://r.example"), "chart-registry"),
     ("rke2-registry", ("--distro", "rke2", "--system-default-registry", "r.example"), "chart-registry"),
     ("ca-without-repo", ("--auth-secret", "x"), "chart-repo-url"),
+    # ports no client can reach (both were accepted and emitted)
+    ("repo-port-out-of-range", ("--repo", "oci://m.example:99999/charts"), "chart-repo-url"),
+    ("repo-port-zero", ("--repo", "https://m.example:0/charts"), "chart-repo-url"),
+    ("registry-port-out-of-range", ("--system-default-registry", "r.example:70000"), "chart-registry"),
 ]
 
 
