@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -328,11 +329,15 @@ def test_versions_table_and_json() -> None:
     assert "\x1b[" not in table.stdout  # no colour when not a terminal
 
 
-def test_every_command_has_help_with_examples() -> None:
-    for command in ("helmchart", "values", "versions"):
-        result = invoke(command, "--help")
-        assert result.exit_code == 0
-        assert "Examples:" in result.stdout and "multus-gen " + command in result.stdout
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_has_help_with_examples(command: str) -> None:
+    """Every command (images and verify too) shows examples, each a line a shell takes: a continued example
+    ends in a backslash (a lone backslash in the docstring joined the lines with a run of blanks)."""
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout and "multus-gen " + command in result.stdout
+    examples = [line.strip() for line in result.stdout.splitlines() if f"multus-gen {command}" in line]
+    assert examples and all(not re.search(r"\S {3,}-", line) for line in examples), examples
 
 
 def complete(words: str) -> list[str]:

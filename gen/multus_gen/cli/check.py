@@ -227,9 +227,9 @@ def verify(
     \b
     Examples:
       multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz --ipam dhcp
-      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \\
         --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
-      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \\
         --system-default-registry registry.example.com:5000 -o json
       helm pull rke2-charts/rke2-multus --version v4.2.202 && multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz
     """
