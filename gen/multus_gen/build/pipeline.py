@@ -529,18 +529,25 @@ def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> lis
     (``edge-1, edge-2 (+998 more): ...``): a fleet of a thousand clusters on one old K3s says so once."""
     order: list[Finding] = []
     clusters: dict[Finding, list[str]] = {}
+    first: dict[Finding, Finding] = {}  # as the first cluster said it
     for cluster in rendered:
-        for notice in cluster.notices:
+        for said in cluster.notices:
+            notice = said
+            own = f"{cluster.name}/"
+            if cluster.name is not None and (said.at.label or "").startswith(own):
+                # a network's warning names its cluster: the same warning of every cluster is one notice
+                notice = replace(said, at=replace(said.at, label=(said.at.label or "")[len(own) :]))
             if notice not in clusters:
                 clusters[notice] = []
                 order.append(notice)
+                first[notice] = said
             if cluster.name is not None:
                 clusters[notice].append(cluster.name)
     out = []
     for notice in order:
         names = clusters[notice]
-        if not names or (len(names) == 1 and (notice.at.label or "").startswith(f"{names[0]}/")):
-            out.append(notice)  # no cluster, or one that already names its cluster (a network's warning)
+        if not names or (len(names) == 1 and first[notice] is not notice):
+            out.append(first[notice])  # no cluster, or one that already names its cluster (a network's warning)
             continue
         label = ", ".join(names[:shown]) + (f" (+{len(names) - shown} more)" if len(names) > shown else "")
         if notice.at.label:
