@@ -290,6 +290,15 @@ def test_static_chart_install_and_uninstall(tmp_path: Path, charts_dir: Path, cr
     assert not (static / MULTUS_ARCHIVE).exists() and not (static / CRD_ARCHIVE).exists()
 
 
+def test_static_chart_writes_no_archive_when_the_manifest_cannot_be_written(tmp_path: Path, charts_dir: Path) -> None:
+    """The archives were copied into server/static/charts before the manifest folder was checked: an install
+    refused for a missing manifests folder left both archives (and the record) behind."""
+    (tmp_path / "server").mkdir()
+    code, out, err = _install(tmp_path, charts_dir)
+    assert (code, out) == (1, "") and "folder does not exist" in err, err
+    assert not (tmp_path / "server/static").exists()
+
+
 def test_static_chart_never_replaces_another_file(tmp_path: Path, charts_dir: Path) -> None:
     (tmp_path / "server/manifests").mkdir(parents=True)
     static = tmp_path / "server/static/charts"

@@ -96,6 +96,9 @@ def install(
     if src.static_chart:  # the archives first: the HelmChart never points at a file not there yet
         from multus_gen.sinks import static
 
+        # ... but only once the manifests can be written: a refused target must leave no archive behind
+        write_manifests(target_dir, manifests, dry_run=True, inputs=inputs)
+
         archives = [(a.file_name, a.data) for a in (src.crd_archive, src.archive) if a is not None]
         folder = static.static_dir(target_dir)
         print_outcomes(static.copy_charts(folder, archives, dry_run=dry_run or diff), quiet=quiet, what=f"{folder}: ")
