@@ -299,6 +299,35 @@ def test_static_chart_writes_no_archive_when_the_manifest_cannot_be_written(tmp_
     assert not (tmp_path / "server/static").exists()
 
 
+def test_static_chart_from_a_spec(tmp_path: Path, charts_dir: Path) -> None:
+    """`install -c spec --static-chart` serves the spec's chart.archive / chart.crdArchive (paths relative to
+    the spec) as K3s static charts (it was refused: "no --chart-archive is given"); a spec without an archive
+    is refused naming --static-chart, nothing written."""
+    (tmp_path / "server/manifests").mkdir(parents=True)
+    spec = tmp_path / "site" / "multus.yaml"
+    spec.parent.mkdir()
+    spec.write_text(
+        f"cluster: {{k3sVersion: v1.34.5+k3s1, dataDir: {tmp_path}}}\n"
+        f"chart: {{archive: ../charts/{MULTUS_ARCHIVE}, crdArchive: ../charts/{CRD_ARCHIVE}}}\n"
+    )
+    (tmp_path / "charts").mkdir()
+    for name in (MULTUS_ARCHIVE, CRD_ARCHIVE):
+        (tmp_path / "charts" / name).write_bytes((charts_dir / name).read_bytes())
+    manifests = ["--manifests-dir", str(tmp_path / "server/manifests")]
+    code, _out, err = _run("install", "-c", str(spec), *manifests, "--static-chart")
+    assert code == 0, err
+    static = tmp_path / "server/static/charts"
+    assert sorted(p.name for p in static.glob("*.tgz")) == sorted((MULTUS_ARCHIVE, CRD_ARCHIVE))
+    docs = _docs((tmp_path / "server/manifests/multus.yaml").read_text())
+    assert [d["spec"]["chart"].rsplit("/", 1)[-1] for d in docs] == [CRD_ARCHIVE, MULTUS_ARCHIVE]
+    assert _run("validate", str(tmp_path / "server/manifests"))[0] == 0
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(f"cluster: {{k3sVersion: v1.34.5+k3s1, dataDir: {tmp_path}}}\n")
+    code, out, err = _run("install", "-c", str(bare), "--manifests-dir", str(tmp_path / "other"), "--static-chart")
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --static-chart: ") and "chart.archive" in err
+    assert not (tmp_path / "other").exists()
+
+
 def test_static_chart_never_replaces_another_file(tmp_path: Path, charts_dir: Path) -> None:
     (tmp_path / "server/manifests").mkdir(parents=True)
     static = tmp_path / "server/static/charts"

@@ -20,6 +20,7 @@ from multus_gen.errors import InputError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import k3s, rke2
 from multus_gen.model.options import GenOptions, check_dns1123_label, check_not_owned
+from multus_gen.model.spec import ClusterSpec
 from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest
 
@@ -107,13 +108,14 @@ class SpecDelivery:
 
 
 def spec_manifests(
-    config: Path, *, base: str = "", single: bool = False, cluster_name: str | None = None
+    config: Path, *, base: str = "", single: bool = False, cluster_name: str | None = None, static_chart: bool = False
 ) -> SpecDelivery:
     """Every file ``render -c config`` would write, under ``base`` (a folder path, ``""`` for the top).
 
     The HelmChart(s) and the NADs are separate files (``<name>.yaml``, ``<name>-networks.yaml``), so that a
     NAD applied before its CRD exists cannot hold back the HelmChart. ``single``: refuse fleets (``install``
-    writes one server's folder) unless ``cluster_name`` picks one of its clusters.
+    writes one server's folder) unless ``cluster_name`` picks one of its clusters. ``static_chart``
+    (``install -c --static-chart``): the spec's ``chart.archive`` is served as a K3s static chart.
     """
     from multus_gen.build.pipeline import render_spec
     from multus_gen.model.spec import load_spec
@@ -134,6 +136,8 @@ def spec_manifests(
             fix="name one with --cluster NAME, render the fleet with `multus-gen render -c FILE --out-dir DIR`, "
             "or deliver it with commit",
         )
+    if static_chart:
+        spec = replace(spec, clusters=tuple(_served_statically(config, c) for c in spec.clusters))
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
     notices: list[Finding] = []
@@ -160,6 +164,19 @@ def spec_manifests(
         tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
     )
     return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, tuple(chart_files), fleet_names)
+
+
+def _served_statically(config: Path, cluster: ClusterSpec) -> ClusterSpec:
+    """``cluster`` with its chart archive(s) served as K3s static charts (the HelmChart points at K3s's URL)."""
+    source = cluster.gen.source
+    if source.archive is None:
+        raise InputError(
+            f"--static-chart serves a chart archive, and {config} gives no chart.archive",
+            where="--static-chart",
+            fix="add chart.archive (and chart.crdArchive) to the spec, or drop --static-chart",
+            rule="chart-archive",
+        )
+    return replace(cluster, gen=replace(cluster.gen, source=replace(source, static_chart=True)))
 
 
 def chart_install_file(name: str, fmt: str) -> str:
