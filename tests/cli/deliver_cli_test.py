@@ -497,3 +497,28 @@ def test_commit_quiet_names_the_count_not_every_file(repo: Path, tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     sha = git(repo, "rev-parse", "HEAD")
     assert result.stderr.strip() == f"2 files: committed {sha[:12]} on main"
+
+
+def test_commit_of_a_fleet_says_each_warning_once_naming_its_clusters(repo: Path, tmp_path: Path) -> None:
+    """commit -c printed every cluster's notices one by one (a shared network's warning once per cluster, and a
+    chart warning without the cluster it concerns); it now says them as render does."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.31.2+k3s1}\n"
+        "networks:\n"
+        "  - {name: wb, type: macvlan, master: eth1,\n"
+        "     ipam: {type: whereabouts, range: 10.9.0.0/24, enableOverlappingRanges: false}}\n"
+        "clusters:\n"
+        "  - name: a\n"
+        "  - name: b\n"
+        "  - name: old\n"
+        "    cluster: {k3sVersion: v1.29.9+k3s1}\n"
+    )
+    result = commit(repo, "-c", str(spec), "--path", "clusters/", "-q")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("multus-gen: warning: ")]
+    overlap = [line for line in warnings if "[ipam-overlapping-ranges-off]" in line]
+    assert overlap == [line for line in overlap if line.startswith("multus-gen: warning: a, b, old: wb: ")], warnings
+    assert len(overlap) == 1, warnings
+    legacy = [line for line in warnings if "[cni-bin-dir-legacy]" in line]
+    assert legacy and all(line.startswith("multus-gen: warning: old: ") for line in legacy), warnings

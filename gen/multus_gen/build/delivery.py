@@ -15,7 +15,7 @@ from pathlib import Path
 
 from multus_gen import __version__
 from multus_gen.build.pipeline import KUSTOMIZATION_FILE as KUSTOMIZATION
-from multus_gen.build.pipeline import chart_file_stem, helmchart_text
+from multus_gen.build.pipeline import RenderedCluster, chart_file_stem, fleet_notices, helmchart_text
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import k3s, rke2
@@ -140,8 +140,8 @@ def spec_manifests(
         spec = replace(spec, clusters=tuple(_served_statically(config, c) for c in spec.clusters))
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
-    notices: list[Finding] = []
     chart_files: list[tuple[str, GenOptions]] = []
+    said: list[RenderedCluster] = []  # each cluster's notices, said once per fleet (as render says them)
     for cluster_spec, cluster in zip(spec.clusters, render_spec(spec), strict=True):
         if single and cluster.format not in ("helmchart", "helmchartconfig"):
             raise InputError(
@@ -156,10 +156,11 @@ def spec_manifests(
                 check_addon_name(addon_name(m.path.rsplit("/", 1)[-1]), where="--config")
         strip = f"{cluster.name}/" if cluster_name is not None else ""  # one cluster's files: no cluster folder
         manifests += [Manifest(prefix + m.path.removeprefix(strip), m.content) for m in cluster.manifests]
-        notices += cluster.notices
+        said.append(replace(cluster, manifests=[]))
         own = f"{cluster.name}/" if cluster.name else ""
         chart_file = own + chart_install_file(cluster_spec.gen.name, cluster.format)
         chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen))
+    notices = fleet_notices(said)
     fleet_names = (
         tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
     )
