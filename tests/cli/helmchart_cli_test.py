@@ -354,6 +354,18 @@ def test_shell_completion_sees_every_command() -> None:
     assert complete("multus-gen ") == list(COMMANDS)
     assert "--ipam" in complete("multus-gen helmchart --ip")
     assert complete("multus-gen nad x --type ") == ["macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov"]
+    # the options the merged features added complete too
+    for words, option in (
+        ("multus-gen verify --rke", "--rke2-version"),
+        ("multus-gen images --system", "--system-default-registry"),
+        ("multus-gen helmchart --repo-", "--repo-ca"),
+        ("multus-gen install --static", "--static-chart"),
+        ("multus-gen commit -c f --pru", "--prune"),
+        ("multus-gen nad x --vlan-t", "--vlan-trunk"),
+        ("multus-gen nad x --node-sl", "--node-slice-size"),
+        ("multus-gen nad x --dhcp-provide-f", "--dhcp-provide-from-arg"),
+    ):
+        assert complete(words) == [option], words
 
 
 #: A line per command, and what some of its parameters reach the action as.
