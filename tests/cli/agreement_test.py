@@ -210,3 +210,23 @@ def test_printed_output_of_an_older_k3s_passes_validate(fmt: str, tmp_path: Path
     printed.write_text(text)
     code, report, err = capture(["validate", str(printed), "-o", "json"])
     assert (code, [f for f in json.loads(report)["findings"] if f["severity"] == "error"]) == (0, []), err
+
+
+def test_a_chart_version_that_cannot_run_the_ipam_names_the_version(tmp_path: Path) -> None:
+    """chart-version-ipam on multus-gen's own values names --chart-version (a spec: chart.version and its
+    line); it named `HelmChart multus::$.spec.valuesContent.manifests.dhcpDaemonSet`, a key nobody set."""
+    code, out, err = capture(["helmchart", "--chart-version", "v4.0.203", "--ipam", "dhcp"])
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --chart-version: "), err
+    assert "[chart-version-ipam]" in err
+    spec = tmp_path / "multus.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.31.2+k3s1}\n"
+        "chart: {version: v4.0.203}\n"
+        "networks:\n"
+        "  - {name: lan, type: macvlan, master: eth1, ipam: {type: dhcp}}\n"
+    )
+    code, out, err = capture(["render", "-c", str(spec)])
+    assert (code, out) == (1, "") and err.startswith(f"multus-gen: error: {spec}::$.chart.version (line 2): "), err
+    # a key the user set is still named as set
+    code, _, err = capture(["helmchart", "--chart-version", "v4.0.203", "--set", "manifests.dhcpDaemonSet=true"])
+    assert code == 1 and err.startswith("multus-gen: error: --set manifests.dhcpDaemonSet=true: "), err

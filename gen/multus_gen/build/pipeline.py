@@ -154,6 +154,9 @@ def _from_flag(finding: Finding) -> Finding:
     """A finding about a HelmChart field a flag set (``spec.plainHTTP``: ``--plain-http``), located at that
     flag: the user gave the flag, not the field (a spec file re-points it at its chart key)."""
     path = finding.at.path or ()
+    if finding.rule == "chart-version-ipam" and finding.at.flag is None:
+        # the version cannot run an IPAM multus-gen's own values enable: the version given is what to change
+        return replace(finding, at=Location(flag="--chart-version"))
     flag = SPEC_FLAGS.get(str(path[1])) if len(path) == 2 and path[0] == "spec" else None
     if flag is None or not (finding.at.file or "").startswith(("HelmChart ", "HelmChartConfig ")):
         return finding
