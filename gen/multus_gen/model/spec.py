@@ -17,6 +17,7 @@ Flux source that reads the repository (default: GitRepository flux-system in flu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -77,6 +78,18 @@ _CHART_FIELDS = {
     "systemDefaultRegistry": ("system_default_registry", "--system-default-registry"),
     "imagePullSecret": ("image_pull_secret", "--image-pull-secret"),
 }
+#: A CLI flag inside a message or fix (``--repo``, ``--repo-ca``: the longest name).
+_FLAG = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9-]*")
+
+
+def _spec_words(text: str | None, words: Mapping[str, str]) -> str | None:
+    """``text`` -- a message or fix of the CLI's, naming flags -- with each flag a spec key stands for named as
+    that key (``--repo`` -> ``chart.repo``): an error located in a spec file speaks the spec's words."""
+    if text is None:
+        return None
+    return _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+
+
 #: Chart keys naming files (read relative to the spec file).
 _PATH_FIELDS = frozenset({"repoCA", "archive", "crdArchive"})
 #: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
@@ -112,6 +125,18 @@ _NETWORK_FIELDS: dict[str, str] = {
     "pciBusID": "pci_bus_id",
     "node": "node",
     "cniVersion": "cni_version",
+}
+
+
+#: flag -> the spec key that stands for it, for the wording of errors (:func:`_spec_words`)
+_OPTION_WORDS: dict[str, str] = {
+    flag: f"{section}.{key}"
+    for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS))
+    for key, (_arg, flag) in fields.items()
+}
+_NETWORK_WORDS: dict[str, str] = {
+    **_OPTION_WORDS,
+    **{flag: keys[0] for flag, keys in SPEC_KEYS.items() if keys and flag != "--data-dir"},
 }
 
 
@@ -162,14 +187,23 @@ class Spec:
         at = dict(cluster.flags).get(exc.finding.at.flag or "")
         if at is None:
             return exc
-        return type(exc).of(replace(exc.finding, at=self.location(at)))
+        finding = exc.finding
+        fix = _spec_words(finding.fix, _OPTION_WORDS)
+        return type(exc).of(
+            replace(finding, at=self.location(at), message=_spec_words(finding.message, _OPTION_WORDS) or "", fix=fix)
+        )
 
     def network_error(self, network: Network, exc: InputError) -> InputError:
         """Re-point an InputError from the NAD builder (which names CLI flags) at the spec field that set the
         flag (:data:`multus_gen.networks.fields.SPEC_KEYS`), else at the network's entry."""
         keys = SPEC_KEYS.get(exc.finding.at.flag or "", ())
         at = next((network.sources[k] for k in keys if k in network.sources), network.sources[""])
-        return InputError(exc.message, at=self.location(at), fix=exc.fix, rule=exc.finding.rule)
+        return InputError(
+            _spec_words(exc.message, _NETWORK_WORDS) or "",
+            at=self.location(at),
+            fix=_spec_words(exc.fix, _NETWORK_WORDS),
+            rule=exc.finding.rule,
+        )
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -386,7 +420,10 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
                 for key, (_arg, flag) in fields.items():
                     if flag == exc.finding.at.flag:
                         at = member.source(section, key)
-            raise Spec(spec_path, None, (), False, doc).error(at, exc.message, exc.fix) from None
+            located = Spec(spec_path, None, (), False, doc).location(at)
+            message = _spec_words(exc.message, _OPTION_WORDS) or ""
+            fix = _spec_words(exc.fix, _OPTION_WORDS)
+            raise InputError(message, at=located, fix=fix, rule=exc.finding.rule) from None
         made[made_key] = (opts, fmt, paths_for(opts))
     opts, fmt, paths = made[made_key]
     inline: tuple[Any, ...] = (chart["values"],) if chart.get("values") else ()
