@@ -230,3 +230,22 @@ def test_a_chart_version_that_cannot_run_the_ipam_names_the_version(tmp_path: Pa
     # a key the user set is still named as set
     code, _, err = capture(["helmchart", "--chart-version", "v4.0.203", "--set", "manifests.dhcpDaemonSet=true"])
     assert code == 1 and err.startswith("multus-gen: error: --set manifests.dhcpDaemonSet=true: "), err
+
+
+def test_a_printed_fleet_passes_validate(tmp_path: Path) -> None:
+    """`render -c FLEET > all.yaml; validate all.yaml`: every file of the stream is checked against the cluster
+    its own header names, beside the files of its own cluster (the whole stream was checked against one cluster
+    and as one file: the /srv/k3s cluster's files failed, and a pinned v4.2.106 met another cluster's CRD chart)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC)
+    code, text, err = capture(["render", "-c", str(spec)])
+    assert code == 0, err
+    assert text.count("# path: ") >= 6
+    printed = tmp_path / "all.yaml"
+    printed.write_text(text)
+    code, report, err = capture(["validate", str(printed), "-o", "json"])
+    data = json.loads(report)
+    assert (code, [f for f in data["findings"] if f["severity"] == "error"]) == (0, []), err
+    # each file of the stream is named as in a rendered tree: <stream>#<cluster>/<file>
+    assert data["summary"]["files"] == 6 and all(f.startswith(f"{printed}#") for f in data["files"]), data
+    assert {s["path"].rsplit("/", 1)[-1] for s in data["skipped"]} <= {"kustomization.yaml"}
