@@ -249,3 +249,22 @@ def test_a_printed_fleet_passes_validate(tmp_path: Path) -> None:
     # each file of the stream is named as in a rendered tree: <stream>#<cluster>/<file>
     assert data["summary"]["files"] == 6 and all(f.startswith(f"{printed}#") for f in data["files"]), data
     assert {s["path"].rsplit("/", 1)[-1] for s in data["skipped"]} <= {"kustomization.yaml"}
+
+
+def test_a_nad_without_a_cluster_header_is_checked_beside_the_installs(tmp_path: Path) -> None:
+    """`nad` (no --k3s-version: its header names no cluster) and `helmchart --chart-version v4.2.106` in one
+    folder: validate checks the NAD beside that install, so a bridge vlan with vlanTrunk is refused there
+    (bridge-native-vlan, CNI plugins v1.7.1) and a whereabouts network without whereabouts is an
+    ipam-prerequisite error. The headerless file was checked alone and both passed."""
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    code, text, err = capture(["helmchart", "--chart-version", "v4.2.106"])
+    assert code == 0, err
+    (folder / "multus.yaml").write_text(text)
+    trunk = ["nad", "trunk", "--type", "bridge", "--bridge", "br1", "--vlan", "5", "--vlan-trunk", "100"]
+    code, text, err = capture([*trunk, "--ipam", "whereabouts", "--range", "10.9.0.0/24"])
+    assert code == 0, err
+    (folder / "trunk.yaml").write_text(text)
+    code, report, err = capture(["validate", str(folder), "-o", "json"])
+    rules = {f["rule"] for f in json.loads(report)["findings"] if f["severity"] == "error"}
+    assert code == 1 and rules == {"bridge-native-vlan", "ipam-prerequisite"}, (rules, err)

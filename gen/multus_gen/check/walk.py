@@ -335,6 +335,11 @@ def validate_paths(
         groups.setdefault(src.made_for if headers else None, ([], []))[0].append(src)
     for src in context:
         groups.setdefault(src.made_for if headers else None, ([], []))[1].append(src)
+    if headers and None in groups:
+        # a file without a cluster header (`multus-gen nad` without --k3s-version, a hand-written NAD) belongs
+        # to no cluster of its own: the installs of every other checked file are in its sight
+        others = [src for made, (group, _) in groups.items() if made is not None for src in group]
+        groups[None][1].extend(others)
     ours: dict[str, list[str]] = {}
     for made, (group, group_context) in groups.items():
         result = rules.check_sources(
