@@ -440,7 +440,7 @@ SOURCE_FLAGS_OF = {
 #: The take-over flags (--from-values) and --rke2-version of the commands that have them; ``ipam_given``: whether
 #: --ipam was given.
 TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given", "rke2_version")}
-TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
+TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["commit"] = TAKEOVER_FLAGS["helmchart"]
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])

@@ -236,7 +236,7 @@ def commit(
     from multus_gen.sinks import git as git_sink  # GitPython: imported by this command only
     from multus_gen.yamlio.reader import is_stdin
 
-    stdin_once(**{"--config": config, "-f": gen["values_files"]})
+    stdin_once(**{"--config": config, "-f": gen["values_files"], "--from-values": gen.get("from_values")})
     if prune and (config is None or is_stdin(config)):
         raise UsageError(
             "--prune deletes only what a spec file committed before; "
@@ -276,7 +276,7 @@ def commit(
             if branch is not None
             else _old_text(repo / manifest.path)
         )
-        notices = (*notices, *transition_findings(old, opts, manifest.path))
+        notices = (*notices, *transition_findings(old, opts, manifest.path), *take_over_report(opts))
     for manifest in manifests:  # the spec or a -f file inside the repository: never committed over
         inputs.refuse(repo / manifest.path, what="commit over")
     print_notices(notices)

@@ -289,6 +289,9 @@ def commit(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
@@ -358,6 +361,7 @@ def plan(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Show what replacing an existing manifest with the one for these options changes; write nothing.
 
