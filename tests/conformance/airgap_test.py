@@ -475,6 +475,17 @@ def test_bad_input_exits_1_with_one_line_and_writes_nothing(
     assert code == 1 and list(manifests.iterdir()) == [], (case, err)
 
 
+def test_a_crd_archive_beside_a_chart_with_crds_names_the_archive(charts_dir: Path) -> None:
+    """rke2-multus v4.2.x ships its CRDs: a --crd-chart-archive beside it is refused naming --crd-chart-archive,
+    the flag given (it named --crd-chart-version, which the user never passed)."""
+    code, out, err = _run(
+        "helmchart", "--chart-archive", str(charts_dir / "rke2-multus-v4.2.106.tgz"),
+        "--crd-chart-archive", str(charts_dir / CRD_ARCHIVE),
+    )  # fmt: skip
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --crd-chart-archive: "), err
+    assert "ships the CRDs itself" in err and len(err.strip().splitlines()) == 1
+
+
 def test_too_big_archive_can_be_a_static_chart(tmp_path: Path, charts_dir: Path, ca_file: Path) -> None:
     big = _bad_files(tmp_path, charts_dir, ca_file)["@big"]
     code, _out, err = _run("helmchart", "--chart-archive", big)
