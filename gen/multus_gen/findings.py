@@ -13,7 +13,7 @@ outside multus-gen. A rule has one severity wherever it runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from multus_gen.record import record, replace
@@ -24,6 +24,17 @@ WARNING: Severity = "warning"
 NOTE: Severity = "note"
 
 JsonPath = tuple[str | int, ...]
+
+
+def get_path(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` (a document, chart values), or None when any step is missing or not a map: the one
+    walk down a document by keys (values, images, transitions and the checks read values this way)."""
+    node: Any = data
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def json_path(path: JsonPath) -> str:

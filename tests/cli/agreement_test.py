@@ -196,3 +196,75 @@ def test_format_fleet_never_puts_two_bundles_into_one_file(tmp_path: Path) -> No
     assert code == 1 and "2 bundles" in err and "--out-dir" in err and not out.exists()
     code, _, err = capture(["helmchart", "--format", "fleet", "--chart-version", "v4.2.202", "--out", str(out)])
     assert code == 0 and out.read_text().count("defaultNamespace") == 1, err
+
+
+@pytest.mark.parametrize("fmt", ["helmchart", "argocd", "fleet"])
+def test_printed_output_of_an_older_k3s_passes_validate(fmt: str, tmp_path: Path) -> None:
+    """`helmchart --format F --k3s-version OLD --data-dir /srv/k3s > f; validate f` passes without repeating
+    the flags: validate reads the cluster from the header, also behind the `# path:` line a fleet stream
+    starts with (it used to miss it and check the fleet stream against the default K3s: 4 errors)."""
+    old = ["--k3s-version", "v1.25.4+k3s1", "--data-dir", "/srv/k3s", "--ipam", "whereabouts"]
+    code, text, err = capture(["helmchart", "--format", fmt, *old])
+    assert code == 0, err
+    printed = tmp_path / "out.yaml"
+    printed.write_text(text)
+    code, report, err = capture(["validate", str(printed), "-o", "json"])
+    assert (code, [f for f in json.loads(report)["findings"] if f["severity"] == "error"]) == (0, []), err
+
+
+def test_a_chart_version_that_cannot_run_the_ipam_names_the_version(tmp_path: Path) -> None:
+    """chart-version-ipam on multus-gen's own values names --chart-version (a spec: chart.version and its
+    line); it named `HelmChart multus::$.spec.valuesContent.manifests.dhcpDaemonSet`, a key nobody set."""
+    code, out, err = capture(["helmchart", "--chart-version", "v4.0.203", "--ipam", "dhcp"])
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --chart-version: "), err
+    assert "[chart-version-ipam]" in err
+    spec = tmp_path / "multus.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.31.2+k3s1}\n"
+        "chart: {version: v4.0.203}\n"
+        "networks:\n"
+        "  - {name: lan, type: macvlan, master: eth1, ipam: {type: dhcp}}\n"
+    )
+    code, out, err = capture(["render", "-c", str(spec)])
+    assert (code, out) == (1, "") and err.startswith(f"multus-gen: error: {spec}::$.chart.version (line 2): "), err
+    # a key the user set is still named as set
+    code, _, err = capture(["helmchart", "--chart-version", "v4.0.203", "--set", "manifests.dhcpDaemonSet=true"])
+    assert code == 1 and err.startswith("multus-gen: error: --set manifests.dhcpDaemonSet=true: "), err
+
+
+def test_a_printed_fleet_passes_validate(tmp_path: Path) -> None:
+    """`render -c FLEET > all.yaml; validate all.yaml`: every file of the stream is checked against the cluster
+    its own header names, beside the files of its own cluster (the whole stream was checked against one cluster
+    and as one file: the /srv/k3s cluster's files failed, and a pinned v4.2.106 met another cluster's CRD chart)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(SPEC)
+    code, text, err = capture(["render", "-c", str(spec)])
+    assert code == 0, err
+    assert text.count("# path: ") >= 6
+    printed = tmp_path / "all.yaml"
+    printed.write_text(text)
+    code, report, err = capture(["validate", str(printed), "-o", "json"])
+    data = json.loads(report)
+    assert (code, [f for f in data["findings"] if f["severity"] == "error"]) == (0, []), err
+    # each file of the stream is named as in a rendered tree: <stream>#<cluster>/<file>
+    assert data["summary"]["files"] == 6 and all(f.startswith(f"{printed}#") for f in data["files"]), data
+    assert {s["path"].rsplit("/", 1)[-1] for s in data["skipped"]} <= {"kustomization.yaml"}
+
+
+def test_a_nad_without_a_cluster_header_is_checked_beside_the_installs(tmp_path: Path) -> None:
+    """`nad` (no --k3s-version: its header names no cluster) and `helmchart --chart-version v4.2.106` in one
+    folder: validate checks the NAD beside that install, so a bridge vlan with vlanTrunk is refused there
+    (bridge-native-vlan, CNI plugins v1.7.1) and a whereabouts network without whereabouts is an
+    ipam-prerequisite error. The headerless file was checked alone and both passed."""
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    code, text, err = capture(["helmchart", "--chart-version", "v4.2.106"])
+    assert code == 0, err
+    (folder / "multus.yaml").write_text(text)
+    trunk = ["nad", "trunk", "--type", "bridge", "--bridge", "br1", "--vlan", "5", "--vlan-trunk", "100"]
+    code, text, err = capture([*trunk, "--ipam", "whereabouts", "--range", "10.9.0.0/24"])
+    assert code == 0, err
+    (folder / "trunk.yaml").write_text(text)
+    code, report, err = capture(["validate", str(folder), "-o", "json"])
+    rules = {f["rule"] for f in json.loads(report)["findings"] if f["severity"] == "error"}
+    assert code == 1 and rules == {"bridge-native-vlan", "ipam-prerequisite"}, (rules, err)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import isolate_git
-from helpers import capture, git, invoke
+from helpers import capture, docs_of, git, invoke
 from multus_gen import __version__
 from multus_gen.cli import run
 from multus_gen.knowledge import k3s
@@ -497,3 +497,51 @@ def test_commit_quiet_names_the_count_not_every_file(repo: Path, tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     sha = git(repo, "rev-parse", "HEAD")
     assert result.stderr.strip() == f"2 files: committed {sha[:12]} on main"
+
+
+def test_commit_of_a_fleet_says_each_warning_once_naming_its_clusters(repo: Path, tmp_path: Path) -> None:
+    """commit -c printed every cluster's notices one by one (a shared network's warning once per cluster, and a
+    chart warning without the cluster it concerns); it now says them as render does."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.31.2+k3s1}\n"
+        "networks:\n"
+        "  - {name: wb, type: macvlan, master: eth1,\n"
+        "     ipam: {type: whereabouts, range: 10.9.0.0/24, enableOverlappingRanges: false}}\n"
+        "clusters:\n"
+        "  - name: a\n"
+        "  - name: b\n"
+        "  - name: old\n"
+        "    cluster: {k3sVersion: v1.29.9+k3s1}\n"
+    )
+    result = commit(repo, "-c", str(spec), "--path", "clusters/", "-q")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("multus-gen: warning: ")]
+    overlap = [line for line in warnings if "[ipam-overlapping-ranges-off]" in line]
+    assert overlap == [line for line in overlap if line.startswith("multus-gen: warning: a, b, old: wb: ")], warnings
+    assert len(overlap) == 1, warnings
+    legacy = [line for line in warnings if "[cni-bin-dir-legacy]" in line]
+    assert legacy and all(line.startswith("multus-gen: warning: old: ") for line in legacy), warnings
+
+
+def test_commit_and_plan_take_the_rke2_release_and_commit_the_take_over(repo: Path, tmp_path: Path) -> None:
+    """commit takes --rke2-version and --from-values/--from-chart-version as helmchart and install do (they were
+    usage errors, exit 2); the take-over says what it replaced; plan takes --rke2-version too."""
+    values = tmp_path / "multus-values.yaml"
+    values.write_text("config:\n  cni_conf:\n    binDir: /var/lib/rancher/k3s/data/current/bin/\n")
+    result = commit(
+        repo, "--path", "clusters/k3s/multus.yaml", "--from-values", str(values),
+        "--from-chart-version", "rke2-multus-v4.2.106", "--chart-version", "v4.3.008",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "config.cni_conf.binDir: /var/lib/rancher/k3s/data/current/bin/ ->" in result.stderr
+    doc = docs_of((repo / "clusters/k3s/multus.yaml").read_text())[0]
+    assert doc["metadata"]["name"] == "multus" and doc["spec"]["version"] == "v4.3.008"
+    rke2 = ["--distro", "rke2", "--ipam", "whereabouts"]
+    result = commit(repo, "--path", "clusters/rke2/", *rke2, "--rke2-version", "v1.34.2+rke2r1")
+    assert result.exit_code == 0, result.stderr
+    written = repo / "clusters/rke2/rke2-multus.yaml"
+    head = written.read_text().split("---", 1)[0]
+    assert "rke2-version=v1.34.2+rke2r1" in head and "chart-version=v4.2.300" in head, head
+    result = invoke("plan", "--from", str(written), *rke2, "--rke2-version", "v1.34.2+rke2r1")
+    assert result.exit_code == 0, result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -328,11 +329,15 @@ def test_versions_table_and_json() -> None:
     assert "\x1b[" not in table.stdout  # no colour when not a terminal
 
 
-def test_every_command_has_help_with_examples() -> None:
-    for command in ("helmchart", "values", "versions"):
-        result = invoke(command, "--help")
-        assert result.exit_code == 0
-        assert "Examples:" in result.stdout and "multus-gen " + command in result.stdout
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_has_help_with_examples(command: str) -> None:
+    """Every command (images and verify too) shows examples, each a line a shell takes: a continued example
+    ends in a backslash (a lone backslash in the docstring joined the lines with a run of blanks)."""
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout and "multus-gen " + command in result.stdout
+    examples = [line.strip() for line in result.stdout.splitlines() if f"multus-gen {command}" in line]
+    assert examples and all(not re.search(r"\S {3,}-", line) for line in examples), examples
 
 
 def complete(words: str) -> list[str]:
@@ -349,6 +354,18 @@ def test_shell_completion_sees_every_command() -> None:
     assert complete("multus-gen ") == list(COMMANDS)
     assert "--ipam" in complete("multus-gen helmchart --ip")
     assert complete("multus-gen nad x --type ") == ["macvlan", "ipvlan", "bridge", "host-device", "vlan", "sriov"]
+    # the options the merged features added complete too
+    for words, option in (
+        ("multus-gen verify --rke", "--rke2-version"),
+        ("multus-gen images --system", "--system-default-registry"),
+        ("multus-gen helmchart --repo-", "--repo-ca"),
+        ("multus-gen install --static", "--static-chart"),
+        ("multus-gen commit -c f --pru", "--prune"),
+        ("multus-gen nad x --vlan-t", "--vlan-trunk"),
+        ("multus-gen nad x --node-sl", "--node-slice-size"),
+        ("multus-gen nad x --dhcp-provide-f", "--dhcp-provide-from-arg"),
+    ):
+        assert complete(words) == [option], words
 
 
 #: A line per command, and what some of its parameters reach the action as.
@@ -424,7 +441,7 @@ SOURCE_FLAGS_OF = {
 #: --ipam was given.
 TAKEOVER_FLAGS = {"helmchart": ("from_values", "from_chart_version", "ipam_given", "rke2_version")}
 TAKEOVER_FLAGS["values"] = TAKEOVER_FLAGS["install"] = TAKEOVER_FLAGS["helmchart"]
-TAKEOVER_FLAGS["commit"] = TAKEOVER_FLAGS["plan"] = ("from_values", "from_chart_version", "ipam_given")
+TAKEOVER_FLAGS["commit"] = TAKEOVER_FLAGS["plan"] = TAKEOVER_FLAGS["helmchart"]
 
 
 @pytest.mark.parametrize(("argv", "expected"), PLAIN, ids=[a[0] for a, _ in PLAIN])

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from crdschema import crd_errors
-from helpers import docs_of, invoke, tree, write_text
+from helpers import capture, docs_of, invoke, tree, write_text
 from multus_gen.cli import run
 
 SPEC = """\
@@ -173,3 +173,33 @@ def test_render_needs_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["render"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "--config" in err, err
+
+
+@pytest.mark.parametrize(
+    ("chart", "network", "where", "said", "unsaid"),
+    [
+        # a chart key without the mirror it belongs to: the spec's words, and the rule
+        ("{plainHTTP: true}", "", "$.chart.plainHTTP (line 2)", "no chart.repo is given", "--repo"),
+        ("{authSecret: creds}", "", "$.chart.authSecret (line 2)", "add chart.repo", "--repo"),
+        # a network key its IPAM ignores
+        ("{}", ", nodeSliceSize: /26", "$.networks[0].ipam.nodeSliceSize (line 5)", "ipam.nodeSliceSize is", "--node"),
+    ],
+)
+def test_spec_errors_speak_the_specs_words(
+    tmp_path: Path, chart: str, network: str, where: str, said: str, unsaid: str
+) -> None:
+    """An error located in a spec file names spec keys, not the CLI flags they stand for (it said
+    `chart.plainHTTP: --plain-http is a setting of a chart mirror, and no --repo is given (add --repo URL)`)."""
+    spec = tmp_path / "multus.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.31.2+k3s1}\n"
+        f"chart: {chart}\n"
+        "networks:\n"
+        "  - {name: lan, type: macvlan, master: eth1,\n"
+        f"     ipam: {{type: host-local, range: 10.9.0.0/24{network}}}}}\n"
+    )
+    code, out, err = capture(["render", "-c", str(spec)])
+    assert (code, out) == (1, ""), err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"multus-gen: error: {spec}::{where}: "), line
+    assert said in line and unsaid not in line and line.endswith("]"), line

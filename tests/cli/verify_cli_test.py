@@ -244,6 +244,37 @@ BROKEN: list[tuple[str, Callable[[Path], None], tuple[str, ...], str]] = [
 ]
 
 
+def test_verify_and_images_take_the_generators_rke2_and_take_over_options(fixtures: Path, tmp_path: Path) -> None:
+    """`verify` takes helmchart's options (issue 14: "[OPTIONS]"): --rke2-version (it was a usage error, exit
+    2), --from-values/--from-chart-version and --image-pull-secret; an archive that is not the rke2-multus the
+    RKE2 release ships is refused naming --chart-archive (the flag given), not --chart-version. `images` takes
+    --rke2-version and the take-over options as well."""
+    code, out, err = verify(
+        "--chart-archive", str(archive(fixtures, V202)), "--distro", "rke2", "--rke2-version", "v1.33.4+rke2r1",
+        "--ipam", "whereabouts",
+    )  # fmt: skip
+    assert (code, out) == (0, ""), err
+    code, out, err = verify(
+        "--chart-archive", str(archive(fixtures, V317)), "--crd-chart-archive", str(archive(fixtures, CRD317)),
+        "--distro", "rke2", "--rke2-version", "v1.34.2+rke2r1",
+    )  # fmt: skip
+    assert (code, out) == (1, ""), err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("multus-gen: error: --chart-archive: RKE2 v1.34.2+rke2r1 ships rke2-multus v4.2.300"), line
+    old = tmp_path / "multus-values.yaml"
+    old.write_text("config:\n  cni_conf:\n    confDir: /etc/cni/net.d\n    binDir: /opt/cni/bin\n")
+    code, out, err = verify(
+        "--chart-archive", str(archive(fixtures, V202)), "--from-values", str(old),
+        "--from-chart-version", "rke2-multus-v4.2.106", "--image-pull-secret", "pull",
+    )  # fmt: skip
+    assert (code, out) == (0, ""), err
+    code, out, err = capture(["images", "--distro", "rke2", "--rke2-version", "v1.33.4+rke2r1", "-o", "json"])
+    assert code == 0 and json.loads(out)["chartVersion"] == "v4.2.202", err
+    take_over = ["--from-values", str(old), "--from-chart-version", "rke2-multus-v4.2.106"]
+    code, out, err = capture(["images", *take_over, "--chart-version", "v4.2.202"])
+    assert code == 0 and out.count("\n") >= 2, err
+
+
 @pytest.mark.parametrize(("edit", "extra", "rule"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
 def test_broken_archive_fails_with_its_rule(
     fixtures: Path, tmp_path: Path, edit: Callable[[Path], None], extra: tuple[str, ...], rule: str

@@ -218,6 +218,29 @@ def test_plain_http_needs_a_k3s_whose_controller_has_it() -> None:
             else:
                 assert (code, out) == (1, "") and "[helm-controller-field]" in err, (k3s, err)
                 assert "v1.30.5+k3s1" in err, err
+                # the refusal names the flag the user gave (it named the HelmChart's spec field)
+                assert err.startswith(f"multus-gen: error: {flag}: ") and f"drop {flag}" in err, err
+
+
+def test_a_spec_chart_key_an_old_k3s_lacks_is_named_with_its_line(tmp_path: Path) -> None:
+    """render -c: the helm-controller-field refusal of a fleet member's chart.plainHTTP names the spec key and
+    its line (it named `HelmChart multus-crd::$.spec.plainHTTP`, not which cluster of the fleet)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(
+        "cluster: {k3sVersion: v1.30.6+k3s1}\n"
+        "clusters:\n"
+        "  - name: new\n"
+        "  - name: old\n"
+        "    cluster: {k3sVersion: v1.29.10+k3s1}\n"
+        "    chart:\n"
+        "      repo: oci://10.0.0.5:5000/charts\n"
+        "      plainHTTP: true\n"
+    )
+    code, out, err = _run("render", "-c", str(spec), "--out-dir", str(tmp_path / "out"))
+    assert (code, out) == (1, ""), err
+    assert err.startswith(f"multus-gen: error: {spec}::$.clusters[1].chart.plainHTTP (line 8): "), err
+    assert "[helm-controller-field]" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()  # a refused spec creates no --out-dir either
 
 
 @pytest.mark.parametrize("crd_version", ["v0.16.14", "v0.16.26", "v0.17.7"])
@@ -265,6 +288,44 @@ def test_static_chart_install_and_uninstall(tmp_path: Path, charts_dir: Path, cr
     code, _out, err = _run("uninstall", "--manifests-dir", str(tmp_path / "server/manifests"))
     assert code == 0, err
     assert not (static / MULTUS_ARCHIVE).exists() and not (static / CRD_ARCHIVE).exists()
+
+
+def test_static_chart_writes_no_archive_when_the_manifest_cannot_be_written(tmp_path: Path, charts_dir: Path) -> None:
+    """The archives were copied into server/static/charts before the manifest folder was checked: an install
+    refused for a missing manifests folder left both archives (and the record) behind."""
+    (tmp_path / "server").mkdir()
+    code, out, err = _install(tmp_path, charts_dir)
+    assert (code, out) == (1, "") and "folder does not exist" in err, err
+    assert not (tmp_path / "server/static").exists()
+
+
+def test_static_chart_from_a_spec(tmp_path: Path, charts_dir: Path) -> None:
+    """`install -c spec --static-chart` serves the spec's chart.archive / chart.crdArchive (paths relative to
+    the spec) as K3s static charts (it was refused: "no --chart-archive is given"); a spec without an archive
+    is refused naming --static-chart, nothing written."""
+    (tmp_path / "server/manifests").mkdir(parents=True)
+    spec = tmp_path / "site" / "multus.yaml"
+    spec.parent.mkdir()
+    spec.write_text(
+        f"cluster: {{k3sVersion: v1.34.5+k3s1, dataDir: {tmp_path}}}\n"
+        f"chart: {{archive: ../charts/{MULTUS_ARCHIVE}, crdArchive: ../charts/{CRD_ARCHIVE}}}\n"
+    )
+    (tmp_path / "charts").mkdir()
+    for name in (MULTUS_ARCHIVE, CRD_ARCHIVE):
+        (tmp_path / "charts" / name).write_bytes((charts_dir / name).read_bytes())
+    manifests = ["--manifests-dir", str(tmp_path / "server/manifests")]
+    code, _out, err = _run("install", "-c", str(spec), *manifests, "--static-chart")
+    assert code == 0, err
+    static = tmp_path / "server/static/charts"
+    assert sorted(p.name for p in static.glob("*.tgz")) == sorted((MULTUS_ARCHIVE, CRD_ARCHIVE))
+    docs = _docs((tmp_path / "server/manifests/multus.yaml").read_text())
+    assert [d["spec"]["chart"].rsplit("/", 1)[-1] for d in docs] == [CRD_ARCHIVE, MULTUS_ARCHIVE]
+    assert _run("validate", str(tmp_path / "server/manifests"))[0] == 0
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(f"cluster: {{k3sVersion: v1.34.5+k3s1, dataDir: {tmp_path}}}\n")
+    code, out, err = _run("install", "-c", str(bare), "--manifests-dir", str(tmp_path / "other"), "--static-chart")
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --static-chart: ") and "chart.archive" in err
+    assert not (tmp_path / "other").exists()
 
 
 def test_static_chart_never_replaces_another_file(tmp_path: Path, charts_dir: Path) -> None:
@@ -360,6 +421,10 @@ BAD: list[tuple[str, tuple[str, ...], str]] = [
     ("registry-url", ("--system-default-registry", "https://r.example"), "chart-registry"),
     ("rke2-registry", ("--distro", "rke2", "--system-default-registry", "r.example"), "chart-registry"),
     ("ca-without-repo", ("--auth-secret", "x"), "chart-repo-url"),
+    # ports no client can reach (both were accepted and emitted)
+    ("repo-port-out-of-range", ("--repo", "oci://m.example:99999/charts"), "chart-repo-url"),
+    ("repo-port-zero", ("--repo", "https://m.example:0/charts"), "chart-repo-url"),
+    ("registry-port-out-of-range", ("--system-default-registry", "r.example:70000"), "chart-registry"),
 ]
 
 
@@ -408,6 +473,17 @@ def test_bad_input_exits_1_with_one_line_and_writes_nothing(
     manifests.mkdir(parents=True, exist_ok=True)
     code, _out, err = _run("install", "--k3s-version", "v1.34.5+k3s1", "--manifests-dir", str(manifests), *args)
     assert code == 1 and list(manifests.iterdir()) == [], (case, err)
+
+
+def test_a_crd_archive_beside_a_chart_with_crds_names_the_archive(charts_dir: Path) -> None:
+    """rke2-multus v4.2.x ships its CRDs: a --crd-chart-archive beside it is refused naming --crd-chart-archive,
+    the flag given (it named --crd-chart-version, which the user never passed)."""
+    code, out, err = _run(
+        "helmchart", "--chart-archive", str(charts_dir / "rke2-multus-v4.2.106.tgz"),
+        "--crd-chart-archive", str(charts_dir / CRD_ARCHIVE),
+    )  # fmt: skip
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --crd-chart-archive: "), err
+    assert "ships the CRDs itself" in err and len(err.strip().splitlines()) == 1
 
 
 def test_too_big_archive_can_be_a_static_chart(tmp_path: Path, charts_dir: Path, ca_file: Path) -> None:

@@ -273,10 +273,46 @@ def test_values_any_options(case: tuple[list[str], list[str]]) -> None:
         check_validate_agrees(errors)
 
 
+repos = mostly(
+    st.sampled_from(
+        ["https://mirror.example/charts", "oci://registry.example:5000/charts", "https://[fd00::1]:8443/c"]
+    ),
+    st.one_of(
+        st.sampled_from(["http://m.example/c", "oci://r.example", "ftp://x/y", "https://m ex/c", "oci://r:99999/c"]),
+        st.text(max_size=12),
+    ),
+)
+registries = mostly(
+    st.sampled_from(["registry.example:5000", "mirror.example/rancher", "10.0.0.5:5000"]),
+    st.one_of(st.sampled_from(["https://r.example", "reg istry", "r.example:70000", "ü.example"]), st.text(max_size=8)),
+)
+secrets = mostly(
+    st.sampled_from(["creds", "pull-secret", "a.b"]), st.one_of(st.sampled_from(["Bad_Name", ""]), st.text(max_size=8))
+)
+
+
+@st.composite
+def source_argv(draw: st.DrawFn, clean: bool) -> list[str]:
+    """The chart source and private registry flags (issue 14): mirrors, OCI, TLS switches, registries."""
+    argv: list[str] = []
+    if draw(st.integers(0, 2)) == 0:
+        argv += ["--repo", repos.draw(draw, clean)]
+        if draw(st.booleans()):
+            argv += ["--auth-secret", secrets.draw(draw, clean)]
+        if draw(st.integers(0, 3)) == 0:
+            argv.append(draw(st.sampled_from(["--plain-http", "--insecure-skip-tls-verify"])))
+    if draw(st.integers(0, 3)) == 0:
+        argv += ["--system-default-registry", registries.draw(draw, clean)]
+    if draw(st.integers(0, 3)) == 0:
+        argv += ["--image-pull-secret", secrets.draw(draw, clean)]
+    return argv
+
+
 @st.composite
 def format_argv(draw: st.DrawFn) -> tuple[list[str], list[str]]:
-    """Good options in every output format (and distribution) helmchart knows."""
+    """Good options in every output format (and distribution) helmchart knows, with the chart source flags."""
     argv, files = draw(gen_argv())
+    argv += draw(source_argv(draw(st.booleans())))
     fmt = draw(st.sampled_from(["helmchart", "helmchartconfig", "flux", "argocd", "fleet"]))
     distro = draw(st.sampled_from(["k3s", "k3s", "rke2"]))
     if distro == "rke2":  # K3s-only flags and other names are refused on RKE2 (tested above); keep the rest
@@ -364,6 +400,22 @@ def plausible_nad(draw: st.DrawFn) -> list[str]:
         argv += ["--route", draw(st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "fd00::/8"]))]
     if draw(st.integers(0, 3)) == 0:
         argv += ["--cni-version", draw(st.sampled_from(["0.3.1", "1.0.0"]))]
+    if plugin == "bridge" and draw(st.integers(0, 3)) == 0:
+        for trunk in draw(st.lists(st.sampled_from(["100", "200-299", "4094", "1-10"]), min_size=1, max_size=2)):
+            argv += ["--vlan-trunk", trunk]
+    if ipam == "whereabouts" and draw(st.integers(0, 3)) == 0:
+        argv += ["--node-slice-size", draw(st.sampled_from(["/26", "/28", "/30", "/120"]))]
+    if ipam == "whereabouts" and draw(st.integers(0, 3)) == 0:
+        argv.append(draw(st.sampled_from(["--enable-overlapping-ranges", "--no-enable-overlapping-ranges"])))
+    if ipam == "whereabouts" and draw(st.integers(0, 3)) == 0:
+        argv += ["--log-level", draw(st.sampled_from(["debug", "verbose", "error", "panic"]))]
+        argv += ["--log-file", draw(st.sampled_from(["/var/log/whereabouts.log", "/tmp/wb.log"]))]
+    if ipam == "dhcp" and draw(st.integers(0, 2)) == 0:
+        argv += ["--dhcp-request", draw(st.sampled_from(["routers", "host-name", "121", "subnet-mask"]))]
+    if ipam == "dhcp" and draw(st.integers(0, 3)) == 0:
+        argv += ["--dhcp-provide", draw(st.sampled_from(["host-name=pod-a", "dhcp-client-identifier=x"]))]
+    if ipam == "dhcp" and draw(st.integers(0, 3)) == 0:
+        argv += ["--dhcp-provide-from-arg", draw(st.sampled_from(["host-name=K8S_POD_NAME", "12=K8S_POD_UID"]))]
     if draw(st.booleans()):
         argv += ["--k3s-version", k3s_versions.draw(draw, True)]
     if draw(st.booleans()):
@@ -399,6 +451,22 @@ def random_nad(draw: st.DrawFn) -> list[str]:
     ):
         for value in draw(st.lists(strategy, max_size=most)):
             argv += [flag, value]
+    hostile = st.one_of(
+        st.sampled_from(["0-5000", "5-3", "abc", "-", "ü", "1e3", "/99", "=", "hôst=x"]), st.text(max_size=8)
+    )
+    for flag in (
+        "--vlan-trunk",
+        "--node-slice-size",
+        "--log-level",
+        "--log-file",
+        "--dhcp-request",
+        "--dhcp-provide",
+        "--dhcp-provide-from-arg",
+    ):
+        if draw(st.integers(0, 6)) == 0:
+            argv += [flag, draw(hostile)]
+    if draw(st.integers(0, 6)) == 0:
+        argv.append("--enable-overlapping-ranges")
     if draw(st.integers(0, 3)) == 0:
         argv += ["--node", draw(st.sampled_from(["worker-1", "Worker_1", "a.b.c"]))]
     if draw(st.integers(0, 3)) == 0:

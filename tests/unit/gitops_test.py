@@ -12,7 +12,7 @@ from multus_gen.build.pipeline import RenderedCluster, fleet_notices, flux_path,
 from multus_gen.build.plan import make_plan
 from multus_gen.check.schemas import schema_errors
 from multus_gen.errors import InputError, ValidationError
-from multus_gen.findings import NOTE, Location, warning
+from multus_gen.findings import NOTE, Finding, Location, warning
 from multus_gen.knowledge import rke2
 from multus_gen.model.options import (
     GenOptions,
@@ -404,3 +404,16 @@ def test_fleet_notices_name_each_distinct_notice_once() -> None:
     assert out[1] == net  # already names its cluster
     assert len(out) == 2
     assert fleet_notices([RenderedCluster(None, [], (old,))]) == [old]
+
+
+def test_a_networks_warning_in_every_cluster_is_said_once() -> None:
+    """A network shared by a fleet warns once, naming the clusters (each cluster's copy is labelled
+    `<cluster>/<network>`, and a 1,000-cluster fleet printed 1,000 lines); alone it keeps its own label."""
+
+    def net(cluster: str) -> Finding:
+        return warning("overlap off", at=Location(label=f"{cluster}/trunk", path=("spec", "config")))
+
+    rendered = [RenderedCluster(f"c{i}", [], (net(f"c{i}"),)) for i in range(1, 1001)]
+    (only,) = fleet_notices(rendered)
+    assert only.one_line() == "c1, c2, c3 (+997 more): trunk: $.spec.config: overlap off"
+    assert fleet_notices(rendered[:1]) == [net("c1")]

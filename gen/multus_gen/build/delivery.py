@@ -15,11 +15,12 @@ from pathlib import Path
 
 from multus_gen import __version__
 from multus_gen.build.pipeline import KUSTOMIZATION_FILE as KUSTOMIZATION
-from multus_gen.build.pipeline import chart_file_stem, helmchart_text
+from multus_gen.build.pipeline import RenderedCluster, chart_file_stem, fleet_notices, helmchart_text
 from multus_gen.errors import InputError
 from multus_gen.findings import Finding
 from multus_gen.knowledge import k3s, rke2
 from multus_gen.model.options import GenOptions, check_dns1123_label, check_not_owned
+from multus_gen.model.spec import ClusterSpec
 from multus_gen.record import record, replace
 from multus_gen.yamlio.serialize import Manifest
 
@@ -107,13 +108,14 @@ class SpecDelivery:
 
 
 def spec_manifests(
-    config: Path, *, base: str = "", single: bool = False, cluster_name: str | None = None
+    config: Path, *, base: str = "", single: bool = False, cluster_name: str | None = None, static_chart: bool = False
 ) -> SpecDelivery:
     """Every file ``render -c config`` would write, under ``base`` (a folder path, ``""`` for the top).
 
     The HelmChart(s) and the NADs are separate files (``<name>.yaml``, ``<name>-networks.yaml``), so that a
     NAD applied before its CRD exists cannot hold back the HelmChart. ``single``: refuse fleets (``install``
-    writes one server's folder) unless ``cluster_name`` picks one of its clusters.
+    writes one server's folder) unless ``cluster_name`` picks one of its clusters. ``static_chart``
+    (``install -c --static-chart``): the spec's ``chart.archive`` is served as a K3s static chart.
     """
     from multus_gen.build.pipeline import render_spec
     from multus_gen.model.spec import load_spec
@@ -134,10 +136,12 @@ def spec_manifests(
             fix="name one with --cluster NAME, render the fleet with `multus-gen render -c FILE --out-dir DIR`, "
             "or deliver it with commit",
         )
+    if static_chart:
+        spec = replace(spec, clusters=tuple(_served_statically(config, c) for c in spec.clusters))
     prefix = base.rstrip("/") + "/" if base.strip("/") else ""
     manifests: list[Manifest] = []
-    notices: list[Finding] = []
     chart_files: list[tuple[str, GenOptions, str | None]] = []
+    said: list[RenderedCluster] = []  # each cluster's notices, said once per fleet (as render says them)
     for cluster_spec, cluster in zip(spec.clusters, render_spec(spec), strict=True):
         if single and cluster.format not in ("helmchart", "helmchartconfig"):
             raise InputError(
@@ -152,14 +156,28 @@ def spec_manifests(
                 check_addon_name(addon_name(m.path.rsplit("/", 1)[-1]), where="--config")
         strip = f"{cluster.name}/" if cluster_name is not None else ""  # one cluster's files: no cluster folder
         manifests += [Manifest(prefix + m.path.removeprefix(strip), m.content) for m in cluster.manifests]
-        notices += cluster.notices
+        said.append(replace(cluster, manifests=[]))
         own = f"{cluster.name}/" if cluster.name else ""
         chart_file = own + chart_install_file(cluster_spec.gen.name, cluster.format)
         chart_files.append((prefix + chart_file.removeprefix(strip), cluster_spec.gen, cluster.name))
+    notices = fleet_notices(said)
     fleet_names = (
         tuple(c.name for c in spec.clusters if c.name is not None) if spec.fleet and cluster_name is None else ()
     )
     return SpecDelivery(manifests, tuple(notices), spec.clusters[0].gen, tuple(chart_files), fleet_names)
+
+
+def _served_statically(config: Path, cluster: ClusterSpec) -> ClusterSpec:
+    """``cluster`` with its chart archive(s) served as K3s static charts (the HelmChart points at K3s's URL)."""
+    source = cluster.gen.source
+    if source.archive is None:
+        raise InputError(
+            f"--static-chart serves a chart archive, and {config} gives no chart.archive",
+            where="--static-chart",
+            fix="add chart.archive (and chart.crdArchive) to the spec, or drop --static-chart",
+            rule="chart-archive",
+        )
+    return replace(cluster, gen=replace(cluster.gen, source=replace(source, static_chart=True)))
 
 
 def chart_install_file(name: str, fmt: str) -> str:

@@ -48,6 +48,20 @@ def helmchart(
     }
 
 
+#: HelmChart spec field -> the flag that puts it there (spec files: the chart key of that flag), so a check
+#: of the built HelmChart refusing one of these fields names what the user gave (see pipeline.settle).
+SPEC_FLAGS: dict[str, str] = {
+    "repoCA": "--repo-ca",
+    "authSecret": "--auth-secret",
+    "dockerRegistrySecret": "--auth-secret",
+    "plainHTTP": "--plain-http",
+    "insecureSkipTLSVerify": "--insecure-skip-tls-verify",
+    "chartContent": "--chart-archive",
+    "failurePolicy": "--failure-policy",
+    "bootstrap": "--bootstrap",
+}
+
+
 def chart_source(source: ChartSource, chart: str, version: str) -> dict[str, Any]:
     """Where helm-controller gets ``chart`` (FACTS.md 2, 5): the K3s static chart URL, the embedded archive
     (``chartContent``, with ``chart``/``version`` kept for readers: the archive overrides them), an OCI chart

@@ -21,6 +21,7 @@ from typing import Any
 
 from multus_gen.build.plan import ChartPlan
 from multus_gen.errors import InputError
+from multus_gen.findings import get_path
 from multus_gen.knowledge import charts, images
 from multus_gen.record import record
 from multus_gen.values.compose import merge
@@ -54,23 +55,15 @@ def _archive_values(data: bytes, chart: str) -> dict[str, Any]:
     return out
 
 
-def _pick(node: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
 def _from_values(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
     merged = merge(dict(defaults), dict(values))
-    registry = _pick(merged, *images.REGISTRY_KEY) or None
+    registry = get_path(merged, *images.REGISTRY_KEY) or None
     out = []
     for component in images.COMPONENTS:
         if not images.enabled(component, merged, defaults):
             continue
-        image = _pick(merged, *component.image_at)
-        repository, tag = _pick(image, "repository"), _pick(image, "tag")
+        image = get_path(merged, *component.image_at)
+        repository, tag = get_path(image, "repository"), get_path(image, "tag")
         if not repository or not tag:
             continue
         out.append(images.with_registry(f"{repository}:{tag}", str(registry) if registry else None))
@@ -86,7 +79,7 @@ def _from_table(plan: ChartPlan) -> list[str]:
             where="--chart-version",
             fix=f"pass --chart-archive rke2-multus-{version}.tgz (its values.yaml is read)",
         )
-    registry = _pick(plan.values, *images.REGISTRY_KEY) or None
+    registry = get_path(plan.values, *images.REGISTRY_KEY) or None
     out = []
     for component in images.COMPONENTS:
         if images.enabled(component, plan.values):

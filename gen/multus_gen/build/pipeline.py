@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from multus_gen import __version__
 from multus_gen.build import gitops
-from multus_gen.build.helmchart import build_helmchartconfigs, build_helmcharts
+from multus_gen.build.helmchart import SPEC_FLAGS, build_helmchartconfigs, build_helmcharts
 from multus_gen.build.plan import ChartPlan, make_plan
-from multus_gen.errors import InputError, ValidationError
+from multus_gen.errors import InputError, MultusGenError, ValidationError
 from multus_gen.findings import Finding, JsonPath, Location, allow
 from multus_gen.model.options import GenOptions, resolve_format
 from multus_gen.record import record, replace
@@ -150,12 +150,26 @@ def _from_user(finding: Finding, opts: GenOptions, anchors: tuple[JsonPath, ...]
     return finding
 
 
+def _from_flag(finding: Finding) -> Finding:
+    """A finding about a HelmChart field a flag set (``spec.plainHTTP``: ``--plain-http``), located at that
+    flag: the user gave the flag, not the field (a spec file re-points it at its chart key)."""
+    path = finding.at.path or ()
+    if finding.rule == "chart-version-ipam" and finding.at.flag is None:
+        # the version cannot run an IPAM multus-gen's own values enable: the version given is what to change
+        return replace(finding, at=Location(flag="--chart-version"))
+    flag = SPEC_FLAGS.get(str(path[1])) if len(path) == 2 and path[0] == "spec" else None
+    if flag is None or not (finding.at.file or "").startswith(("HelmChart ", "HelmChartConfig ")):
+        return finding
+    fix = (finding.fix or "").replace(f"remove spec.{path[1]}", f"drop {flag}") or None
+    return replace(finding, at=Location(flag=flag), fix=fix)
+
+
 def settle(
     findings: Sequence[Finding], opts: GenOptions, *, anchors: tuple[JsonPath, ...] = VALUES_AT
 ) -> tuple[Finding, ...]:
     """What the generators do with the checks' findings on their own output: errors refuse (one line, the
     first error and how many more), unless ``--allow`` names their rule; warnings and notes are returned."""
-    settled = [_from_user(f, opts, anchors) for f in allow(findings, opts.allow)]
+    settled = [_from_flag(_from_user(f, opts, anchors)) for f in allow(findings, opts.allow)]
     errors = [f for f in settled if f.is_error]
     if errors:
         first = errors[0]
@@ -352,7 +366,10 @@ def render_cluster(
     # the checks of validate on the install and the NADs together (an IPAM's chart prerequisites)
     probes = _ipam_probes(nets)
     probe_key = tuple(doc["metadata"]["name"] for doc in probes)
-    checked = memo.get(("checked", okey, fmt, probe_key), lambda: check_install(plan, install, probes))
+    try:
+        checked = memo.get(("checked", okey, fmt, probe_key), lambda: check_install(plan, install, probes))
+    except MultusGenError as exc:  # about a flag: the spec key that stands for it
+        raise spec.flag_error(cluster, exc) from None
 
     inputs = [("spec", str(spec.path))] + ([("cluster", cluster.name)] if cluster.name else [])
     keep = ("distro", "format", "ipam", "k3s-version", "data-dir", "chart-version")
@@ -515,18 +532,25 @@ def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> lis
     (``edge-1, edge-2 (+998 more): ...``): a fleet of a thousand clusters on one old K3s says so once."""
     order: list[Finding] = []
     clusters: dict[Finding, list[str]] = {}
+    first: dict[Finding, Finding] = {}  # as the first cluster said it
     for cluster in rendered:
-        for notice in cluster.notices:
+        for said in cluster.notices:
+            notice = said
+            own = f"{cluster.name}/"
+            if cluster.name is not None and (said.at.label or "").startswith(own):
+                # a network's warning names its cluster: the same warning of every cluster is one notice
+                notice = replace(said, at=replace(said.at, label=(said.at.label or "")[len(own) :]))
             if notice not in clusters:
                 clusters[notice] = []
                 order.append(notice)
+                first[notice] = said
             if cluster.name is not None:
                 clusters[notice].append(cluster.name)
     out = []
     for notice in order:
         names = clusters[notice]
-        if not names or (len(names) == 1 and (notice.at.label or "").startswith(f"{names[0]}/")):
-            out.append(notice)  # no cluster, or one that already names its cluster (a network's warning)
+        if not names or (len(names) == 1 and first[notice] is not notice):
+            out.append(first[notice])  # no cluster, or one that already names its cluster (a network's warning)
             continue
         label = ", ".join(names[:shown]) + (f" (+{len(names) - shown} more)" if len(names) > shown else "")
         if notice.at.label:

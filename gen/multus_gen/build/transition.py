@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from multus_gen.check.catalog import severity
-from multus_gen.findings import Finding, Location
+from multus_gen.findings import Finding, Location, get_path
 from multus_gen.knowledge import charts, k3s
 from multus_gen.model.options import GenOptions
 from multus_gen.record import record, replace
@@ -48,20 +48,14 @@ def _from_documents(text: str) -> str | None:
         spec = spec if isinstance(spec, dict) else {}
         candidates = [
             (spec.get("chart"), spec.get("version")),  # HelmChart
-            (_get(spec, "chart", "spec", "chart"), _get(spec, "chart", "spec", "version")),  # Flux
-            (_get(spec, "source", "chart"), _get(spec, "source", "targetRevision")),  # Argo CD
-            (_get(data, "helm", "chart"), _get(data, "helm", "version")),  # Fleet
+            (get_path(spec, "chart", "spec", "chart"), get_path(spec, "chart", "spec", "version")),  # Flux
+            (get_path(spec, "source", "chart"), get_path(spec, "source", "targetRevision")),  # Argo CD
+            (get_path(data, "helm", "chart"), get_path(data, "helm", "version")),  # Fleet
         ]
         for chart, version in candidates:
             if chart == charts.CHART_NAME and isinstance(version, str):
                 return version
     return None
-
-
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
 
 
 def previous(text: str) -> Previous:

@@ -184,13 +184,12 @@ def _check_install(run: Run, inst: Install) -> None:
         ValueChecker(run, inst).check()
 
 
-def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
-    """(IPAM type, JSON path) of every plugin of a NAD's spec.config."""
+def _config_plugins(data: dict[str, Any]) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """(JSON path, plugin) of every plugin of a NAD's spec.config: the config itself, or each entry of a
+    conflist's ``plugins``; a config that does not parse has none (the NAD checks report it)."""
     config = get_path(data, "spec", "config")
-    if not isinstance(config, str):
-        return []
     try:
-        parsed = json.loads(config)
+        parsed = json.loads(config) if isinstance(config, str) else None
     except (ValueError, RecursionError):
         return []
     if not isinstance(parsed, dict):
@@ -198,9 +197,14 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
     plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
     if isinstance(parsed.get("plugins"), list):
         plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
+    return [(where, plugin) for where, plugin in plugins if isinstance(plugin, dict)]
+
+
+def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
+    """(IPAM type, JSON path) of every plugin of a NAD's spec.config."""
     out = []
-    for where, plugin in plugins:
-        ipam = plugin.get("ipam") if isinstance(plugin, dict) else None
+    for where, plugin in _config_plugins(data):
+        ipam = plugin.get("ipam")
         if isinstance(ipam, dict) and isinstance(ipam.get("type"), str):
             out.append((ipam["type"], (*where, "ipam", "type")))
     return out
@@ -208,21 +212,10 @@ def _nad_ipams(data: dict[str, Any]) -> list[tuple[str, JsonPath]]:
 
 def _node_slices(data: dict[str, Any]) -> list[JsonPath]:
     """The JSON paths of the whereabouts ``node_slice_size`` keys of a NAD's spec.config."""
-    config = get_path(data, "spec", "config")
-    try:
-        parsed = json.loads(config) if isinstance(config, str) else None
-    except (ValueError, RecursionError):
-        return []
-    if not isinstance(parsed, dict):
-        return []
-    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
-    if isinstance(parsed.get("plugins"), list):
-        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
     return [
         (*where, "ipam", "node_slice_size")
-        for where, plugin in plugins
-        if isinstance(plugin, dict)
-        and isinstance(plugin.get("ipam"), dict)
+        for where, plugin in _config_plugins(data)
+        if isinstance(plugin.get("ipam"), dict)
         and plugin["ipam"].get("type") == "whereabouts"
         and plugin["ipam"].get("node_slice_size") is not None
     ]
@@ -230,21 +223,10 @@ def _node_slices(data: dict[str, Any]) -> list[JsonPath]:
 
 def _native_vlans(data: dict[str, Any]) -> list[JsonPath]:
     """The JSON paths of the ``vlan`` keys of a NAD's bridge plugins that also carry ``vlanTrunk``."""
-    config = get_path(data, "spec", "config")
-    try:
-        parsed = json.loads(config) if isinstance(config, str) else None
-    except (ValueError, RecursionError):
-        return []
-    if not isinstance(parsed, dict):
-        return []
-    plugins: list[tuple[JsonPath, Any]] = [(("spec", "config"), parsed)]
-    if isinstance(parsed.get("plugins"), list):
-        plugins = [(("spec", "config", "plugins", i), p) for i, p in enumerate(parsed["plugins"])]
     return [
         (*where, "vlan")
-        for where, p in plugins
-        if isinstance(p, dict)
-        and p.get("type") == "bridge"
+        for where, p in _config_plugins(data)
+        if p.get("type") == "bridge"
         and "vlanTrunk" in p
         and isinstance(p.get("vlan"), int)
         and not isinstance(p.get("vlan"), bool)

@@ -20,7 +20,7 @@ from multus_gen.errors import InputError, UsageError
 from multus_gen.findings import Finding
 from multus_gen.findings import allow as allow_rules
 from multus_gen.knowledge import charts, k3s
-from multus_gen.record import record
+from multus_gen.record import record, replace
 from multus_gen.yamlio.reader import MAX_FILE_BYTES, is_stdin, parse_text
 
 #: What the K3s deploy controller reads (FACTS 6), and so what validate reads.
@@ -169,6 +169,27 @@ def made_for(text: str) -> tuple[str, str, str] | None:
     return inputs["distro"], inputs.get("k3s-version", ""), inputs.get("data-dir", "")
 
 
+def stream_parts(src: Source, text: str) -> list[Source]:
+    """A printed stream of several files of multus-gen's (``render -c FLEET`` to stdout: each file after a
+    ``# path: <file>`` line and with its own header) as one Source per file, named ``<stream>#<file>`` and
+    checked as that file of a rendered tree would be: for the cluster its own header names, beside the files of
+    its own folder. Any other file is one Source."""
+    starts = [i + 1 for i, line in enumerate(text.split("\n")) if line.startswith("# path: ")]
+    if len(starts) < 2:
+        return [src]
+    lines = text.split("\n")
+    parts = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines) + 1
+        chunk = "\n".join(lines[start - 1 : end - 1])
+        docs = [d for d in src.docs if start <= (d.line_of(()) or 0) < end]
+        name = lines[start - 1].removeprefix("# path: ").strip()
+        if docs:
+            file = f"{src.file}#{name}"
+            parts.append(replace(src, file=file, docs=docs, ipams=declared_ipams(chunk), made_for=made_for(chunk)))
+    return parts or [src]
+
+
 def _cluster_of(made: tuple[str, str, str] | None, default: Cluster) -> Cluster:
     """The cluster a header names (its values checked as the flags are), else ``default``."""
     if made is None:
@@ -262,6 +283,8 @@ def validate_paths(
     specs: list[Candidate] = []
     failed: list[str] = []
 
+    texts: dict[str, str] = {}
+
     def load(cand: Candidate) -> Source | None:
         from multus_gen.yamlio.reader import read_text
 
@@ -282,6 +305,7 @@ def validate_paths(
             else:
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
+        texts[cand.display] = text
         return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
 
     with progress(len(candidates)) as update:
@@ -291,7 +315,7 @@ def validate_paths(
                 update(1)
             if src is None:
                 continue
-            sources.append(src)
+            sources += stream_parts(src, texts.pop(cand.display, ""))
             if any(is_spec(doc.data) for doc in src.docs):
                 specs.append(cand)
 
@@ -311,6 +335,11 @@ def validate_paths(
         groups.setdefault(src.made_for if headers else None, ([], []))[0].append(src)
     for src in context:
         groups.setdefault(src.made_for if headers else None, ([], []))[1].append(src)
+    if headers and None in groups:
+        # a file without a cluster header (`multus-gen nad` without --k3s-version, a hand-written NAD) belongs
+        # to no cluster of its own: the installs of every other checked file are in its sight
+        others = [src for made, (group, _) in groups.items() if made is not None for src in group]
+        groups[None][1].extend(others)
     ours: dict[str, list[str]] = {}
     for made, (group, group_context) in groups.items():
         result = rules.check_sources(

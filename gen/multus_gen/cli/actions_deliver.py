@@ -76,11 +76,15 @@ def install(
     inputs = Inputs(read_files(config, gen))
     stdin_once(**{"--config": config, "-f": gen["values_files"], "--from-values": gen.get("from_values")})
     gen = dict(gen)
+    # with a spec, --static-chart serves the spec's chart.archive (not a --chart-archive flag)
+    static_spec = config is not None and bool(gen.get("static_chart"))
+    if static_spec:
+        gen["static_chart"] = None
     node = _detect_node(root, detect=detect, force=force, gen=gen, config=config, manifests_dir=manifests_dir)
     opts = gen_options(gen)
     no_flags_with_config(opts, config)
     if config is not None:
-        delivered = delivery.spec_manifests(config, single=True, cluster_name=cluster)
+        delivered = delivery.spec_manifests(config, single=True, cluster_name=cluster, static_chart=static_spec)
         manifests, notices, opts = delivered.manifests, delivered.notices, delivered.first
     else:
         manifest, notices = delivery.install_manifest(opts)
@@ -101,6 +105,9 @@ def install(
     src = opts.source
     if src.static_chart:  # the archives first: the HelmChart never points at a file not there yet
         from multus_gen.sinks import static
+
+        # ... but only once the manifests can be written: a refused target must leave no archive behind
+        write_manifests(target_dir, manifests, dry_run=True, inputs=inputs)
 
         archives = [(a.file_name, a.data) for a in (src.crd_archive, src.archive) if a is not None]
         folder = static.static_dir(target_dir)

@@ -177,12 +177,17 @@ def _k3s_versions(output_format: str) -> int:
         ]
         for r in rows
     ]
+    _print_table(head, table)
+    echo("a K3s release uses the last row at or below it; fields: the gated HelmChart fields its CRD has", err=True)
+    return EXIT_OK
+
+
+def _print_table(head: list[str], table: list[list[str]]) -> None:
+    """A version table: bold headings, columns padded to their widest cell, the last column (a source) as is."""
     widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(len(head) - 1)]
     echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
     for row in table:
         echo("  ".join([*(row[i].ljust(widths[i]) for i in range(len(widths))), row[-1]]))
-    echo("a K3s release uses the last row at or below it; fields: the gated HelmChart fields its CRD has", err=True)
-    return EXIT_OK
 
 
 def rke2_rows() -> list[dict[str, object]]:
@@ -216,10 +221,7 @@ def _rke2_versions(output_format: str) -> int:
         ]
         for r in rows
     ]
-    widths = [max(len(head[i]), *(len(row[i]) for row in table)) for i in range(len(head) - 1)]
-    echo(style("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip(), bold=True))
-    for row in table:
-        echo("  ".join([*(row[i].ljust(widths[i]) for i in range(len(widths))), row[-1]]))
+    _print_table(head, table)
     echo("an RKE2 release uses the last row at or below it; --rke2-version follows it", err=True)
     return EXIT_OK
 

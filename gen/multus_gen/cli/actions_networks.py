@@ -180,7 +180,6 @@ def render(
             fix="name the spec file with -c",
         )
     inputs = Inputs(read_files(config))
-    _make_folder(out_dir)
     key = None if is_stdin(config) else memo.render_key(config, out_dir, gitops_path)
     # --prune deletes: it always renders, so what it deletes never rests on a remembered render
     remembered = memo.recall(key) if key is not None and not prune else None
@@ -255,6 +254,7 @@ def _render_to_folder(
     notices = fleet_notices(summaries)
     print_notices(notices)
     manifests = [m for cluster in rendered for m in cluster.manifests]
+    _make_folder(out_dir)  # only once the spec is good: a refused spec leaves no folder behind
     with tree_lock(out_dir):  # one lock for the whole tree; every target is checked before the first write
         outcomes = write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs)
         print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")

@@ -41,15 +41,25 @@ def run_verify(gen: Mapping[str, Any]) -> tuple[GenOptions, Verified, str | None
             else None
         )
         registry = check_registry(registry) if registry is not None else None
+        crd_version = crd.version if crd is not None else gen.get("crd_chart_version")
         gen = {
             **gen,
             "chart_archive": None,
             "crd_chart_archive": None,
             "system_default_registry": None,
             "chart_version": main.version,
-            "crd_chart_version": crd.version if crd is not None else gen.get("crd_chart_version"),
+            # with --rke2-version RKE2 chose the CRD chart: the archive is rendered as given
+            "crd_chart_version": None if gen.get("rke2_version") is not None else crd_version,
         }
-        opts = gen_options(gen)
+        try:
+            opts = gen_options(gen)
+        except InputError as exc:  # the versions came from the archives: name them
+            archive_of = {"--chart-version": "--chart-archive", "--crd-chart-version": "--crd-chart-archive"}
+            flag = archive_of.get(exc.finding.at.flag or "")
+            if flag is None:
+                raise
+            fix = "give the archive of the chart that RKE2 release ships, or drop --rke2-version"
+            raise InputError(exc.message, where=flag, fix=fix, rule=exc.finding.rule) from None
     else:
         opts = gen_options(gen)
         registry = opts.source.system_default_registry

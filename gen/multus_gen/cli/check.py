@@ -24,11 +24,15 @@ from multus_gen.cli.common import (
     Distro,
     DistroOpt,
     FailurePolicyOpt,
+    FromChartVersionOpt,
+    FromValuesOpt,
+    ImagePullSecretOpt,
     Ipam,
     IpamOpt,
     K3sVersionOpt,
     NameOpt,
     NamespaceOpt,
+    Rke2VersionOpt,
     SetFileOpt,
     SetJsonOpt,
     SetOpt,
@@ -199,6 +203,10 @@ def verify(
     set_string_values: SetStringOpt = [],  # noqa: B006
     set_json_values: SetJsonOpt = [],  # noqa: B006
     set_file_values: SetFileOpt = [],  # noqa: B006
+    image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Render the chart archive a cluster will run with the values multus-gen emits, and check the result.
 
@@ -219,9 +227,9 @@ def verify(
     \b
     Examples:
       multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz --ipam dhcp
-      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \\
         --ipam whereabouts --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
-      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \
+      multus-gen verify --chart-archive rke2-multus-v4.3.017.tgz --crd-chart-archive rke2-multus-crd-4.3.017.tgz \\
         --system-default-registry registry.example.com:5000 -o json
       helm pull rke2-charts/rke2-multus --version v4.2.202 && multus-gen verify --chart-archive rke2-multus-v4.2.202.tgz
     """

@@ -291,6 +291,7 @@ def commit(
     image_pull_secret: ImagePullSecretOpt = None,
     from_values: FromValuesOpt = None,
     from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Commit the HelmChart manifest into a GitOps repository (that one file; nothing else is touched).
 
@@ -365,6 +366,7 @@ def plan(
     image_pull_secret: ImagePullSecretOpt = None,
     from_values: FromValuesOpt = None,
     from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """Show what replacing an existing manifest with the one for these options changes; write nothing.
 

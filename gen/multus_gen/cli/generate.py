@@ -127,17 +127,17 @@ def helmchart(
       multus-gen helmchart --ipam whereabouts --format flux
       multus-gen helmchart --format argocd --namespace argocd
       multus-gen helmchart --format fleet
-      multus-gen helmchart --verify --chart-archive rke2-multus-v4.3.017.tgz \
+      multus-gen helmchart --verify --chart-archive rke2-multus-v4.3.017.tgz \\
         --crd-chart-archive rke2-multus-crd-4.3.017.tgz --ipam whereabouts
 
     \b
     Off the old K3s docs (a release `multus` installed with helm and a multus-values.yaml):
-      multus-gen helmchart --from-values multus-values.yaml --from-chart-version rke2-multus-v4.2.106 \
+      multus-gen helmchart --from-values multus-values.yaml --from-chart-version rke2-multus-v4.2.106 \\
         --chart-version v4.3.008 --out /var/lib/rancher/k3s/server/manifests/multus.yaml
 
     \b
     RKE2 (RKE2 deploys rke2-multus itself; this customizes it):
-      multus-gen helmchart --distro rke2 --ipam whereabouts \
+      multus-gen helmchart --distro rke2 --ipam whereabouts \\
         --out /var/lib/rancher/rke2/server/manifests/multus-config.yaml
     """
     return call(actions.helmchart, locals())
@@ -211,6 +211,9 @@ def images(
     crd_chart_archive: CrdChartArchiveOpt = None,
     system_default_registry: SystemDefaultRegistryOpt = None,
     image_pull_secret: ImagePullSecretOpt = None,
+    from_values: FromValuesOpt = None,
+    from_chart_version: FromChartVersionOpt = None,
+    rke2_version: Rke2VersionOpt = None,
 ) -> int:
     """List every container image (image:tag) the chosen options pull: for mirroring into a private registry.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from multus_gen.findings import get_path
 from multus_gen.knowledge import charts
 from multus_gen.record import record
 
@@ -95,25 +96,16 @@ def takes_pull_secrets(version: str) -> bool:
     return key is None or since is None or key >= since
 
 
-def _get(values: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = values
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
 def enabled(component: Component, values: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> bool:
     """Whether ``component`` renders with ``values`` over the chart's ``defaults`` (the values.yaml, or the
     switches every known version ships)."""
 
     def value(path: tuple[str, ...]) -> Any:
-        found = _get(values, path)
+        found = get_path(values, *path)
         if found is not None:
             return found
         if defaults is not None:
-            return _get(defaults, path)
+            return get_path(defaults, *path)
         return DEFAULT_SWITCHES.get(path)
 
     def truthy(path: tuple[str, ...], want: Any) -> bool:

@@ -331,7 +331,13 @@ def make_gen_options(
             rule="chart-registry",
         )
     crd_version = (
-        resolve_crd_chart_version(crd_chart_version, chart, allow_unknown=allow_unknown_chart_version)
+        resolve_crd_chart_version(
+            crd_chart_version,
+            chart,
+            allow_unknown=allow_unknown_chart_version,
+            # the version of --crd-chart-archive: a refusal names the flag given
+            where="--crd-chart-archive" if source.crd_archive is not None else "--crd-chart-version",
+        )
         if shipped is None
         else _rke2_crd_chart(shipped)
     )

@@ -120,6 +120,28 @@ class ChartSource:
         return items
 
 
+def _bad_port(host: str) -> str | None:
+    """The port of ``[user@]HOST[:PORT]`` when it is not a TCP port (1-65535): no client can reach it."""
+    host = host.rsplit("@", 1)[-1]
+    port = host.split("]:", 1)[1] if host.startswith("[") and "]:" in host else None
+    if not host.startswith("[") and ":" in host:
+        port = host.rsplit(":", 1)[1]
+    if port is None or (port.isdigit() and 1 <= int(port) <= 65535):
+        return None
+    return port
+
+
+def _refuse_port(value: str, host: str, where: str, rule: str) -> None:
+    port = _bad_port(host)
+    if port is not None:
+        raise InputError(
+            f"{value!r}: port {port!r} is not a TCP port (1-65535)",
+            where=where,
+            fix="give the port the registry listens on, e.g. registry.example:5000",
+            rule=rule,
+        )
+
+
 def check_repo(url: str, *, plain_http: bool, where: str = "--repo") -> str:
     """An https chart repository, an ``oci://`` registry, or (with --plain-http) an http repository."""
     text = url.strip().rstrip("/")
@@ -131,6 +153,7 @@ def check_repo(url: str, *, plain_http: bool, where: str = "--repo") -> str:
             fix="give https://HOST/PATH (a chart repository with an index.yaml) or oci://HOST/PATH (a registry)",
             rule="chart-repo-url",
         )
+    _refuse_port(url, match.group(2), where, "chart-repo-url")
     scheme = match.group(1)
     if scheme == "http" and not plain_http:
         raise InputError(
@@ -260,6 +283,7 @@ def check_registry(value: str, *, where: str = "--system-default-registry") -> s
             "image with it",
             rule="chart-registry",
         )
+    _refuse_port(value, text.split("/", 1)[0], where, "chart-registry")
     return text
 
 

@@ -17,13 +17,14 @@ Flux source that reads the repository (default: GitRepository flux-system in flu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from multus_gen.check.schemas import schema_errors
-from multus_gen.errors import InputError
+from multus_gen.errors import InputError, MultusGenError
 from multus_gen.findings import JsonPath, Location
 from multus_gen.knowledge import charts, k3s
 from multus_gen.knowledge.k3s import K3sPaths
@@ -77,6 +78,18 @@ _CHART_FIELDS = {
     "systemDefaultRegistry": ("system_default_registry", "--system-default-registry"),
     "imagePullSecret": ("image_pull_secret", "--image-pull-secret"),
 }
+#: A CLI flag inside a message or fix (``--repo``, ``--repo-ca``: the longest name).
+_FLAG = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9-]*")
+
+
+def _spec_words(text: str | None, words: Mapping[str, str]) -> str | None:
+    """``text`` -- a message or fix of the CLI's, naming flags -- with each flag a spec key stands for named as
+    that key (``--repo`` -> ``chart.repo``): an error located in a spec file speaks the spec's words."""
+    if text is None:
+        return None
+    return _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+
+
 #: Chart keys naming files (read relative to the spec file).
 _PATH_FIELDS = frozenset({"repoCA", "archive", "crdArchive"})
 #: network key -> NadOptions field (the flag that sets it: multus_gen.networks.fields)
@@ -115,6 +128,18 @@ _NETWORK_FIELDS: dict[str, str] = {
 }
 
 
+#: flag -> the spec key that stands for it, for the wording of errors (:func:`_spec_words`)
+_OPTION_WORDS: dict[str, str] = {
+    flag: f"{section}.{key}"
+    for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS))
+    for key, (_arg, flag) in fields.items()
+}
+_NETWORK_WORDS: dict[str, str] = {
+    **_OPTION_WORDS,
+    **{flag: keys[0] for flag, keys in SPEC_KEYS.items() if keys and flag != "--data-dir"},
+}
+
+
 @record
 class Network:
     """One network of one cluster: the NAD options and where each field was written in the spec."""
@@ -134,6 +159,8 @@ class ClusterSpec:
     service_cidrs: tuple[str, ...]
     #: the output format of this cluster (resolved: the spec's ``format`` or the distribution's default)
     format: str = "helmchart"
+    #: the flag each cluster/chart key of the spec stands for -> where this cluster's value was written
+    flags: tuple[tuple[str, JsonPath], ...] = ()
 
 
 @record
@@ -154,12 +181,29 @@ class Spec:
     def error(self, at: JsonPath, message: str, fix: str | None = None) -> InputError:
         return InputError(message, at=self.location(at), fix=fix)
 
+    def flag_error(self, cluster: ClusterSpec, exc: MultusGenError) -> MultusGenError:
+        """Re-point an error a generator raised about a flag (``--plain-http``) at the cluster's spec key that
+        stands for it (``chart.plainHTTP``); an error about anything else is returned as it is."""
+        at = dict(cluster.flags).get(exc.finding.at.flag or "")
+        if at is None:
+            return exc
+        finding = exc.finding
+        fix = _spec_words(finding.fix, _OPTION_WORDS)
+        return type(exc).of(
+            replace(finding, at=self.location(at), message=_spec_words(finding.message, _OPTION_WORDS) or "", fix=fix)
+        )
+
     def network_error(self, network: Network, exc: InputError) -> InputError:
         """Re-point an InputError from the NAD builder (which names CLI flags) at the spec field that set the
         flag (:data:`multus_gen.networks.fields.SPEC_KEYS`), else at the network's entry."""
         keys = SPEC_KEYS.get(exc.finding.at.flag or "", ())
         at = next((network.sources[k] for k in keys if k in network.sources), network.sources[""])
-        return InputError(exc.message, at=self.location(at), fix=exc.fix, rule=exc.finding.rule)
+        return InputError(
+            _spec_words(exc.message, _NETWORK_WORDS) or "",
+            at=self.location(at),
+            fix=_spec_words(exc.fix, _NETWORK_WORDS),
+            rule=exc.finding.rule,
+        )
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -285,6 +329,15 @@ class _Member:
         merged: dict[str, Any] = merge(self.data.get(key) or {}, self.entry.get(key) or {})
         return merged
 
+    def flags(self) -> tuple[tuple[str, JsonPath], ...]:
+        """(the flag of each cluster and chart key this member sets, where it is written)."""
+        return tuple(
+            (flag, self.source(section, key))
+            for section, fields in (("cluster", _CLUSTER_FIELDS), ("chart", _CHART_FIELDS))
+            for key, (_arg, flag) in fields.items()
+            if key in self.section(section)
+        )
+
     def source(self, section: str, key: str) -> JsonPath:
         if self.index is not None and key in (self.entry.get(section) or {}):
             return ("clusters", self.index, section, key)
@@ -367,7 +420,10 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
                 for key, (_arg, flag) in fields.items():
                     if flag == exc.finding.at.flag:
                         at = member.source(section, key)
-            raise Spec(spec_path, None, (), False, doc).error(at, exc.message, exc.fix) from None
+            located = Spec(spec_path, None, (), False, doc).location(at)
+            message = _spec_words(exc.message, _OPTION_WORDS) or ""
+            fix = _spec_words(exc.fix, _OPTION_WORDS)
+            raise InputError(message, at=located, fix=fix, rule=exc.finding.rule) from None
         made[made_key] = (opts, fmt, paths_for(opts))
     opts, fmt, paths = made[made_key]
     inline: tuple[Any, ...] = (chart["values"],) if chart.get("values") else ()
@@ -425,6 +481,7 @@ def load_spec(path: Path) -> Spec:
                 cluster_cidrs=cidrs["clusterCIDR"],
                 service_cidrs=cidrs["serviceCIDR"],
                 format=fmt,
+                flags=member.flags(),
             )
         )
     gitops = data.get("gitops") or {}

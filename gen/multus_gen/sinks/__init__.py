@@ -125,6 +125,17 @@ class Inputs:
 NO_INPUTS = Inputs()
 
 
+def remove_file(path: Path, *, where: str) -> None:
+    """Delete ``path`` (one already gone is fine); any other failure is a DeliveryError at ``where``: the one
+    removal of prune, uninstall and the static charts' copies."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise DeliveryError(f"cannot remove the file: {exc.strerror}", where=where) from exc
+
+
 def clean_relative_path(path: str, *, where: str | None = None) -> str:
     """Normalize a manifest path (POSIX, relative) or refuse it.
 

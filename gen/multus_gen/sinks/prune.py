@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from multus_gen.errors import DeliveryError
 from multus_gen.record import record
-from multus_gen.sinks import NO_INPUTS, Inputs, clean_relative_path, read_regular
+from multus_gen.sinks import NO_INPUTS, Inputs, clean_relative_path, read_regular, remove_file
 
 #: The hidden folder (inside the output folder) that holds one record per spec.
 RECORD_DIR = ".multus-gen"
@@ -124,12 +124,7 @@ def settle(
         if not delete:
             out.append(Stale(rel, "stale"))
             continue
-        try:
-            os.unlink(top / rel)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise DeliveryError(f"cannot remove the file: {exc.strerror}", where=rel) from exc
+        remove_file(top / rel, where=rel)
         del owned[rel]
         out.append(Stale(rel, "removed"))
         emptied.add((top / rel).parent)

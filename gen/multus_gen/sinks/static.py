@@ -10,12 +10,11 @@ removes a static chart only when that record lists it with exactly its bytes.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from multus_gen.errors import DeliveryError
-from multus_gen.sinks import Outcome, read_regular
+from multus_gen.sinks import Outcome, read_regular, remove_file
 from multus_gen.sinks.prune import digest
 
 RECORD_FILE = ".multus-gen-static.json"
@@ -98,12 +97,7 @@ def remove(folder: Path, names: Sequence[str]) -> None:
     with _locked(Path(folder), RECORD_FILE, str(folder), 30.0):
         record = recorded(folder)
         for name in names:
-            try:
-                os.unlink(Path(folder) / name)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise DeliveryError(f"cannot remove the file: {exc.strerror}", where=str(Path(folder) / name)) from exc
+            remove_file(Path(folder) / name, where=str(Path(folder) / name))
             record.pop(name, None)
         text = json.dumps({"files": dict(sorted(record.items()))}, indent=1, sort_keys=True) + "\n"
         _atomic_replace(Path(folder), RECORD_FILE, text.encode(), mode=0o644, fsync=True)

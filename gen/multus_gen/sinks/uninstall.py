@@ -12,8 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from multus_gen.errors import DeliveryError
-from multus_gen.sinks import read_regular
+from multus_gen.sinks import read_regular, remove_file
 from multus_gen.sinks.prune import RECORD_DIR, RECORD_SUFFIX, digest
 from multus_gen.yamlio.serialize import HEADER_PREFIX
 
@@ -65,9 +64,4 @@ def remove(directory: Path, rels: list[str]) -> None:
 
     with tree_lock(Path(directory)):
         for rel in rels:
-            try:
-                os.unlink(Path(directory) / rel)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise DeliveryError(f"cannot remove the file: {exc.strerror}", where=rel) from exc
+            remove_file(Path(directory) / rel, where=rel)

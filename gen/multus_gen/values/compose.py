@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from multus_gen.errors import InputError
+from multus_gen.findings import get_path as get_path  # re-exported: values are read with it
 from multus_gen.findings import json_path
 from multus_gen.record import record
 from multus_gen.yamlio.reader import load_mapping_file
@@ -224,16 +225,6 @@ def prune_equal(values: Values, table: Mapping[tuple[str, ...], Any]) -> Values:
                     if parent[key] == {}:
                         del parent[key]
     return out
-
-
-def get_path(values: Mapping[str, Any], *keys: str) -> Any:
-    """``values[k1][k2]...`` or None when any step is missing or not a map."""
-    node: Any = values
-    for key in keys:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
 
 
 def sort_keys(value: Any) -> Any:

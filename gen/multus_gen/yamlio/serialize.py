@@ -116,11 +116,14 @@ _INPUT = re.compile(r"(?<!\S)([A-Za-z0-9-]+)=('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.
 
 
 def read_inputs(text: str) -> dict[str, str] | None:
-    """The ``# inputs:`` of a header :func:`header` wrote at the top of ``text`` (None: no such header).
+    """The ``# inputs:`` of a header :func:`header` wrote at the top of ``text`` (None: no such header); the
+    ``# path:`` line a printed fleet stream puts before each bundle's header is passed over.
 
     Simple values only are returned verbatim; quoted ones (values with spaces) keep their quotes -- what
     ``validate`` reads here (ipam, distro, K3s version, data dir) never needs them."""
     lines = text.split("\n", 40)
+    while lines and lines[0].startswith("# path: "):  # a fleet stream: each bundle's file name, then its header
+        lines = lines[1:]
     if not lines or not lines[0].startswith(HEADER_PREFIX + " "):
         return None
     found: dict[str, str] = {}
