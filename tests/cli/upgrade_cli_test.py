@@ -161,3 +161,21 @@ def test_install_spec_allow_in_the_spec(tmp_path: Path) -> None:
     code, _, err = _install(folder, "-c", str(spec))
     assert code == 0, err
     assert "warning:" in err and "[upgrade-deletes-nads]" in err
+
+
+def test_rke2_release_jump_over_the_split_names_the_rke2_path(tmp_path: Path) -> None:
+    """On RKE2 the chart is RKE2's: the two steps are RKE2 releases (the first whose rke2-multus keeps the CRD),
+    not a chart version a HelmChartConfig cannot pick; the release on that path passes."""
+    old = tmp_path / "rke2-multus-config.yaml"
+    code, out, _ = capture(["helmchart", "--distro", "rke2", "--rke2-version", "v1.34.2+rke2r1"])
+    assert code == 0
+    old.write_text(out)
+    code, out, err = capture(["plan", "--from", str(old), "--distro", "rke2", "--rke2-version", "v1.37.0+rke2r1"])
+    assert code == 1 and "[upgrade-deletes-nads]" in err, err
+    (line,) = [line for line in err.splitlines() if "[upgrade-deletes-nads]" in line]
+    assert "upgrade RKE2 in two steps" in line and "v1.36.0+rke2r1 or later" in line, line
+    assert "then to RKE2 v1.37.0+rke2r1" in line and "first to v4.3.008" not in line, line
+    code, _, err = capture(["plan", "--from", str(old), "--distro", "rke2", "--rke2-version", "v1.36.0+rke2r1"])
+    assert code == 0, err
+    old.write_text(capture(["helmchart", "--distro", "rke2", "--rke2-version", "v1.36.0+rke2r1"])[1])
+    assert capture(["plan", "--from", str(old), "--distro", "rke2", "--rke2-version", "v1.37.0+rke2r1"])[0] == 0

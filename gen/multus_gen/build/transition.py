@@ -97,6 +97,30 @@ def release_transition(opts: GenOptions) -> list[Finding]:
     return [replace(f, at=at) for f in transition_from(old, opts, where="--from-chart-version")]
 
 
+def _two_steps(opts: GenOptions) -> str:
+    """The safe path to ``opts``' chart. On RKE2 the chart is RKE2's: the step is an RKE2 release shipping a chart
+    whose CRD Helm keeps (RKE2 upgrades one minor at a time anyway)."""
+    new = opts.chart_version
+    if opts.distro == "rke2":
+        from multus_gen.knowledge import rke2_releases
+
+        safe = [
+            row.since
+            for row in rke2_releases.RKE2_LINES
+            if charts.ships_crds(row.chart) and not charts.deletes_crds_on_upgrade(row.chart, new)
+        ]
+        target = f"RKE2 {opts.rke2_version}" if opts.rke2_version else f"rke2-multus {new}"
+        via = f"{safe[0]} or later of its line" if safe else f"one shipping rke2-multus {charts.CRD_KEEP_SINCE}+"
+        return (
+            f"upgrade RKE2 in two steps: first to a release whose rke2-multus keeps the CRD ({via}; "
+            f"`multus-gen versions --rke2`) and let it roll out, then to {target}"
+        )
+    return (
+        f"upgrade in two steps: first to {charts.LAST_BUNDLED} (or {charts.CRD_KEEP_SINCE}+) and let it roll out, "
+        f"then to {new}"
+    )
+
+
 def transition_from(old: Previous, opts: GenOptions, *, where: str) -> list[Finding]:
     """Every finding of moving from what ``old`` installed to what ``opts`` generates (``where``: the place the old
     install was read from)."""
@@ -110,8 +134,7 @@ def transition_from(old: Previous, opts: GenOptions, *, where: str) -> list[Find
                     f"rke2-multus {old.chart_version} -> {new} crosses the CRD split: {old.chart_version}'s "
                     "NetworkAttachmentDefinition CRD has no helm.sh/resource-policy: keep, so Helm deletes it, "
                     "and every NAD in the cluster with it",
-                    f"upgrade in two steps: first to {charts.LAST_BUNDLED} (or {charts.CRD_KEEP_SINCE}+) and let it "
-                    f"roll out, then to {new}",
+                    _two_steps(opts),
                     Location(file=where),
                     UNSAFE_RULE,
                 )
