@@ -390,6 +390,7 @@ PLAIN = [
     (["versions", "-o", "json"], {"output_format": "json", "since": None}),
     (["install", "--dry-run", "--no-bootstrap"], {"dry_run": True, "bootstrap": False, "distro": "k3s"}),
     (["commit", "--repo", ".", "--path", "x.yaml"], {"repo": Path("."), "path": "x.yaml", "remote": "origin"}),
+    (["plan", "--from", "m.yaml", "--set-json", "a={}"], {"from_file": Path("m.yaml"), "set_json_values": ("a={}",)}),
     (
         ["nad", "x", "--type", "bridge", "--range", "10.0.0.0/24", "--range", "fd00::/64", "--mtu", "9000"],
         {"name": "x", "plugin": "bridge", "ipam": "whereabouts", "ranges": ("10.0.0.0/24", "fd00::/64"), "mtu": 9000},

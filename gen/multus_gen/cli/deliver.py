@@ -355,6 +355,8 @@ def plan(
     values_files: ValuesFilesOpt = [],  # noqa: B006
     set_values: SetOpt = [],  # noqa: B006
     set_string_values: SetStringOpt = [],  # noqa: B006
+    set_json_values: SetJsonOpt = [],  # noqa: B006
+    set_file_values: SetFileOpt = [],  # noqa: B006
     repo: RepoOpt = None,
     repo_ca: RepoCaOpt = None,
     auth_secret: AuthSecretOpt = None,
