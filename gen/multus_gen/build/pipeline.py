@@ -265,6 +265,12 @@ class RenderCache:
             value = self._memo[key] = make()
             return value
 
+    def forget(self, *kinds: str) -> None:
+        """Drop the entries of these kinds (the first item of their key): what no later call asks for."""
+        dead = [k for k in self._memo if isinstance(k, tuple) and k and k[0] in kinds]
+        for key in dead:
+            del self._memo[key]
+
 
 def options_key(opts: GenOptions) -> Hashable:
     """A hashable key for ``opts`` (inline spec values are dicts: keyed by their canonical JSON)."""
@@ -500,6 +506,10 @@ def render_checked(
     and never holds the whole fleet's files."""
     cache = RenderCache()
     summaries = [replace(c, manifests=[]) for c in render_spec(spec, gitops_path=gitops_path, cache=cache)]
+    # The writing pass finds every cluster's networks (and their texts) under its own key: each network's
+    # build (its parsed IPAM block, address windows, verdict) and the windows of the cluster CIDRs were needed
+    # for the checks only. A fleet whose clusters have networks of their own holds one of each per cluster.
+    cache.forget("network", "network-valid", "cidr-windows")
     return summaries, render_spec(spec, gitops_path=gitops_path, cache=cache)
 
 

@@ -159,10 +159,11 @@ def check_expansion(root: yaml.Node) -> None:
 
 def _compose_all(text: str, fast: bool = False) -> Iterator[yaml.Node | None]:
     loader = FastLoader(text) if fast else _Loader(text)
+    aliases = "*" in text  # YAML writes an alias only as ``*name``: without a ``*`` there is none to expand
     try:
         while loader.check_node():
             node = loader.get_node()
-            if node is not None:
+            if node is not None and aliases:
                 check_expansion(node)
             yield node
     finally:
@@ -243,6 +244,10 @@ def libyaml_safe(text: str) -> bool:
     if _CSafeLoader is None:
         return False
     bound = text.count("[") + text.count("{")
+    # A line's block bound below is at most twice its length plus 2 (each indicator takes a character of its
+    # own): when even that stays under the limit, the line-by-line count is not needed.
+    if bound + 2 * max(map(len, text.splitlines()), default=0) + 2 <= LIBYAML_MAX_DEPTH:
+        return True
     block = 0
     for line in text.splitlines():
         body = line.lstrip(" ")
