@@ -218,6 +218,7 @@ def test_boundaries_of_types_and_equality() -> None:
         ({"not": {"const": True}}, 1),
         ({"minimum": 0, "maximum": 3}, True),
         ({"maximum": 3}, 3.5),
+        ({"not": {"minimum": 0}}, float("nan")),
         ({"maxLength": 2}, "ü日"),
         ({"pattern": "^a"}, "ba"),
         ({"pattern": "b"}, "ab"),

@@ -275,7 +275,7 @@ class _Compiler:
         def check(value: Any) -> bool | None:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return True if _json_type(value) else None
-            return value >= bound if sign > 0 else value <= bound
+            return not (value < bound) if sign > 0 else not (value > bound)  # as jsonschema words it (NaN passes)
 
         return check
 
