@@ -236,7 +236,7 @@ def _render_to_folder(
     summaries, rendered = render_checked(spec, gitops_path=path)  # all checked before the first file is written
     notices = fleet_notices(summaries)
     print_notices(notices)
-    manifests = [m for cluster in rendered for m in cluster.manifests]
+    manifests = rendered.manifests()  # rendered again from the memo on each pass: the fleet's files are not held
     with tree_lock(out_dir):  # one lock for the whole tree; every target is checked before the first write
         outcomes = write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs)
         print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")
