@@ -19,7 +19,10 @@ from multus_gen.errors import EXIT_OK, UsageError
 from multus_gen.model.options import make_gen_options
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from multus_gen.sinks import Inputs
+    from multus_gen.yamlio.serialize import Manifest
 from multus_gen.cli.actions import print_outcomes, read_files
 
 
@@ -228,7 +231,6 @@ def _render_to_folder(
     from multus_gen.build.pipeline import fleet_notices, render_checked
     from multus_gen.model.options import gitops_path_for
     from multus_gen.model.spec import load_spec
-    from multus_gen.sinks import clean_relative_path
     from multus_gen.sinks.folder import tree_lock, write_manifests
 
     spec = load_spec(config)
@@ -236,14 +238,30 @@ def _render_to_folder(
     summaries, rendered = render_checked(spec, gitops_path=path)  # all checked before the first file is written
     notices = fleet_notices(summaries)
     print_notices(notices)
-    manifests = rendered.manifests()  # rendered again from the memo on each pass: the fleet's files are not held
+    written: dict[str, str] = {}  # path -> digest, noted as the sink goes over the files (the same each pass)
+    manifests = _Noting(rendered.manifests(), written)  # rendered again from the memo on each pass: not held
     with tree_lock(out_dir):  # one lock for the whole tree; every target is checked before the first write
         outcomes = write_manifests(out_dir, manifests, fsync=False, mode=0o644, locked=True, inputs=inputs)
         print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")
-        written = {clean_relative_path(m.path): memo.digest(m.content) for m in manifests}
         _settle(out_dir, config, written, prune, inputs)
     if key is not None:
         memo.remember(key, list(written.items()), [(n.severity, n.one_line()) for n in notices])
+
+
+class _Noting:
+    """``manifests`` (iterable again and again), noting each one's path and digest in ``written`` on the way."""
+
+    def __init__(self, manifests: Iterable[Manifest], written: dict[str, str]) -> None:
+        self._manifests = manifests
+        self._written = written
+
+    def __iter__(self) -> Iterator[Manifest]:
+        from multus_gen import cache as memo
+        from multus_gen.sinks import clean_relative_path
+
+        for manifest in self._manifests:
+            self._written[clean_relative_path(manifest.path)] = memo.digest(manifest.content)
+            yield manifest
 
 
 def _settle(out_dir: Path, config: Path, written: dict[str, str], prune: bool, inputs: Inputs) -> None:
