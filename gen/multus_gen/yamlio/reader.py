@@ -9,6 +9,7 @@ a large honest file is bounded by its size).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -302,6 +303,8 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
     docs: list[Document] = []
     bound = depth_bound(text)
     fast = libyaml_safe(text, bound)
+    collecting = gc.isenabled()
+    gc.disable()  # a large file's node tree is allocated in one go: no cycles to find in it, only time to spend
     try:
         nodes = _compose_all(text, fast, walk="*" in text or bound > SHALLOW_DEPTH)
         for index, node in enumerate(nodes):
@@ -319,6 +322,9 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
         raise InputError(describe_yaml_error(exc), where=where) from None
     except RecursionError:
         raise InputError("not valid YAML: nested too deeply", where=where) from None
+    finally:
+        if collecting:
+            gc.enable()
     return docs
 
 
