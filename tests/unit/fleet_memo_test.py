@@ -116,6 +116,8 @@ def test_render_checked_checks_every_cluster_before_yielding_one(tmp_path: Path)
     assert [s.name for s in summaries] == ["a", "b", "c", "d", "e"] and all(not s.manifests for s in summaries)
     again = list(clusters)  # the files, one cluster at a time, as render_spec makes them
     assert again == list(render_spec(spec))
+    assert list(clusters) == again  # a second pass (a sink checks every target, then writes): the same files
+    assert [m.path for m in clusters.manifests()] == [m.path for c in again for m in c.manifests]
     assert [c.notices for c in again] == [s.notices for s in summaries]
     broken = FLEET.replace(
         "  - name: e\n",

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -286,6 +286,12 @@ class RenderCache:
             value = self._memo[key] = make()
             return value
 
+    def forget(self, *kinds: str) -> None:
+        """Drop the entries of these kinds (the first item of their key): what no later call asks for."""
+        dead = [k for k in self._memo if isinstance(k, tuple) and k and k[0] in kinds]
+        for key in dead:
+            del self._memo[key]
+
 
 def options_key(opts: GenOptions) -> Hashable:
     """A hashable key for ``opts`` (inline spec values are dicts: keyed by their canonical JSON)."""
@@ -515,16 +521,43 @@ def render_spec(
         yield render_cluster(spec, cluster, gitops_path=gitops_path, cache=memo)
 
 
-def render_checked(
-    spec: Spec, *, gitops_path: str | None = "."
-) -> tuple[list[RenderedCluster], Iterator[RenderedCluster]]:
+class Rerendered:
+    """The clusters of a checked spec, files and all, one at a time from the run's memo; each iteration renders
+    them again (the same files), so a sink may go over them twice -- check every target, then write -- without
+    holding the whole fleet's files."""
+
+    def __init__(self, spec: Spec, gitops_path: str | None, cache: RenderCache) -> None:
+        self._args = (spec, gitops_path, cache)
+
+    def __iter__(self) -> Iterator[RenderedCluster]:
+        spec, gitops_path, cache = self._args
+        return render_spec(spec, gitops_path=gitops_path, cache=cache)
+
+    def manifests(self) -> Iterable[Manifest]:
+        """Every file of every cluster, in order; may be iterated again (see the class)."""
+        return _Manifests(self)
+
+
+class _Manifests:
+    def __init__(self, clusters: Rerendered) -> None:
+        self._clusters = clusters
+
+    def __iter__(self) -> Iterator[Manifest]:
+        return (m for cluster in self._clusters for m in cluster.manifests)
+
+
+def render_checked(spec: Spec, *, gitops_path: str | None = ".") -> tuple[list[RenderedCluster], Rerendered]:
     """``(summaries, clusters)``: every cluster is rendered and checked first -- ``summaries`` keep each one's
     name, format and notices, not its files -- then ``clusters`` yields them again, files and all, one at a
-    time from this run's memo. A sink writing from ``clusters`` thus writes nothing when any cluster is wrong,
-    and never holds the whole fleet's files."""
+    time from this run's memo (:class:`Rerendered`). A sink writing from ``clusters`` thus writes nothing when
+    any cluster is wrong, and never holds the whole fleet's files."""
     cache = RenderCache()
     summaries = [replace(c, manifests=[]) for c in render_spec(spec, gitops_path=gitops_path, cache=cache)]
-    return summaries, render_spec(spec, gitops_path=gitops_path, cache=cache)
+    # The writing pass finds every cluster's networks (and their texts) under its own key: each network's
+    # build (its parsed IPAM block, address windows, verdict) and the windows of the cluster CIDRs were needed
+    # for the checks only. A fleet whose clusters have networks of their own holds one of each per cluster.
+    cache.forget("network", "network-valid", "cidr-windows")
+    return summaries, Rerendered(spec, gitops_path, cache)
 
 
 def fleet_notices(rendered: Sequence[RenderedCluster], *, shown: int = 3) -> list[Finding]:

@@ -368,8 +368,10 @@ def _check_crd_companions(run: Run) -> None:
     all" and for a set that holds a single one -- the rke2-multus-crd installs of the whole set."""
     multus = [i for i in run.installs if i.chart == charts.CHART_NAME and i.facts is not None]
     crds = [i for i in run.installs if i.chart == charts.CRD_CHART_NAME]
+    crds_in_file: dict[str, list[Install]] = {}
     crds_in_folder: dict[str, list[Install]] = {}
     for crd in crds:
+        crds_in_file.setdefault(crd.src.file, []).append(crd)
         crds_in_folder.setdefault(_folder_of(crd), []).append(crd)
     multus_in_folder: dict[str, int] = {}
     for inst in run.installs:
@@ -381,7 +383,7 @@ def _check_crd_companions(run: Run) -> None:
         facts = inst.facts
         assert facts is not None
         folder = _folder_of(inst)
-        near = [c for c in crds if c.src.file == inst.src.file]
+        near = crds_in_file.get(inst.src.file, [])
         if not near and multus_in_folder.get(folder) == 1:
             near = crds_in_folder.get(folder, [])
         if not facts.needs_crd_chart:

@@ -1,11 +1,14 @@
 """The schema registry: our JSON Schemas (schemas/*.schema.json, shipped in the package), loaded once and
-lazily, and the validation helpers. jsonschema is imported here only, and only when something is validated.
+lazily, and the validation helpers. jsonschema is imported here only, and only when it is asked for a verdict.
 
-Validation is a pure function of (schema, document). A caller may hand this module a verdict store
-(:func:`use_verdicts`; the CLI gives it :class:`multus_gen.cache.VerdictStore`): then a document remembered
-to pass is not validated again -- which spares a repeated run loading jsonschema (about 100 ms) -- and every
-pass is offered to the store. Only passes are remembered; failures are always computed. Without a store
-(the library, the tests) nothing is remembered and nothing on disk is read.
+Validation is a pure function of (schema, document). Each schema is first compiled to a quick check
+(:mod:`.fastschema`): a document it finds passing passes exactly as jsonschema would let it, and jsonschema
+(about 100 ms to load) is not asked; a document that fails, or that the quick check cannot judge, goes to
+jsonschema, which gives every failure and its message. A caller may also hand this module a verdict store
+(:func:`use_verdicts`; the CLI gives it :class:`multus_gen.cache.VerdictStore`): then a document remembered to
+pass jsonschema is not validated again, and every pass jsonschema gives is offered to the store. Only passes
+are remembered; failures are always computed. Without a store (the library, the tests) nothing is remembered
+and nothing on disk is read.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from multus_gen import __version__
 from multus_gen.check.catalog import severity
+from multus_gen.check.fastschema import Check, compile_schema
 from multus_gen.errors import ValidationError
 from multus_gen.findings import Finding, Location
 
@@ -80,6 +84,18 @@ def remember_pass(schema: dict[str, Any], doc: Any) -> None:
 
 
 @cache
+def quick_check(name: str) -> Check | None:
+    """The quick "passes" of schema ``name`` (:mod:`.fastschema`; None: jsonschema judges every document)."""
+    return compile_schema(load_schema(name))
+
+
+def passes(schema: dict[str, Any], check: Check | None, doc: Any) -> bool:
+    """Whether ``doc`` surely passes the inline ``schema``: by its quick check, else as the verdict store
+    remembers. False: ask jsonschema (it fails, or neither can tell)."""
+    return (check is not None and check(doc) is True) or passed_before(schema, doc)
+
+
+@cache
 def validator(name: str) -> Validator:
     from jsonschema import Draft202012Validator
 
@@ -102,6 +118,9 @@ def _message(err: Any) -> str:
 def schema_errors(name: str, doc: Any, *, rule: str = "document-schema") -> list[Finding]:
     """Every violation of schema ``name`` in ``doc`` as a finding of ``rule`` located by its JSON path, in a
     stable order (by path, then message)."""
+    check = quick_check(name)
+    if check is not None and check(doc) is True:  # passes exactly as with jsonschema: no need to load it
+        return []
     digest = _schema_digest(name)
     if _verdicts is not None and _verdicts.passed(digest, doc):
         return []

@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from multus_gen.check.documents import HELMCHART, Source
+from multus_gen.check.fastschema import Check, compile_schema
 from multus_gen.check.state import Run
 from multus_gen.yamlio.reader import (
     Document,
@@ -121,6 +122,11 @@ def _shape_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
+def _shape_check(kind: str) -> Check | None:
+    return compile_schema(_shape_schema(kind))
+
+
+@cache
 def _shape_validator(kind: str) -> Validator:
     from jsonschema import Draft202012Validator
 
@@ -145,9 +151,9 @@ def _shape_message(err: Any) -> tuple[str, str | None]:
 
 def check_shape(run: Run, src: Source, doc: Document, kind: str) -> None:
     """Report every violation of the upstream CRD's shape (the value checks run anyway, defensively)."""
-    from multus_gen.check.schemas import passed_before, remember_pass
+    from multus_gen.check.schemas import passes, remember_pass
 
-    if passed_before(_shape_schema(kind), doc.data):
+    if passes(_shape_schema(kind), _shape_check(kind), doc.data):
         return
     errors = sorted(_shape_validator(kind).iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:

@@ -411,6 +411,7 @@ _CHART_VERSION_RE = re.compile(
 )
 
 
+@cache  # a fleet asks about the same few versions for every cluster
 def version_key(version: str) -> tuple[int, int, int, int, str] | None:
     """A sort key for a chart version string, or None if it is not a version at all."""
     m = _CHART_VERSION_RE.match(version)

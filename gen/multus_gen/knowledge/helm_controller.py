@@ -9,6 +9,8 @@ v0.17.1-v0.17.5 (newer minors).
 
 from __future__ import annotations
 
+from functools import cache
+
 from multus_gen.knowledge.k3s import K3sVersion
 from multus_gen.record import record
 
@@ -200,10 +202,15 @@ DEFAULT_K3S_VERSION_SOURCE: str = newest_release().source
 def for_k3s(version: K3sVersion) -> K3sLine:
     """The row of :data:`K3S_LINES` for K3s ``version``."""
     found = K3S_LINES[0]
-    for row in K3S_LINES:
-        if K3sVersion.parse(row.since) <= version:
+    for row, since in zip(K3S_LINES, _since(), strict=True):
+        if since <= version:
             found = row
     return found
+
+
+@cache
+def _since() -> tuple[K3sVersion, ...]:
+    return tuple(K3sVersion.parse(row.since) for row in K3S_LINES)
 
 
 def k3s_accepting(*, field: str | None = None, policy: str | None = None) -> list[str]:

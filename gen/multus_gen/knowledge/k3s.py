@@ -92,6 +92,10 @@ def normalize(text: str) -> str:
     return text
 
 
+#: Versions parsed so far (text -> version): K3sVersion is a frozen value.
+_PARSED: dict[str, K3sVersion] = {}
+
+
 @total_ordering
 @record
 class K3sVersion:
@@ -108,6 +112,15 @@ class K3sVersion:
         """A release (``v1.30.6+k3s1``, ``v1.30.6``, ``v1.30.6-rc1+k3s1``), an image tag (``v1.30.6-k3s1``) or a
         ``k3s --version`` line; any other pre-release than ``rcN`` is refused (it would sort before the release
         and silently pick the old paths)."""
+        if cls is K3sVersion:  # versions are frozen values: a fleet parses the same few thousands of times
+            known = _PARSED.get(text)
+            if known is None:
+                known = _PARSED[text] = cls._parse(text)
+            return known
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> K3sVersion:
         m = _VERSION_RE.match(normalize(text))
         if m and m.group("pre") is not None and not re.fullmatch(r"rc\d+", m.group("pre")):
             m = None

@@ -37,7 +37,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from multus_gen.errors import DeliveryError
@@ -66,7 +66,7 @@ BATCH_LOCK_NAME = "multus-gen-tree"
 
 def write_manifests(
     directory: Path,
-    manifests: Sequence[Manifest],
+    manifests: Iterable[Manifest],
     *,
     dry_run: bool = False,
     diff: bool = False,
@@ -80,7 +80,9 @@ def write_manifests(
 
     ``directory`` must exist (K3s creates ``$DATA_DIR/server/manifests`` on its first start).
     Manifest paths may name sub-folders, which are created (mode 0755) when missing. All targets
-    are checked before the first one is written, so a refusal writes nothing. ``dry_run`` writes
+    are checked before the first one is written, so a refusal writes nothing: ``manifests`` is gone over
+    twice (check, then write), so it is a list or an iterable that yields the same manifests each time (a
+    fleet rendered again from its memo: only the paths are held in between). ``dry_run`` writes
     nothing (not even the lock file) and reports ``"would write"``; ``diff`` adds a unified diff
     (``a/<path>`` / ``b/<path>``, ``/dev/null`` for a missing file). ``fsync=False`` skips the
     fsync calls (for Git working trees); the rename stays atomic. ``mode`` is given to every file
@@ -98,23 +100,26 @@ def write_manifests(
     """
     directory = Path(directory)
     _check_folder(directory, fix=_folder_fix(directory))
-    planned: list[tuple[str, bytes]] = []
+    planned: list[str] = []  # the paths only: the contents are encoded again when written (a fleet's files)
     seen: set[str] = set()
     for manifest in manifests:
         rel = clean_relative_path(manifest.path)
         if rel in seen:
             raise DeliveryError("two manifests have the same path", where=rel)
         seen.add(rel)
-        data = _encode(manifest.content, rel)
+        _encode(manifest.content, rel)
         _check_parents(directory, rel, create=False)
         _check_target(directory / rel, rel, check_skip=True)
         inputs.refuse(directory / rel)
-        planned.append((rel, data))
+        planned.append(rel)
     batch = locked or (not fsync and not dry_run and len(planned) > 1)
     take = batch and not locked
     with _locked(directory, BATCH_LOCK_NAME, str(directory), lock_timeout) if take else contextlib.nullcontext():
         outcomes = []
-        for rel, data in planned:
+        for rel, manifest in zip(planned, manifests, strict=True):
+            if clean_relative_path(manifest.path) != rel:
+                raise AssertionError(f"the manifests changed between the check and the write: {rel}")
+            data = _encode(manifest.content, rel)
             if not dry_run:
                 _check_parents(directory, rel, create=True, fsync=fsync)
             outcomes.append(

@@ -9,6 +9,7 @@ a large honest file is bounded by its size).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -157,12 +158,24 @@ def check_expansion(root: yaml.Node) -> None:
     size(root)
 
 
-def _compose_all(text: str, fast: bool = False) -> Iterator[yaml.Node | None]:
+#: Below this bound on a text's nesting depth (:func:`depth_bound`) and without a ``*``, the walk of
+#: :func:`check_expansion` is skipped: YAML writes an alias only as ``*name``, so there is none to expand, and a
+#: text that shallow is far from the recursion limit that refuses deeper ones as "nested too deeply".
+SHALLOW_DEPTH = 400
+
+
+def depth_bound(text: str) -> int:
+    """A cheap upper bound on the nesting depth of ``text``: every flow collection needs a ``[`` or ``{``, and a
+    line's block nesting is at most twice its length plus 2 (see :func:`libyaml_safe`)."""
+    return text.count("[") + text.count("{") + 2 * max(map(len, text.splitlines()), default=0) + 2
+
+
+def _compose_all(text: str, fast: bool = False, walk: bool = True) -> Iterator[yaml.Node | None]:
     loader = FastLoader(text) if fast else _Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
-            if node is not None:
+            if node is not None and walk:
                 check_expansion(node)
             yield node
     finally:
@@ -231,7 +244,7 @@ if _CSafeLoader is not None:
     FastLoader.add_constructor(goyaml.PLAIN_TAG, goyaml.construct_plain)
 
 
-def libyaml_safe(text: str) -> bool:
+def libyaml_safe(text: str, bound: int | None = None) -> bool:
     """True when ``text`` does not nest deeper than LIBYAML_MAX_DEPTH.
 
     First a cheap, conservative bound: flow collections need a ``[``/``{`` each; block collections need more
@@ -242,6 +255,10 @@ def libyaml_safe(text: str) -> bool:
     """
     if _CSafeLoader is None:
         return False
+    # A line's block bound below is at most twice its length plus 2 (each indicator takes a character of its
+    # own): when even that (``depth_bound``) stays under the limit, the line-by-line count is not needed.
+    if (depth_bound(text) if bound is None else bound) <= LIBYAML_MAX_DEPTH:
+        return True
     bound = text.count("[") + text.count("{")
     block = 0
     for line in text.splitlines():
@@ -284,9 +301,12 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
     libyaml parses when the text is shallow enough for it (``libyaml_safe``), else the pure-Python parser;
     the same guards apply either way (duplicate keys, recursive anchors, alias bombs)."""
     docs: list[Document] = []
-    fast = libyaml_safe(text)
+    bound = depth_bound(text)
+    fast = libyaml_safe(text, bound)
+    collecting = gc.isenabled()
+    gc.disable()  # a large file's node tree is allocated in one go: no cycles to find in it, only time to spend
     try:
-        nodes = _compose_all(text, fast)
+        nodes = _compose_all(text, fast, walk="*" in text or bound > SHALLOW_DEPTH)
         for index, node in enumerate(nodes):
             if node is None:
                 continue
@@ -302,6 +322,9 @@ def parse_documents(text: str, *, where: str) -> list[Document]:
         raise InputError(describe_yaml_error(exc), where=where) from None
     except RecursionError:
         raise InputError("not valid YAML: nested too deeply", where=where) from None
+    finally:
+        if collecting:
+            gc.enable()
     return docs
 
 
