@@ -176,6 +176,28 @@ def test_install_writes_the_takeover_into_the_manifests_folder(shared: Path, tmp
     assert "config.cni_conf.binDir:" in err
 
 
+def test_quiet_take_over_is_one_line(tmp_path: Path) -> None:
+    """``install -q --from-values``: one summary line for the keys replaced (for scripts); warnings still print."""
+    path = tmp_path / "multus-values.yaml"
+    path.write_text(f"config:\n  cni_conf:\n    binDir: {K3S_DATA}/data/current/bin/\n  fullnameOverride: multus\n")
+    argv = ["--from-values", str(path), "--chart-version", "v4.3.008", "--k3s-version", "v1.27.1+k3s1"]
+    loud, quiet = tmp_path / "loud", tmp_path / "quiet"
+    loud.mkdir()
+    quiet.mkdir()
+    code, _, err = capture(["install", "--manifests-dir", str(loud), *argv])
+    assert code == 0, err
+    replaced = [line for line in err.splitlines() if re.match(r"^[\w.-]+\.[\w.-]+: .* -> ", line)]
+    assert "config.fullnameOverride: multus -> (removed: no rke2-multus template uses it)" in replaced
+    code, _, err = capture(["install", "-q", "--manifests-dir", str(quiet), *argv])
+    assert code == 0, err
+    lines = err.splitlines()
+    assert f"multus-gen: took over {path}: {len(replaced)} keys replaced" in lines, err
+    assert not any(" -> " in line for line in lines) and "kept as written" not in err
+    # the legacy bin dir of K3s v1.27 is a warning: -q keeps it
+    assert any(line.startswith("multus-gen: warning: ") and "[cni-bin-dir-legacy]" in line for line in lines)
+    assert (quiet / "multus.yaml").read_text() == (loud / "multus.yaml").read_text()
+
+
 def test_commit_takes_over_into_the_repository(
     shared: Path,
     tmp_path: Path,
@@ -203,6 +225,9 @@ def test_commit_takes_over_into_the_repository(
     # byte for byte what helmchart prints for the same take-over
     code, out, _ = _run("--from-values", str(path), "--chart-version", "v4.3.008", *OLD_RELEASE)
     assert code == 0 and committed + "\n" == out
+    code, _, err = capture([*argv, "--chart-version", "v4.3.008", *OLD_RELEASE, "-q", "--dry-run"])
+    assert code == 0 and re.search(rf"^multus-gen: took over {re.escape(str(path))}: \d+ keys replaced$", err, re.M)
+    assert " -> " not in err, err
 
 
 def test_plan_shows_what_the_take_over_changes(shared: Path, tmp_path: Path) -> None:

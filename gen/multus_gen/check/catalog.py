@@ -26,6 +26,7 @@ _RULES = (
     # files and documents
     Rule("file-unreadable", ERROR, "a file that cannot be read (missing, not UTF-8, too large, not a regular file)"),
     Rule("file-syntax", ERROR, "a file of ours that is not valid YAML/JSON (or an alias bomb, or nested too deeply)"),
+    Rule("file-cluster", ERROR, "a file in one cluster's folder of the spec (validate -c) made for another cluster"),
     Rule("document-schema", ERROR, "a document that breaks multus-gen's own schema for its kind"),
     Rule("crd-shape", ERROR, "a HelmChart/HelmChartConfig field the upstream CRD does not accept"),
     # chart source and version

@@ -204,6 +204,77 @@ def _cluster_of(made: tuple[str, str, str] | None, default: Cluster) -> Cluster:
     return Cluster("k3s", parsed, data_dir if data_dir.startswith("/") else default.data_dir)
 
 
+#: A cluster as a header or a spec names it: (distro, K3s version, data dir); ("rke2", "", "") on RKE2.
+Made = tuple[str, str, str]
+
+
+@record
+class SpecClusters:
+    """The clusters of a spec file (``validate -c SPEC``), for the files of the folders ``render`` writes.
+
+    ``clusters``: a fleet's clusters by name (``render`` writes cluster NAME's files under ``<out-dir>/NAME/``);
+    ``single``: a single-cluster spec's cluster (its files are the out dir itself: every file checked is its)."""
+
+    spec: str
+    clusters: tuple[tuple[str, Made], ...] = ()
+    single: Made | None = None
+
+    def of(self, parts: tuple[str, ...]) -> tuple[str | None, Made] | None:
+        """The cluster of a file whose folders are ``parts`` (outermost first): the innermost folder named
+        after a cluster of the fleet (an out dir named like a cluster does not hide the cluster folder inside);
+        None: no cluster of the spec."""
+        if self.single is not None:
+            return None, self.single
+        named = dict(self.clusters)
+        for part in reversed(parts):
+            if part in named:
+                return part, named[part]
+        return None
+
+
+def _folders(cand: Candidate, part: str) -> tuple[str, ...]:
+    """The folders a checked file is in: its path's (absolute: ``validate -c ../spec.yaml .`` inside a cluster
+    folder finds it), then, for one file of a printed fleet stream (``<stream>#edge/multus.yaml``), the folders
+    of its ``# path:`` line inside the out dir."""
+    base = () if is_stdin(cand.path) else Path(os.path.abspath(cand.path)).parent.parts
+    rel = part[len(cand.display) + 1 :] if part != cand.display else ""
+    return base + (Path(rel).parent.parts if rel else ())
+
+
+def _describe(made: Made) -> str:
+    distro, version, data_dir = made
+    return distro if distro == "rke2" else f"{distro} {version or '(default version)'}, data dir {data_dir or '?'}"
+
+
+def _by_spec(
+    src: Source, cand: Candidate, spec: SpecClusters, default: Cluster, problems: list[Finding] | None, headers: bool
+) -> Source:
+    """``src`` made for the spec's cluster whose folder holds it (the spec wins over the ``# inputs:`` header);
+    a header naming another cluster is a finding (``problems``: None for the files read only as context). A file
+    in no cluster's folder keeps its header only when headers count (``headers``: no --k3s-version)."""
+    found = spec.of(_folders(cand, src.file))
+    if found is None:
+        return src if headers else replace(src, made_for=None)
+    name, made = found
+    if (
+        problems is not None
+        and src.made_for is not None
+        and _cluster_of(src.made_for, default) != _cluster_of(made, default)
+    ):
+        where = f"cluster {name!r}" if name is not None else "the cluster"
+        problems.append(
+            file_problem(
+                src.file,
+                f"the file's # inputs: header says it was generated for {_describe(src.made_for)}, but it is in "
+                f"the folder of {where} of {spec.spec}: {_describe(made)}; checked for the spec's cluster",
+                f"render the spec again (multus-gen render -c {spec.spec} --out-dir DIR), or move the file to the "
+                "folder of the cluster it was generated for",
+                "file-cluster",
+            )
+        )
+    return replace(src, made_for=made)
+
+
 @dataclass
 class Report:
     """The outcome of a validate run, in the order findings are shown."""
@@ -265,13 +336,16 @@ def validate_paths(
     allow: tuple[str, ...] = (),
     spec_findings: Callable[[Path, str], list[Finding]] | None = None,
     headers: bool = False,
+    spec: SpecClusters | None = None,
 ) -> Report:
     """Check ``paths`` (files and folders) and ``values_files`` (plain chart values) for ``cluster``.
 
     ``spec_findings(path, display)``: what a multus-gen spec file among them gives (the generator's pipeline,
     handed in by the caller: the checks never call up into the builders); None: spec files are listed, not
     checked. ``headers``: each file of multus-gen's is checked against the cluster its ``# inputs:`` header
-    names (a fleet's clusters differ); files without one against ``cluster``."""
+    names (a fleet's clusters differ); files without one against ``cluster``. ``spec``: a file in the folder of
+    a cluster of that spec is checked against it whatever its header says (a header naming another cluster is
+    a ``file-cluster`` finding); the other files as without it."""
     from multus_gen.check import rules
 
     if not paths and not values_files:
@@ -315,13 +389,20 @@ def validate_paths(
                 update(1)
             if src is None:
                 continue
-            sources += stream_parts(src, texts.pop(cand.display, ""))
+            parts = stream_parts(src, texts.pop(cand.display, ""))
+            if spec is not None:
+                parts = [_by_spec(part, cand, spec, cluster, problems, headers) for part in parts]
+            sources += parts
             if any(is_spec(doc.data) for doc in src.docs):
                 specs.append(cand)
 
     named = candidates + [Candidate(path, str(path), False) for path in values_files]
     nearby, stopped = neighbours(candidates, named)
     context = [src for src in (load_quietly(c) for c in nearby) if src is not None]
+    if spec is not None:
+        context = [
+            _by_spec(src, Candidate(Path(src.file), src.file, False), spec, cluster, None, headers) for src in context
+        ]
     value_sources = []
     for path in values_files:
         cand = Candidate(path, str(path), True)
@@ -332,10 +413,10 @@ def validate_paths(
             value_sources.append(src)
     groups: dict[tuple[str, str, str] | None, tuple[list[Source], list[Source]]] = {}
     for src in sources:
-        groups.setdefault(src.made_for if headers else None, ([], []))[0].append(src)
+        groups.setdefault(src.made_for if headers or spec else None, ([], []))[0].append(src)
     for src in context:
-        groups.setdefault(src.made_for if headers else None, ([], []))[1].append(src)
-    if headers and None in groups:
+        groups.setdefault(src.made_for if headers or spec else None, ([], []))[1].append(src)
+    if (headers or spec) and None in groups:
         # a file without a cluster header (`multus-gen nad` without --k3s-version, a hand-written NAD) belongs
         # to no cluster of its own: the installs of every other checked file are in its sight
         others = [src for made, (group, _) in groups.items() if made is not None for src in group]

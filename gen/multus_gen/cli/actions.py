@@ -103,9 +103,10 @@ def gen_options(gen: Mapping[str, Any]) -> GenOptions:
     )
 
 
-def take_over_report(opts: GenOptions) -> list[Finding]:
+def take_over_report(opts: GenOptions, *, quiet: bool = False) -> list[Finding]:
     """``--from-values``: the transition from the release taken over (its first error raised: nothing printed yet)
-    and, on stderr, one line per key multus-gen replaced in the file. Returns the transition's notes."""
+    and, on stderr, one line per key multus-gen replaced in the file (``quiet``, for scripts: one summary line).
+    Returns the transition's notes (printed by the caller, quiet or not)."""
     if opts.from_values is None:
         return []
     from multus_gen.build.plan import make_plan
@@ -119,6 +120,9 @@ def take_over_report(opts: GenOptions) -> list[Finding]:
             raise ValidationError.of(finding)
     changes = make_plan(opts).taken_over
     count = f"{len(changes)} key" + ("" if len(changes) == 1 else "s")
+    if quiet:
+        info(f"multus-gen: took over {opts.from_values}: {count} replaced")
+        return found
     info(f"{opts.from_values}: {count} multus-gen owns replaced, every other setting kept as written:")
     for change in changes:
         info(change.line())

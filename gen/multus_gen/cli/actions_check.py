@@ -35,17 +35,21 @@ def validate(
     strict: bool,
     allow_empty: bool = False,
     allow: tuple[str, ...] = (),
+    config: Path | None = None,
 ) -> int:
     from multus_gen.build.pipeline import spec_findings
     from multus_gen.check.catalog import check_allowed
     from multus_gen.check.walk import validate_paths
     from multus_gen.model.options import make_cluster
 
-    stdin_once(PATH=paths, **{"--values-file": values_files})
+    stdin_once(**{"--config": config}, PATH=paths, **{"--values-file": values_files})
+    cluster = make_cluster(distro, k3s_version, data_dir)
+    spec = _spec_clusters(config) if config is not None else None
     report = validate_paths(
         list(paths or ()),
-        cluster=make_cluster(distro, k3s_version, data_dir),
+        cluster=cluster,
         headers=k3s_version is None,  # no --k3s-version: each file of ours is checked for the cluster it names
+        spec=spec,
         values_files=list(values_files or ()),
         chart_version=chart_version,
         progress=_progress_bar,
@@ -66,6 +70,23 @@ def validate(
     echo(report.summary(), err=True)
     failing = report.errors > 0 or (strict and report.warnings > 0)
     return EXIT_INVALID if failing else EXIT_OK
+
+
+def _spec_clusters(config: Path) -> Any:
+    """The clusters of the spec ``validate -c`` names (read as ``render -c`` reads it; a bad spec is an error)."""
+    from multus_gen.check.walk import SpecClusters
+    from multus_gen.model.spec import load_spec
+    from multus_gen.yamlio.reader import is_stdin
+
+    spec = load_spec(config)
+    made = [
+        (c.name, ("rke2", "", "") if c.gen.distro == "rke2" else ("k3s", str(c.gen.k3s_version), c.gen.data_dir))
+        for c in spec.clusters
+    ]
+    display = "<stdin>" if is_stdin(config) else str(config)
+    if spec.fleet:
+        return SpecClusters(display, tuple((name, m) for name, m in made if name is not None))
+    return SpecClusters(display, single=made[0][1])
 
 
 def nothing_checked(skipped: list[dict[str, str]], shown: int = 5) -> str:

@@ -96,7 +96,11 @@ def install(
         target_dir = under(str(root or "/"), str(target_dir))
     if config is None:
         target = target_dir / manifests[0].path
-        notices = (*notices, *transition_findings(_old_text(target), opts, str(target)), *take_over_report(opts))
+        notices = (
+            *notices,
+            *transition_findings(_old_text(target), opts, str(target)),
+            *take_over_report(opts, quiet=quiet),
+        )
     else:  # the spec's cluster: its chart file goes through the same upgrade checks
         for path, cluster_opts, _name in delivered.chart_files:
             target = target_dir / path
@@ -286,7 +290,7 @@ def commit(
         manifests = [manifest]
         default_message = delivery.default_commit_message(opts)
         old = _branch_text(repo, manifest.path, branch, remote)
-        notices = (*notices, *transition_findings(old, opts, manifest.path), *take_over_report(opts))
+        notices = (*notices, *transition_findings(old, opts, manifest.path), *take_over_report(opts, quiet=quiet))
     for manifest in manifests:  # the spec or a -f file inside the repository: never committed over
         inputs.refuse(repo / manifest.path, what="commit over")
     print_notices(notices)

@@ -55,6 +55,19 @@ def validate(
             readable=False,  # an unreadable file is a finding (exit 1), not a usage error
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="SPEC",
+            help="The spec the files were rendered from (- reads it from standard input): a file in a cluster's "
+            "folder (render's <out-dir>/<cluster name>/; every file for a single-cluster spec) is checked against "
+            "that cluster, whatever its # inputs: header says; a header naming another cluster is an error "
+            "[file-cluster]. Other files are checked as without it.",
+            readable=False,
+        ),
+    ] = None,
     k3s_version: Annotated[
         str | None,
         typer.Option(
@@ -121,9 +134,13 @@ def validate(
     helmchart refuses to write. Exit codes: 0 no errors (warnings allowed unless --strict), 1 findings or no
     file checked at all (unless --allow-empty), 2 usage error.
 
+    Which cluster a file is checked against: with -c SPEC, the spec's cluster whose folder holds it; else the
+    cluster its `# inputs:` header names (when --k3s-version is not given); else the cluster flags.
+
     \b
     Examples:
       multus-gen validate clusters/
+      multus-gen validate -c fleet.yaml clusters/
       multus-gen validate multus.yaml --k3s-version v1.30.5+k3s1 --data-dir /srv/k3s
       multus-gen validate --values-file multus-values.yaml --chart-version v4.2.202
       multus-gen validate manifests/ -o json | jq '.findings[] | select(.severity == "error")'
