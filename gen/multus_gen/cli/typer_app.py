@@ -25,10 +25,10 @@ class _Group(TyperGroup):
         try:
             return super().resolve_command(ctx, args)
         except click.exceptions.UsageError as exc:
-            if args and args[0] not in self.commands:
+            if args and args[0] not in self.commands:  # one suggestion (click >= 8.2 lists several)
                 match = get_close_matches(args[0], list(COMMANDS), n=1)
-                exc.possibilities = None  # type: ignore[attr-defined]  # click >= 8.2 lists several
-                exc.message = f"no such command {args[0]!r}" + (f"; did you mean {match[0]!r}?" if match else "")
+                message = f"no such command {args[0]!r}" + (f"; did you mean {match[0]!r}?" if match else "")
+                raise click.exceptions.UsageError(message, ctx=exc.ctx) from None
             raise
 
 
