@@ -93,3 +93,26 @@ def isolate_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str)
     for name in [*GIT_SETUP_ENV, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "EMAIL"]:
         monkeypatch.delenv(name, raising=False)
     return config
+
+
+@pytest.fixture
+def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
+    """A bare repository as the remote (main as the default branch), with git isolated from the machine's
+    settings; a module may define its own ``remote`` (git_sink_test, git_setup_test do)."""
+    config = "[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane\n\temail = j@example.org\n"
+    isolate_git(tmp_path, monkeypatch, config)
+    bare = tmp_path / "remote.git"
+    helpers.git(tmp_path, "init", "-q", "--bare", str(bare))
+    return bare
+
+
+@pytest.fixture
+def repo(tmp_path: Path, remote: Path) -> Path:
+    """A clone of ``remote`` with one pushed commit (README.md) on main."""
+    work = tmp_path / "repo"
+    helpers.git(tmp_path, "clone", "-q", str(remote), str(work))
+    (work / "README.md").write_text("fleet\n")
+    helpers.git(work, "add", "-A")
+    helpers.git(work, "commit", "-q", "-m", "seed")
+    helpers.git(work, "push", "-q", "origin", "main")
+    return work

@@ -12,9 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-from conftest import isolate_git
 from helpers import capture, git
 
 NETS = """\
@@ -30,26 +27,6 @@ FILES = ("multus.yaml", "multus-networks.yaml", "kustomization.yaml")
 def fleet(path: Path, *names: str) -> Path:
     path.write_text(NETS + "".join(f"  - name: {name}\n" for name in names))
     return path
-
-
-@pytest.fixture
-def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
-    config = "[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane\n\temail = j@example.org\n"
-    isolate_git(tmp_path, monkeypatch, config)
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    return bare
-
-
-@pytest.fixture
-def repo(tmp_path: Path, remote: Path) -> Path:
-    work = tmp_path / "repo"
-    git(tmp_path, "clone", "-q", str(remote), str(work))
-    (work / "README.md").write_text("fleet\n")
-    git(work, "add", "-A")
-    git(work, "commit", "-q", "-m", "seed")
-    git(work, "push", "-q", "origin", "main")
-    return work
 
 
 def commit(repo: Path, *argv: str) -> tuple[int, str]:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from conftest import isolate_git
 from helpers import capture, git
 
 OLD = {"version": "v4.2.202", "k3s": "v1.30.5+k3s1"}
@@ -26,26 +23,6 @@ def spec(path: Path, version: str, k3s: str, *, clusters: dict[str, str] | None 
         text += f"  - name: {name}\n" + (f"    chart: {{version: {own}}}\n" if own else "")
     path.write_text(text)
     return path
-
-
-@pytest.fixture
-def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_real) -> Path:  # type: ignore[no-untyped-def]
-    config = "[init]\n\tdefaultBranch = main\n[user]\n\tname = Jane\n\temail = j@example.org\n"
-    isolate_git(tmp_path, monkeypatch, config)
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    return bare
-
-
-@pytest.fixture
-def repo(tmp_path: Path, remote: Path) -> Path:
-    work = tmp_path / "repo"
-    git(tmp_path, "clone", "-q", str(remote), str(work))
-    (work / "README.md").write_text("fleet\n")
-    git(work, "add", "-A")
-    git(work, "commit", "-q", "-m", "seed")
-    git(work, "push", "-q", "origin", "main")
-    return work
 
 
 def commit(repo: Path, config: Path, *argv: str) -> tuple[int, str]:
