@@ -218,6 +218,12 @@ class SpecClusters:
     spec: str
     clusters: tuple[tuple[str, Made], ...] = ()
     single: Made | None = None
+    #: the rule ids each cluster's files are let through with (its ``chart.allow`` and its networks' ``allow``,
+    #: as ``render`` applied them), by cluster name ("" for a single-cluster spec)
+    allowed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def allow_of(self, name: str | None) -> tuple[str, ...]:
+        return dict(self.allowed).get(name or "", ())
 
     def of(self, parts: tuple[str, ...]) -> tuple[str | None, Made] | None:
         """The cluster of a file whose folders are ``parts`` (outermost first): the innermost folder named
@@ -247,7 +253,13 @@ def _describe(made: Made) -> str:
 
 
 def _by_spec(
-    src: Source, cand: Candidate, spec: SpecClusters, default: Cluster, problems: list[Finding] | None, headers: bool
+    src: Source,
+    cand: Candidate,
+    spec: SpecClusters,
+    default: Cluster,
+    problems: list[Finding] | None,
+    headers: bool,
+    allowed: dict[str, tuple[str, ...]] | None = None,
 ) -> Source:
     """``src`` made for the spec's cluster whose folder holds it (the spec wins over the ``# inputs:`` header);
     a header naming another cluster is a finding (``problems``: None for the files read only as context). A file
@@ -256,6 +268,8 @@ def _by_spec(
     if found is None:
         return src if headers else replace(src, made_for=None)
     name, made = found
+    if allowed is not None and spec.allow_of(name):
+        allowed[src.file] = spec.allow_of(name)
     if (
         problems is not None
         and src.made_for is not None
@@ -285,6 +299,8 @@ class Report:
     skipped: list[dict[str, str]] = field(default_factory=list)
     #: What the run says on stderr besides the summary (e.g. where it stopped reading neighbouring files).
     notes: list[str] = field(default_factory=list)
+    #: the cluster each checked file was checked against (its header's, its spec folder's, else ``cluster``)
+    file_clusters: dict[str, Cluster] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -305,16 +321,22 @@ class Report:
 
         return {
             "multus_gen": __version__,
-            "cluster": {
-                "distro": self.cluster.distro,
-                "k3s_version": str(self.cluster.k3s_version),
-                "data_dir": self.cluster.data_dir,
-            },
+            "cluster": _cluster_dict(self.cluster, always=True),
             "files": self.files,
+            # the cluster each file was checked against (its header's or its spec folder's; else "cluster")
+            "file_clusters": {f: _cluster_dict(self.file_clusters.get(f, self.cluster)) for f in self.files},
             "findings": [p.as_dict() for p in self.problems],
             "skipped": self.skipped,
             "summary": {"files": len(self.files), "errors": self.errors, "warnings": self.warnings},
         }
+
+
+def _cluster_dict(cluster: Cluster, always: bool = False) -> dict[str, str]:
+    """A cluster in the JSON report (an RKE2 cluster has no K3s version or data dir of ours to name, except in
+    the report's own ``cluster``, which kept them)."""
+    if cluster.distro == "rke2" and not always:
+        return {"distro": "rke2"}
+    return {"distro": cluster.distro, "k3s_version": str(cluster.k3s_version), "data_dir": cluster.data_dir}
 
 
 def _plural(count: int, word: str) -> str:
@@ -358,6 +380,8 @@ def validate_paths(
     failed: list[str] = []
 
     texts: dict[str, str] = {}
+    #: file -> the rules its spec cluster allows (validate -c: what render let through is let through here)
+    allowed: dict[str, tuple[str, ...]] = {}
 
     def load(cand: Candidate) -> Source | None:
         from multus_gen.yamlio.reader import read_text
@@ -391,7 +415,7 @@ def validate_paths(
                 continue
             parts = stream_parts(src, texts.pop(cand.display, ""))
             if spec is not None:
-                parts = [_by_spec(part, cand, spec, cluster, problems, headers) for part in parts]
+                parts = [_by_spec(part, cand, spec, cluster, problems, headers, allowed) for part in parts]
             sources += parts
             if any(is_spec(doc.data) for doc in src.docs):
                 specs.append(cand)
@@ -422,7 +446,9 @@ def validate_paths(
         others = [src for made, (group, _) in groups.items() if made is not None for src in group]
         groups[None][1].extend(others)
     ours: dict[str, list[str]] = {}
+    file_clusters: dict[str, Cluster] = {}
     for made, (group, group_context) in groups.items():
+        file_clusters.update((src.file, _cluster_of(made, cluster)) for src in group)
         result = rules.check_sources(
             group,
             _cluster_of(made, cluster),
@@ -439,6 +465,11 @@ def validate_paths(
     if spec_findings is not None:
         for cand in specs:
             problems += spec_findings(cand.path, cand.display)
+    if allowed:
+        problems = [
+            allow_rules([p], allowed[p.at.file])[0] if p.at.file in allowed and p.rule != "file-cluster" else p
+            for p in problems
+        ]
     problems = allow_rules(problems, allow)
 
     checked = [s.file for s in sources if s.file in ours] + [s.file for s in value_sources] + failed
@@ -452,4 +483,4 @@ def validate_paths(
             kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})
             reason = "no Multus documents" + (f" (kinds: {', '.join(kinds)})" if kinds else "")
             skipped.append({"path": src.file, "reason": reason})
-    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped, [stopped] if stopped else [])
+    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped, [stopped] if stopped else [], file_clusters)
