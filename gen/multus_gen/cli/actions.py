@@ -66,8 +66,21 @@ def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
         return EXIT_BUG
 
 
+def gen_stdin_once(gen: Mapping[str, Any]) -> None:
+    """Refuse generation flags that name standard input more than once (a chart archive may be ``-`` too)."""
+    stdin_once(
+        **{
+            "-f": tuple(gen.get("values_files") or ()),
+            "--from-values": gen.get("from_values"),
+            "--chart-archive": gen.get("chart_archive"),
+            "--crd-chart-archive": gen.get("crd_chart_archive"),
+        }
+    )
+
+
 def gen_options(gen: Mapping[str, Any]) -> GenOptions:
     """The options of the shared generation flags (``None``: not given, the default applies)."""
+    gen_stdin_once(gen)
     return make_gen_options(
         distro=gen["distro"],
         ipam=gen["ipam"],
