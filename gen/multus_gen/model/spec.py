@@ -87,7 +87,12 @@ def _spec_words(text: str | None, words: Mapping[str, str]) -> str | None:
     that key (``--repo`` -> ``chart.repo``): an error located in a spec file speaks the spec's words."""
     if text is None:
         return None
-    return _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+
+    spoken = _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+    # a CLI text that already says the spec key ("--x (chart.x in a spec file)") says it once
+    for key in set(words.values()):
+        spoken = spoken.replace(f"{key} ({key} in a spec file)", key)
+    return spoken
 
 
 #: Chart keys naming files (read relative to the spec file).
