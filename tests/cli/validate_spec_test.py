@@ -175,6 +175,35 @@ def test_spec_allow_is_honoured_per_cluster(tmp_path: Path) -> None:
     assert rules_at(found, out / "edge/multus.yaml") == set()
 
 
+FLUX_NAMED_LIKE_THE_RELEASE = """
+format: flux
+gitops: {path: clusters}
+cluster: {k3sVersion: v1.33.7+k3s1}
+networks:
+  - {name: lan, type: macvlan, master: eth0, ipam: {type: dhcp}}
+clusters:
+  - name: edge
+    cluster: {dataDir: /srv/k3s}
+  - name: multus
+"""
+
+
+def test_cluster_named_like_the_release_folder(tmp_path: Path) -> None:
+    """A Flux fleet writes edge's chart to edge/multus/multus.yaml; with a cluster named 'multus' the innermost
+    cluster-named folder is the release's, not the cluster's: the header's cluster, being one of the file's
+    folders, is its cluster (render's own tree failed validate -c with file-cluster and /srv/k3s errors)."""
+    spec, out = rendered(tmp_path, FLUX_NAMED_LIKE_THE_RELEASE)
+    assert (out / "edge/multus/multus.yaml").is_file()
+    code, found, _ = report("-c", spec, out)
+    assert code == 0 and found["summary"]["errors"] == 0, found["findings"]
+    assert found["file_clusters"][str(out / "edge/multus/multus.yaml")]["data_dir"] == "/srv/k3s"
+    # edge's file copied into cluster multus's release folder: still caught
+    shutil.copy(out / "edge/multus/multus.yaml", out / "multus/multus/multus.yaml")
+    code, found, _ = report("-c", spec, out)
+    assert code == 1 and {"file-cluster", "cni-bin-dir"} <= rules_at(found, out / "multus/multus/multus.yaml")
+    assert rules_at(found, out / "edge/multus/multus.yaml") == set()
+
+
 def test_paths_outside_the_spec_fall_back(tmp_path: Path) -> None:
     spec, out = rendered(tmp_path)
     other = tmp_path / "elsewhere"

@@ -147,7 +147,7 @@ def load_quietly(cand: Candidate) -> Source | None:
         docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
-    return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
+    return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text), made_in(text))
 
 
 def declared_ipams(text: str) -> tuple[str, ...]:
@@ -169,6 +169,14 @@ def made_for(text: str) -> tuple[str, str, str] | None:
     return inputs["distro"], inputs.get("k3s-version", ""), inputs.get("data-dir", "")
 
 
+def made_in(text: str) -> str | None:
+    """The cluster of its spec a fleet's file says it was rendered for (``cluster=`` in its header)."""
+    from multus_gen.yamlio.serialize import read_inputs
+
+    inputs = read_inputs(text)
+    return inputs.get("cluster") if inputs else None
+
+
 def stream_parts(src: Source, text: str) -> list[Source]:
     """A printed stream of several files of multus-gen's (``render -c FLEET`` to stdout: each file after a
     ``# path: <file>`` line and with its own header) as one Source per file, named ``<stream>#<file>`` and
@@ -186,7 +194,16 @@ def stream_parts(src: Source, text: str) -> list[Source]:
         name = lines[start - 1].removeprefix("# path: ").strip()
         if docs:
             file = f"{src.file}#{name}"
-            parts.append(replace(src, file=file, docs=docs, ipams=declared_ipams(chunk), made_for=made_for(chunk)))
+            parts.append(
+                replace(
+                    src,
+                    file=file,
+                    docs=docs,
+                    ipams=declared_ipams(chunk),
+                    made_for=made_for(chunk),
+                    made_in=made_in(chunk),
+                )
+            )
     return parts or [src]
 
 
@@ -225,13 +242,17 @@ class SpecClusters:
     def allow_of(self, name: str | None) -> tuple[str, ...]:
         return dict(self.allowed).get(name or "", ())
 
-    def of(self, parts: tuple[str, ...]) -> tuple[str | None, Made] | None:
-        """The cluster of a file whose folders are ``parts`` (outermost first): the innermost folder named
-        after a cluster of the fleet (an out dir named like a cluster does not hide the cluster folder inside);
-        None: no cluster of the spec."""
+    def of(self, parts: tuple[str, ...], header: str | None = None) -> tuple[str | None, Made] | None:
+        """The cluster of a file whose folders are ``parts`` (outermost first): the folder named after the
+        cluster its header names (``header``), when one of its folders is (a Flux or Fleet cluster's files lie in
+        folders named after the release, ``edge/multus/multus.yaml``, which may be another cluster's name too);
+        else the innermost folder named after a cluster of the fleet (an out dir named like a cluster does not
+        hide the cluster folder inside); None: no cluster of the spec."""
         if self.single is not None:
             return None, self.single
         named = dict(self.clusters)
+        if header is not None and header in named and header in parts:
+            return header, named[header]
         for part in reversed(parts):
             if part in named:
                 return part, named[part]
@@ -264,7 +285,7 @@ def _by_spec(
     """``src`` made for the spec's cluster whose folder holds it (the spec wins over the ``# inputs:`` header);
     a header naming another cluster is a finding (``problems``: None for the files read only as context). A file
     in no cluster's folder keeps its header only when headers count (``headers``: no --k3s-version)."""
-    found = spec.of(_folders(cand, src.file))
+    found = spec.of(_folders(cand, src.file), src.made_in)
     if found is None:
         return src if headers else replace(src, made_for=None)
     name, made = found
@@ -404,7 +425,7 @@ def validate_paths(
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
         texts[cand.display] = text
-        return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
+        return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text), made_in(text))
 
     with progress(len(candidates)) as update:
         for cand in candidates:
