@@ -466,6 +466,7 @@ def test_chart_archive_from_standard_input(fixtures: Path, tmp_path: Path) -> No
     piped = run_piped(["verify", "--chart-archive", "-", "--ipam", "dhcp", "-o", "json"], data, tmp_path)
     assert piped.returncode == 0, piped.stderr
     assert json.loads(piped.stdout)["summary"] == {"errors": 0, "warnings": 0}
+    assert json.loads(piped.stdout)["releases"][0]["archive"] == "<stdin>"  # named as validate names stdin
     piped = run_piped(["verify", "--distro", "rke2", "--chart-archive", "-", "--ipam", "whereabouts"], data, tmp_path)
     assert piped.returncode == 0, piped.stderr
     printed = run_piped(["helmchart", "--verify", "--chart-archive", "-", "--ipam", "dhcp"], data, tmp_path)

@@ -102,7 +102,7 @@ def materialized(path: Path | None, where: str = "--chart-archive") -> Iterator[
 
     data = read_stdin_bytes(where=where, max_bytes=MAX_ARCHIVE_BYTES)
     with tempfile.TemporaryDirectory(prefix="multus-gen-") as tmp:
-        copy = Path(tmp) / "stdin.tgz"
+        copy = Path(tmp) / "<stdin>"  # reported by its name, as validate names standard input
         copy.write_bytes(data)
         yield copy
 
