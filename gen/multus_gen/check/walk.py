@@ -225,38 +225,60 @@ def _cluster_of(made: tuple[str, str, str] | None, default: Cluster) -> Cluster:
 Made = tuple[str, str, str]
 
 
-@record
 class SpecClusters:
     """The clusters of a spec file (``validate -c SPEC``), for the files of the folders ``render`` writes.
 
     ``clusters``: a fleet's clusters by name (``render`` writes cluster NAME's files under ``<out-dir>/NAME/``);
-    ``single``: a single-cluster spec's cluster (its files are the out dir itself: every file checked is its)."""
+    ``single``: a single-cluster spec's cluster (its files are the out dir itself: every file checked is its);
+    ``allowed``: the rule ids each cluster's files are let through with (its ``chart.allow`` and its networks'
+    ``allow``, as ``render`` applied them), by cluster name ("" for a single-cluster spec);
+    ``release_folders``: the release name of each cluster whose format puts its files in release folders
+    (flux, fleet: render writes ``<cluster>/<name>/``, ``<cluster>/<name>-networks/``, ...), "" for the others.
+    Held as dicts: a file's cluster is looked up once per file (a fleet of 10,000 clusters, 30,000 files)."""
 
-    spec: str
-    clusters: tuple[tuple[str, Made], ...] = ()
-    single: Made | None = None
-    #: the rule ids each cluster's files are let through with (its ``chart.allow`` and its networks' ``allow``,
-    #: as ``render`` applied them), by cluster name ("" for a single-cluster spec)
-    allowed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    def __init__(
+        self,
+        spec: str,
+        clusters: tuple[tuple[str, Made], ...] = (),
+        single: Made | None = None,
+        *,
+        allowed: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        release_folders: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.spec = spec
+        self.single = single
+        self.named: dict[str, Made] = dict(clusters)
+        self.allowed: dict[str, tuple[str, ...]] = dict(allowed)
+        self.releases: dict[str, str] = dict(release_folders)
 
     def allow_of(self, name: str | None) -> tuple[str, ...]:
-        return dict(self.allowed).get(name or "", ())
+        return self.allowed.get(name or "", ())
 
     def of(self, parts: tuple[str, ...], header: str | None = None) -> tuple[str | None, Made] | None:
         """The cluster of a file whose folders are ``parts`` (outermost first): the folder named after the
         cluster its header names (``header``), when one of its folders is (a Flux or Fleet cluster's files lie in
         folders named after the release, ``edge/multus/multus.yaml``, which may be another cluster's name too);
         else the innermost folder named after a cluster of the fleet (an out dir named like a cluster does not
-        hide the cluster folder inside); None: no cluster of the spec."""
+        hide the cluster folder inside), unless that folder holds the file and is a release folder of the
+        cluster folder around it; None: no cluster of the spec."""
         if self.single is not None:
             return None, self.single
-        named = dict(self.clusters)
+        named = self.named
         if header is not None and header in named and header in parts:
             return header, named[header]
-        for part in reversed(parts):
-            if part in named:
-                return part, named[part]
+        for i in range(len(parts) - 1, -1, -1):
+            part = parts[i]
+            if part not in named:
+                continue
+            outer = parts[i - 1] if i > 0 else ""
+            if i == len(parts) - 1 and outer in named and _release_folder(part, self.releases.get(outer, "")):
+                return outer, named[outer]  # a Flux/Fleet cluster's release folder named like another cluster
+            return part, named[part]
         return None
+
+
+def _release_folder(folder: str, release: str) -> bool:
+    return bool(release) and (folder == release or folder.startswith(release + "-"))
 
 
 def _folders(cand: Candidate, part: str) -> tuple[str, ...]:

@@ -90,7 +90,9 @@ def _spec_clusters(config: Path) -> Any:
     )
     display = "<stdin>" if is_stdin(config) else str(config)
     if spec.fleet:
-        return SpecClusters(display, tuple((name, m) for name, m in made if name is not None), allowed=allowed)
+        folders = tuple((c.name, c.gen.name if c.format in ("flux", "fleet") else "") for c in spec.clusters if c.name)
+        named = tuple((name, m) for name, m in made if name is not None)
+        return SpecClusters(display, named, allowed=allowed, release_folders=folders)
     return SpecClusters(display, single=made[0][1], allowed=allowed)
 
 
