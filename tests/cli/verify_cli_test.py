@@ -484,6 +484,11 @@ def test_chart_archive_from_standard_input(fixtures: Path, tmp_path: Path) -> No
     assert piped.returncode == 1 and b"[rendered-mounts]" in piped.stdout, piped.stderr
     twice = run_piped(["verify", "--chart-archive", "-", "-f", "-"], data, tmp_path)
     assert twice.returncode == 2 and b"it can be read once" in twice.stderr, twice.stderr
+    # a spec's chart.archive "-" is a file of that name beside the spec, not standard input
+    (tmp_path / "multus.yaml").write_text("cluster: {k3sVersion: v1.33.7+k3s1}\nchart: {archive: '-'}\n")
+    spec = run_piped(["render", "-c", "multus.yaml"], data, tmp_path)
+    assert (spec.returncode, spec.stdout) == (1, b""), spec.stderr
+    assert f"cannot read {tmp_path / '-'}: No such file".encode() in spec.stderr, spec.stderr
 
 
 def test_images_on_rke2_take_the_archive_and_registry_as_verify_does(fixtures: Path) -> None:

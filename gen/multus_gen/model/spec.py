@@ -411,7 +411,9 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
         values = cluster if section == "cluster" else chart
         for key, (arg, _flag) in fields.items():
             if key in values and key in _PATH_FIELDS:
-                kwargs[arg] = spec_path.parent / str(values[key])
+                # a file of that name beside the spec: "-" in a spec is no standard input (the flags' "-" is)
+                parent = spec_path.parent if str(values[key]) != "-" else spec_path.parent.absolute()
+                kwargs[arg] = parent / str(values[key])
             elif key in values:
                 kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
     made_key = (*kwargs.items(), member.data.get("format"))
