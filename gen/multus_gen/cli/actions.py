@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,19 @@ def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
             "rerun with MULTUS_GEN_DEBUG=1 for the traceback and report it",
         )
         return EXIT_BUG
+
+
+def named_files(options: Iterable[GenOptions]) -> list[tuple[str, bytes | None]]:
+    """The files a spec's clusters name (chart archives with the bytes read, the repository CA), each once:
+    what a remembered render must find unchanged (``cache.input_digests``)."""
+    out: dict[str, bytes | None] = {}
+    for opts in options:
+        for archive in (opts.source.archive, opts.source.crd_archive):
+            if archive is not None:
+                out[archive.path] = archive.data
+        if opts.source.repo_ca_file is not None:
+            out.setdefault(opts.source.repo_ca_file, None)
+    return list(out.items())
 
 
 def gen_stdin_once(gen: Mapping[str, Any]) -> None:
