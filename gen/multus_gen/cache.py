@@ -43,7 +43,7 @@ from typing import Any
 from multus_gen.record import record
 
 #: Bump when the layout of a remembered render changes.
-_RENDER_FORMAT = "1"
+_RENDER_FORMAT = "2"
 #: Specs larger than this are not remembered (the loader refuses them anyway).
 _MAX_SPEC_BYTES = 8 << 20
 #: A remembered render larger than this is damaged.
@@ -226,6 +226,8 @@ class Remembered:
 
     files: tuple[tuple[str, str], ...]
     notices: tuple[tuple[str, str], ...]  # (severity, the finding's one line)
+    #: the files the spec names (chart archives, repository CA) and their SHA-256 (see :func:`input_digests`)
+    inputs: tuple[tuple[str, str], ...] = ()
 
 
 def _render_file(key: str) -> Path | None:
@@ -244,9 +246,30 @@ def recall(key: str) -> Remembered | None:
         payload: Any = json.loads(data)
         files = tuple((str(rel), str(digest)) for rel, digest in payload["files"])
         notices = tuple((str(severity), str(text)) for severity, text in payload["notices"])
+        inputs = tuple((str(name), str(digest)) for name, digest in payload["inputs"])
     except (ValueError, KeyError, TypeError):
         return None  # damaged: render
-    return Remembered(files, notices)
+    return Remembered(files, notices, inputs)
+
+
+def input_digests(files: Sequence[tuple[str, bytes | None]]) -> list[tuple[str, str]]:
+    """(path, SHA-256) of each file a spec names (a chart archive, a repository CA): ``bytes`` as the run read
+    them, or None to read the file now. The key of a remembered render covers the spec's text only; these
+    say whether what it names is still the same (an archive replaced under its name changes the output)."""
+    from multus_gen.sinks import read_regular
+
+    out = []
+    for name, data in files:
+        if data is None:
+            data = read_regular(Path(name), _MAX_SPEC_BYTES, follow=True)
+        out.append((name, hashlib.sha256(data).hexdigest() if data is not None else ""))
+    return out
+
+
+def inputs_unchanged(inputs: Sequence[tuple[str, str]]) -> bool:
+    """Whether every file a remembered run read still holds the bytes it read (no file: changed)."""
+    now = input_digests([(name, None) for name, _ in inputs])
+    return all(digest and digest == then for (_, digest), (_, then) in zip(now, inputs, strict=True))
 
 
 def digest(content: str) -> str:
@@ -254,15 +277,21 @@ def digest(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def remember(key: str, files: Sequence[tuple[str, str]], notices: Sequence[tuple[str, str]]) -> None:
-    """Record a successful render: (relative path, ``digest``) per file and its notices (written atomically;
-    a cache that cannot be written is ignored)."""
+def remember(
+    key: str,
+    files: Sequence[tuple[str, str]],
+    notices: Sequence[tuple[str, str]],
+    inputs: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Record a successful render: (relative path, ``digest``) per file, its notices and the files the spec
+    names (:func:`input_digests`) (written atomically; a cache that cannot be written is ignored)."""
     path = _render_file(key)
     if path is None:
         return
     payload = {
         "files": [list(f) for f in files],
         "notices": [list(n) for n in notices],
+        "inputs": [list(i) for i in inputs],
     }
     root = cache_root()
     if root is not None:

@@ -203,3 +203,15 @@ def test_spec_errors_speak_the_specs_words(
     (line,) = err.strip().splitlines()
     assert line.startswith(f"multus-gen: error: {spec}::{where}: "), line
     assert said in line and unsaid not in line and line.endswith("]"), line
+
+
+def test_a_fix_naming_the_key_beside_the_flag_says_it_once(tmp_path: Path) -> None:
+    """It said "pass chart.crdVersion (chart.crdVersion in a spec file): ..." for an unknown chart version."""
+    spec = tmp_path / "multus.yaml"
+    spec.write_text("cluster: {k3sVersion: v1.33.7+k3s1}\nchart: {version: v4.3.099, allowUnknownVersion: true}\n")
+    code, out, err = capture(["render", "-c", str(spec)])
+    assert (code, out) == (1, ""), err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"multus-gen: error: {spec}::$.chart.version (line 2): "), line
+    assert "(pass chart.crdVersion: the rke2-multus-crd published with it" in line, line
+    assert "in a spec file" not in line, line

@@ -195,3 +195,31 @@ def test_the_cache_switch_turns_the_memo_off(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("MULTUS_GEN_CACHE_DIR", str(tmp_path / "c"))
     assert memo.render_key(spec, tmp_path, None) is not None
     assert memo.render_key(tmp_path / "missing.yaml", tmp_path, None) is None
+
+
+def test_a_replaced_archive_renders_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], shared: Path, repo: Path
+) -> None:
+    """The memo's key covers the spec's text; the chart archive it names (chart.archive) was not covered: an
+    archive replaced under its name (another chart version) left `render` saying "up to date" with the old
+    chartContent, and an unchanged-looking `commit -c` committing nothing. Both render again now."""
+    monkeypatch.setenv("MULTUS_GEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MULTUS_GEN_CACHE", raising=False)
+    memo.code_fingerprint.cache_clear()
+    charts = shared / "fixtures/charts"
+    archive = tmp_path / "rke2-multus.tgz"
+    shutil.copy(charts / "rke2-multus-v4.2.202.tgz", archive)
+    spec = tmp_path / "multus.yaml"
+    spec.write_text("cluster: {k3sVersion: v1.33.7+k3s1}\nchart: {archive: rke2-multus.tgz}\n")
+    out = tmp_path / "out"
+    for _ in range(2):  # the second run is recalled
+        assert run(["render", "-c", str(spec), "--out-dir", str(out)]) == 0
+        assert run(["commit", "-c", str(spec), "--repo", str(repo), "--path", "clusters"]) == 0
+    assert "up to date" in capsys.readouterr().err
+    shutil.copy(charts / "rke2-multus-v4.2.106.tgz", archive)
+    assert run(["render", "-c", str(spec), "--out-dir", str(out)]) == 0
+    assert "multus.yaml: written" in capsys.readouterr().err
+    assert "version: v4.2.106" in (out / "multus.yaml").read_text()
+    assert run(["commit", "-c", str(spec), "--repo", str(repo), "--path", "clusters"]) == 0
+    capsys.readouterr()
+    assert "version: v4.2.106" in (repo / "clusters/multus.yaml").read_text()

@@ -107,6 +107,10 @@ def test_file_in_the_wrong_cluster_folder(tmp_path: Path) -> None:
     (mismatch,) = [f for f in found["findings"] if f["rule"] == "file-cluster"]
     assert "/srv/k3s" in mismatch["message"] and "'old'" in mismatch["message"]
     assert rules_at(found, out / "edge/multus.yaml") == set()
+    # the JSON report names the cluster each file was checked against (not only the flags' default cluster)
+    assert found["file_clusters"][str(out / "old/multus.yaml")]["k3s_version"] == "v1.27.1+k3s1"
+    assert found["file_clusters"][str(out / "edge/multus.yaml")]["data_dir"] == "/srv/k3s"
+    assert found["cluster"]["data_dir"] == "/var/lib/rancher/k3s"
     # the same file without its header: caught by the checks of the folder's cluster alone
     strip_headers(out)
     code, found, _ = report("-c", spec, out)
@@ -124,6 +128,86 @@ def test_printed_fleet_stream_with_the_spec(tmp_path: Path) -> None:
     assert report(tmp_path / "all.yaml")[0] == 1
     code, found, err = report("-c", spec, tmp_path / "all.yaml")
     assert code == 0 and found["summary"]["errors"] == 0, err
+
+
+ALLOWING = """
+cluster: {k3sVersion: v1.33.7+k3s1}
+clusters:
+  - name: edge
+    chart:
+      values: {config: {cni_conf: {binDir: /opt/cni/bin}}}
+      allow: [cni-bin-dir]
+    networks:
+      - name: two
+        type: macvlan
+        master: eth1
+        allow: [ipam-two-ranges-one-family]
+        ipam: {type: whereabouts, ranges: [10.1.0.0/24, 10.2.0.0/24]}
+  - name: core
+networks:
+  - name: lan
+    type: macvlan
+    master: eth0
+    ipam: {type: dhcp}
+"""
+
+
+def test_spec_allow_is_honoured_per_cluster(tmp_path: Path) -> None:
+    """What render let through for one cluster (its chart.allow, its network's allow) passes validate -c as a
+    warning in that cluster's folder, and only there: the tool's own output passes its own validate."""
+    spec, out = rendered(tmp_path, ALLOWING)
+    code, found, _ = report(out)  # headers alone do not carry a spec's allow: both rules are errors
+    assert code == 1
+    assert rules_at(found, out / "edge/multus.yaml") == {"cni-bin-dir"}
+    assert rules_at(found, out / "edge/multus-networks.yaml") == {"ipam-two-ranges-one-family"}
+    code, found, err = report("-c", spec, out)
+    assert code == 0 and found["summary"]["errors"] == 0, err
+    warned = {(f["path"], f["rule"]) for f in found["findings"] if f["severity"] == "warning"}
+    assert (str(out / "edge/multus.yaml"), "cni-bin-dir") in warned
+    assert (str(out / "edge/multus-networks.yaml"), "ipam-two-ranges-one-family") in warned
+    # the same files in the folder of a cluster that allows nothing: errors there
+    shutil.copy(out / "edge/multus.yaml", out / "core/multus.yaml")
+    shutil.copy(out / "edge/multus-networks.yaml", out / "core/multus-networks.yaml")
+    code, found, _ = report("-c", spec, out)
+    assert code == 1
+    assert "cni-bin-dir" in rules_at(found, out / "core/multus.yaml")
+    assert "ipam-two-ranges-one-family" in rules_at(found, out / "core/multus-networks.yaml")
+    assert rules_at(found, out / "edge/multus.yaml") == set()
+
+
+FLUX_NAMED_LIKE_THE_RELEASE = """
+format: flux
+gitops: {path: clusters}
+cluster: {k3sVersion: v1.33.7+k3s1}
+networks:
+  - {name: lan, type: macvlan, master: eth0, ipam: {type: dhcp}}
+clusters:
+  - name: edge
+    cluster: {dataDir: /srv/k3s}
+  - name: multus
+"""
+
+
+def test_cluster_named_like_the_release_folder(tmp_path: Path) -> None:
+    """A Flux fleet writes edge's chart to edge/multus/multus.yaml; with a cluster named 'multus' the innermost
+    cluster-named folder is the release's, not the cluster's: the header's cluster, being one of the file's
+    folders, is its cluster (render's own tree failed validate -c with file-cluster and /srv/k3s errors)."""
+    spec, out = rendered(tmp_path, FLUX_NAMED_LIKE_THE_RELEASE)
+    assert (out / "edge/multus/multus.yaml").is_file()
+    code, found, _ = report("-c", spec, out)
+    assert code == 0 and found["summary"]["errors"] == 0, found["findings"]
+    assert found["file_clusters"][str(out / "edge/multus/multus.yaml")]["data_dir"] == "/srv/k3s"
+    # without headers (hand-edited files): the release folder inside edge's folder is edge's, by render's layout
+    strip_headers(out)
+    code, found, _ = report("-c", spec, out)
+    assert code == 0 and found["summary"]["errors"] == 0, found["findings"]
+    assert found["file_clusters"][str(out / "edge/multus/multus.yaml")]["data_dir"] == "/srv/k3s"
+    spec, out = rendered(tmp_path, FLUX_NAMED_LIKE_THE_RELEASE)
+    # edge's file copied into cluster multus's release folder: still caught
+    shutil.copy(out / "edge/multus/multus.yaml", out / "multus/multus/multus.yaml")
+    code, found, _ = report("-c", spec, out)
+    assert code == 1 and {"file-cluster", "cni-bin-dir"} <= rules_at(found, out / "multus/multus/multus.yaml")
+    assert rules_at(found, out / "edge/multus/multus.yaml") == set()
 
 
 def test_paths_outside_the_spec_fall_back(tmp_path: Path) -> None:

@@ -444,3 +444,82 @@ def test_without_the_engine_verify_says_how_to_install_it(fixtures: Path, tmp_pa
         cwd=tmp_path,
     )
     assert ok.returncode == 0 and "kind: HelmChart" in ok.stdout, ok.stderr
+
+
+# -- the archive on standard input; images on RKE2 as verify ------------------------------------------------------
+
+
+def run_piped(argv: list[str], stdin: bytes, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+    """The installed multus-gen in a real process, ``stdin`` piped in."""
+    env = {**os.environ, "MULTUS_GEN_CACHE_DIR": str(tmp_path / "cache")}
+    code = "from multus_gen.cli import main; import sys; sys.argv = ['multus-gen', *sys.argv[1:]]; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], input=stdin, capture_output=True, env=env, cwd=tmp_path, check=False
+    )
+
+
+def test_chart_archive_from_standard_input(fixtures: Path, tmp_path: Path) -> None:
+    """`--chart-archive -` reads the archive from stdin once (verify reads it, then the Helm engine renders the
+    same bytes): verify, helmchart --verify and images agree with the archive given as a file (it said "cannot
+    read -: No such file or directory"); stdin named twice is one usage line."""
+    data = archive(fixtures, V202).read_bytes()
+    piped = run_piped(["verify", "--chart-archive", "-", "--ipam", "dhcp", "-o", "json"], data, tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["summary"] == {"errors": 0, "warnings": 0}
+    assert json.loads(piped.stdout)["releases"][0]["archive"] == "<stdin>"  # named as validate names stdin
+    piped = run_piped(["verify", "--distro", "rke2", "--chart-archive", "-", "--ipam", "whereabouts"], data, tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    printed = run_piped(["helmchart", "--verify", "--chart-archive", "-", "--ipam", "dhcp"], data, tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    code, from_file, err = capture(["helmchart", "--chart-archive", str(archive(fixtures, V202)), "--ipam", "dhcp"])
+    assert code == 0, err
+    (content,) = [d["spec"]["chartContent"] for d in yaml.safe_load_all(printed.stdout) if d]
+    assert [content] == [d["spec"]["chartContent"] for d in yaml.safe_load_all(from_file) if d]
+    listed = run_piped(["images", "--chart-archive", "-"], data, tmp_path)
+    code, expected, _ = capture(["images", "--chart-archive", str(archive(fixtures, V202))])
+    assert (listed.returncode, listed.stdout.decode()) == (0, expected), listed.stderr
+    # a broken archive on stdin is refused as a broken file is
+    broken = repack(archive(fixtures, V202), tmp_path / V202, BROKEN[2][1]).read_bytes()
+    piped = run_piped(["verify", "--chart-archive", "-"], broken, tmp_path)
+    assert piped.returncode == 1 and b"[rendered-mounts]" in piped.stdout, piped.stderr
+    twice = run_piped(["verify", "--chart-archive", "-", "-f", "-"], data, tmp_path)
+    assert twice.returncode == 2 and b"it can be read once" in twice.stderr, twice.stderr
+    # a spec's chart.archive "-" is a file of that name beside the spec, not standard input
+    (tmp_path / "multus.yaml").write_text("cluster: {k3sVersion: v1.33.7+k3s1}\nchart: {archive: '-'}\n")
+    spec = run_piped(["render", "-c", "multus.yaml"], data, tmp_path)
+    assert (spec.returncode, spec.stdout) == (1, b""), spec.stderr
+    assert f"cannot read {tmp_path / '-'}: No such file".encode() in spec.stderr, spec.stderr
+
+
+def test_images_on_rke2_take_the_archive_and_registry_as_verify_does(fixtures: Path) -> None:
+    """`images --distro rke2 --chart-archive X` was refused while `verify` took it: the archive is the chart RKE2
+    installs, --system-default-registry RKE2's own setting passed to it as RKE2 does; every listed image comes
+    from it, and they are the images of the same archive rendered for K3s with that registry."""
+    path = str(archive(fixtures, V317))
+    code, out, err = capture(
+        ["images", "--distro", "rke2", "--chart-archive", path, "--ipam", "whereabouts",
+         "--system-default-registry", "mirror.example:5000", "-o", "json"]
+    )  # fmt: skip
+    assert code == 0, err
+    listed = json.loads(out)
+    assert listed["source"] == "render" and listed["chartVersion"] == "v4.3.017"
+    assert len(listed["images"]) == 3 and all(i.startswith("mirror.example:5000/") for i in listed["images"])
+    assert any("whereabouts" in i for i in listed["images"])
+    code, k3s, err = capture(
+        ["images", "--chart-archive", path, "--crd-chart-archive", str(archive(fixtures, CRD317)),
+         "--ipam", "whereabouts", "--system-default-registry", "mirror.example:5000", "-o", "json"]
+    )  # fmt: skip
+    assert code == 0 and json.loads(k3s)["images"] == listed["images"], err
+    # verify takes the same command line
+    code, _, err = verify(
+        "--distro", "rke2", "--chart-archive", path, "--crd-chart-archive", str(archive(fixtures, CRD317)),
+        "--ipam", "whereabouts", "--system-default-registry", "mirror.example:5000",
+    )  # fmt: skip
+    assert code == 0, err
+    # without an archive: the table's images under RKE2's registry
+    code, out, err = capture(["images", "--distro", "rke2", "--system-default-registry", "mirror.example:5000"])
+    assert code == 0 and out and all(line.startswith("mirror.example:5000/") for line in out.splitlines()), err
+    # an archive RKE2 does not ship for --rke2-version is refused naming --chart-archive, as verify refuses it
+    rke2_134 = ["--distro", "rke2", "--rke2-version", "v1.34.2+rke2r1"]
+    code, out, err = capture(["images", *rke2_134, "--chart-archive", path])
+    assert (code, out) == (1, "") and err.startswith("multus-gen: error: --chart-archive: RKE2 v1.34.2+rke2r1"), err

@@ -23,6 +23,7 @@ from multus_gen.build.plan import ChartPlan
 from multus_gen.errors import InputError
 from multus_gen.findings import get_path
 from multus_gen.knowledge import charts, images
+from multus_gen.model.source import ChartArchive
 from multus_gen.record import record
 from multus_gen.values.compose import merge
 
@@ -70,7 +71,7 @@ def _from_values(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> list
     return out
 
 
-def _from_table(plan: ChartPlan) -> list[str]:
+def _from_table(plan: ChartPlan, values: Mapping[str, Any]) -> list[str]:
     version = plan.opts.chart_version
     table = images.IMAGES.get(version)
     if table is None:
@@ -79,10 +80,10 @@ def _from_table(plan: ChartPlan) -> list[str]:
             where="--chart-version",
             fix=f"pass --chart-archive rke2-multus-{version}.tgz (its values.yaml is read)",
         )
-    registry = get_path(plan.values, *images.REGISTRY_KEY) or None
+    registry = get_path(values, *images.REGISTRY_KEY) or None
     out = []
     for component in images.COMPONENTS:
-        if images.enabled(component, plan.values):
+        if images.enabled(component, values):
             out.append(images.with_registry(table[component.name], str(registry) if registry else None))
     return out
 
@@ -92,7 +93,7 @@ def _from_table(plan: ChartPlan) -> list[str]:
 _IMAGE_LINE = re.compile(r"""^\s*(?:-\s+)?image:\s*["']?([^"'\s#]+)["']?\s*$""", re.MULTILINE)
 
 
-def _rendered(plan: ChartPlan, data: bytes) -> list[str]:
+def _rendered(plan: ChartPlan, data: bytes, values: Mapping[str, Any]) -> list[str]:
     import tempfile
     from pathlib import Path
 
@@ -102,7 +103,7 @@ def _rendered(plan: ChartPlan, data: bytes) -> list[str]:
         path = Path(tmp) / "chart.tgz"
         path.write_bytes(data)
         chart = helm_python.Chart.load(str(path))
-        rendered = chart.render(dict(plan.values), name=plan.opts.name, namespace="kube-system")
+        rendered = chart.render(dict(values), name=plan.opts.name, namespace="kube-system")
     out: list[str] = []
     for name, text in sorted(rendered.items()):
         if name.endswith((".yaml", ".yml")):
@@ -116,13 +117,24 @@ def engine_available() -> bool:
     return importlib.util.find_spec("helm_python") is not None
 
 
-def list_images(plan: ChartPlan, *, use_engine: bool = True) -> ImageList:
-    """The images ``plan`` pulls, unique, sorted (the CRD chart has none)."""
-    archive = plan.opts.source.archive
+def list_images(
+    plan: ChartPlan,
+    *,
+    use_engine: bool = True,
+    archive: ChartArchive | None = None,
+    registry: str | None = None,
+) -> ImageList:
+    """The images ``plan`` pulls, unique, sorted (the CRD chart has none). ``archive``: the chart archive when it
+    is no chart source of ``plan`` (RKE2 installs its packaged chart: the archive is that chart); ``registry``:
+    RKE2's own ``system-default-registry``, which RKE2 passes to the chart as ``global.systemDefaultRegistry``."""
+    archive = archive if archive is not None else plan.opts.source.archive
+    values: dict[str, Any] = dict(plan.values)
+    if registry:
+        values = merge(values, {"global": {"systemDefaultRegistry": registry}})
     if archive is not None and use_engine and engine_available():
-        found, how = _rendered(plan, archive.data), "render"
+        found, how = _rendered(plan, archive.data, values), "render"
     elif archive is not None:
-        found, how = _from_values(plan.values, _archive_values(archive.data, charts.CHART_NAME)), "archive values"
+        found, how = _from_values(values, _archive_values(archive.data, charts.CHART_NAME)), "archive values"
     else:
-        found, how = _from_table(plan), "knowledge"
+        found, how = _from_table(plan, values), "knowledge"
     return ImageList(tuple(sorted(set(found))), how, plan.opts.chart_version)

@@ -30,6 +30,8 @@ class Source:
     ipams: tuple[str, ...] = ()
     #: the cluster the file says it was generated for (the header's distro, k3s-version, data-dir), if any
     made_for: tuple[str, str, str] | None = None
+    #: the cluster of a spec the header names (``cluster=``: a fleet's file), if any
+    made_in: str | None = None
 
     @property
     def multi(self) -> bool:

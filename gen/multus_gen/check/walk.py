@@ -147,7 +147,7 @@ def load_quietly(cand: Candidate) -> Source | None:
         docs = parse_text(text, where=cand.display, as_json=cand.path.suffix.lower() == ".json")
     except InputError:
         return None
-    return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
+    return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text), made_in(text))
 
 
 def declared_ipams(text: str) -> tuple[str, ...]:
@@ -169,6 +169,14 @@ def made_for(text: str) -> tuple[str, str, str] | None:
     return inputs["distro"], inputs.get("k3s-version", ""), inputs.get("data-dir", "")
 
 
+def made_in(text: str) -> str | None:
+    """The cluster of its spec a fleet's file says it was rendered for (``cluster=`` in its header)."""
+    from multus_gen.yamlio.serialize import read_inputs
+
+    inputs = read_inputs(text)
+    return inputs.get("cluster") if inputs else None
+
+
 def stream_parts(src: Source, text: str) -> list[Source]:
     """A printed stream of several files of multus-gen's (``render -c FLEET`` to stdout: each file after a
     ``# path: <file>`` line and with its own header) as one Source per file, named ``<stream>#<file>`` and
@@ -186,7 +194,16 @@ def stream_parts(src: Source, text: str) -> list[Source]:
         name = lines[start - 1].removeprefix("# path: ").strip()
         if docs:
             file = f"{src.file}#{name}"
-            parts.append(replace(src, file=file, docs=docs, ipams=declared_ipams(chunk), made_for=made_for(chunk)))
+            parts.append(
+                replace(
+                    src,
+                    file=file,
+                    docs=docs,
+                    ipams=declared_ipams(chunk),
+                    made_for=made_for(chunk),
+                    made_in=made_in(chunk),
+                )
+            )
     return parts or [src]
 
 
@@ -208,28 +225,60 @@ def _cluster_of(made: tuple[str, str, str] | None, default: Cluster) -> Cluster:
 Made = tuple[str, str, str]
 
 
-@record
 class SpecClusters:
     """The clusters of a spec file (``validate -c SPEC``), for the files of the folders ``render`` writes.
 
     ``clusters``: a fleet's clusters by name (``render`` writes cluster NAME's files under ``<out-dir>/NAME/``);
-    ``single``: a single-cluster spec's cluster (its files are the out dir itself: every file checked is its)."""
+    ``single``: a single-cluster spec's cluster (its files are the out dir itself: every file checked is its);
+    ``allowed``: the rule ids each cluster's files are let through with (its ``chart.allow`` and its networks'
+    ``allow``, as ``render`` applied them), by cluster name ("" for a single-cluster spec);
+    ``release_folders``: the release name of each cluster whose format puts its files in release folders
+    (flux, fleet: render writes ``<cluster>/<name>/``, ``<cluster>/<name>-networks/``, ...), "" for the others.
+    Held as dicts: a file's cluster is looked up once per file (a fleet of 10,000 clusters, 30,000 files)."""
 
-    spec: str
-    clusters: tuple[tuple[str, Made], ...] = ()
-    single: Made | None = None
+    def __init__(
+        self,
+        spec: str,
+        clusters: tuple[tuple[str, Made], ...] = (),
+        single: Made | None = None,
+        *,
+        allowed: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        release_folders: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.spec = spec
+        self.single = single
+        self.named: dict[str, Made] = dict(clusters)
+        self.allowed: dict[str, tuple[str, ...]] = dict(allowed)
+        self.releases: dict[str, str] = dict(release_folders)
 
-    def of(self, parts: tuple[str, ...]) -> tuple[str | None, Made] | None:
-        """The cluster of a file whose folders are ``parts`` (outermost first): the innermost folder named
-        after a cluster of the fleet (an out dir named like a cluster does not hide the cluster folder inside);
-        None: no cluster of the spec."""
+    def allow_of(self, name: str | None) -> tuple[str, ...]:
+        return self.allowed.get(name or "", ())
+
+    def of(self, parts: tuple[str, ...], header: str | None = None) -> tuple[str | None, Made] | None:
+        """The cluster of a file whose folders are ``parts`` (outermost first): the folder named after the
+        cluster its header names (``header``), when one of its folders is (a Flux or Fleet cluster's files lie in
+        folders named after the release, ``edge/multus/multus.yaml``, which may be another cluster's name too);
+        else the innermost folder named after a cluster of the fleet (an out dir named like a cluster does not
+        hide the cluster folder inside), unless that folder holds the file and is a release folder of the
+        cluster folder around it; None: no cluster of the spec."""
         if self.single is not None:
             return None, self.single
-        named = dict(self.clusters)
-        for part in reversed(parts):
-            if part in named:
-                return part, named[part]
+        named = self.named
+        if header is not None and header in named and header in parts:
+            return header, named[header]
+        for i in range(len(parts) - 1, -1, -1):
+            part = parts[i]
+            if part not in named:
+                continue
+            outer = parts[i - 1] if i > 0 else ""
+            if i == len(parts) - 1 and outer in named and _release_folder(part, self.releases.get(outer, "")):
+                return outer, named[outer]  # a Flux/Fleet cluster's release folder named like another cluster
+            return part, named[part]
         return None
+
+
+def _release_folder(folder: str, release: str) -> bool:
+    return bool(release) and (folder == release or folder.startswith(release + "-"))
 
 
 def _folders(cand: Candidate, part: str) -> tuple[str, ...]:
@@ -247,15 +296,23 @@ def _describe(made: Made) -> str:
 
 
 def _by_spec(
-    src: Source, cand: Candidate, spec: SpecClusters, default: Cluster, problems: list[Finding] | None, headers: bool
+    src: Source,
+    cand: Candidate,
+    spec: SpecClusters,
+    default: Cluster,
+    problems: list[Finding] | None,
+    headers: bool,
+    allowed: dict[str, tuple[str, ...]] | None = None,
 ) -> Source:
     """``src`` made for the spec's cluster whose folder holds it (the spec wins over the ``# inputs:`` header);
     a header naming another cluster is a finding (``problems``: None for the files read only as context). A file
     in no cluster's folder keeps its header only when headers count (``headers``: no --k3s-version)."""
-    found = spec.of(_folders(cand, src.file))
+    found = spec.of(_folders(cand, src.file), src.made_in)
     if found is None:
         return src if headers else replace(src, made_for=None)
     name, made = found
+    if allowed is not None and spec.allow_of(name):
+        allowed[src.file] = spec.allow_of(name)
     if (
         problems is not None
         and src.made_for is not None
@@ -285,6 +342,8 @@ class Report:
     skipped: list[dict[str, str]] = field(default_factory=list)
     #: What the run says on stderr besides the summary (e.g. where it stopped reading neighbouring files).
     notes: list[str] = field(default_factory=list)
+    #: the cluster each checked file was checked against (its header's, its spec folder's, else ``cluster``)
+    file_clusters: dict[str, Cluster] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -305,16 +364,22 @@ class Report:
 
         return {
             "multus_gen": __version__,
-            "cluster": {
-                "distro": self.cluster.distro,
-                "k3s_version": str(self.cluster.k3s_version),
-                "data_dir": self.cluster.data_dir,
-            },
+            "cluster": _cluster_dict(self.cluster, always=True),
             "files": self.files,
+            # the cluster each file was checked against (its header's or its spec folder's; else "cluster")
+            "file_clusters": {f: _cluster_dict(self.file_clusters.get(f, self.cluster)) for f in self.files},
             "findings": [p.as_dict() for p in self.problems],
             "skipped": self.skipped,
             "summary": {"files": len(self.files), "errors": self.errors, "warnings": self.warnings},
         }
+
+
+def _cluster_dict(cluster: Cluster, always: bool = False) -> dict[str, str]:
+    """A cluster in the JSON report (an RKE2 cluster has no K3s version or data dir of ours to name, except in
+    the report's own ``cluster``, which kept them)."""
+    if cluster.distro == "rke2" and not always:
+        return {"distro": "rke2"}
+    return {"distro": cluster.distro, "k3s_version": str(cluster.k3s_version), "data_dir": cluster.data_dir}
 
 
 def _plural(count: int, word: str) -> str:
@@ -358,6 +423,8 @@ def validate_paths(
     failed: list[str] = []
 
     texts: dict[str, str] = {}
+    #: file -> the rules its spec cluster allows (validate -c: what render let through is let through here)
+    allowed: dict[str, tuple[str, ...]] = {}
 
     def load(cand: Candidate) -> Source | None:
         from multus_gen.yamlio.reader import read_text
@@ -380,7 +447,7 @@ def validate_paths(
                 skipped.append({"path": cand.display, "reason": f"not ours and {exc.message}"})
             return None
         texts[cand.display] = text
-        return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text))
+        return Source(cand.display, docs, cand.path.name, declared_ipams(text), made_for(text), made_in(text))
 
     with progress(len(candidates)) as update:
         for cand in candidates:
@@ -391,7 +458,7 @@ def validate_paths(
                 continue
             parts = stream_parts(src, texts.pop(cand.display, ""))
             if spec is not None:
-                parts = [_by_spec(part, cand, spec, cluster, problems, headers) for part in parts]
+                parts = [_by_spec(part, cand, spec, cluster, problems, headers, allowed) for part in parts]
             sources += parts
             if any(is_spec(doc.data) for doc in src.docs):
                 specs.append(cand)
@@ -422,7 +489,9 @@ def validate_paths(
         others = [src for made, (group, _) in groups.items() if made is not None for src in group]
         groups[None][1].extend(others)
     ours: dict[str, list[str]] = {}
+    file_clusters: dict[str, Cluster] = {}
     for made, (group, group_context) in groups.items():
+        file_clusters.update((src.file, _cluster_of(made, cluster)) for src in group)
         result = rules.check_sources(
             group,
             _cluster_of(made, cluster),
@@ -439,6 +508,11 @@ def validate_paths(
     if spec_findings is not None:
         for cand in specs:
             problems += spec_findings(cand.path, cand.display)
+    if allowed:
+        problems = [
+            allow_rules([p], allowed[p.at.file])[0] if p.at.file in allowed and p.rule != "file-cluster" else p
+            for p in problems
+        ]
     problems = allow_rules(problems, allow)
 
     checked = [s.file for s in sources if s.file in ours] + [s.file for s in value_sources] + failed
@@ -452,4 +526,4 @@ def validate_paths(
             kinds = sorted({str(d.data.get("kind")) for d in src.docs if isinstance(d.data, dict) and "kind" in d.data})
             reason = "no Multus documents" + (f" (kinds: {', '.join(kinds)})" if kinds else "")
             skipped.append({"path": src.file, "reason": reason})
-    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped, [stopped] if stopped else [])
+    return Report(cluster, list(dict.fromkeys(checked)), problems, skipped, [stopped] if stopped else [], file_clusters)

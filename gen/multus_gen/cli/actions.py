@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +66,34 @@ def invoke(action: Callable[..., int], kwargs: Mapping[str, Any]) -> int:
         return EXIT_BUG
 
 
+def named_files(options: Iterable[GenOptions]) -> list[tuple[str, bytes | None]]:
+    """The files a spec's clusters name (chart archives with the bytes read, the repository CA), each once:
+    what a remembered render must find unchanged (``cache.input_digests``)."""
+    out: dict[str, bytes | None] = {}
+    for opts in options:
+        for archive in (opts.source.archive, opts.source.crd_archive):
+            if archive is not None:
+                out[archive.path] = archive.data
+        if opts.source.repo_ca_file is not None:
+            out.setdefault(opts.source.repo_ca_file, None)
+    return list(out.items())
+
+
+def gen_stdin_once(gen: Mapping[str, Any]) -> None:
+    """Refuse generation flags that name standard input more than once (a chart archive may be ``-`` too)."""
+    stdin_once(
+        **{
+            "-f": tuple(gen.get("values_files") or ()),
+            "--from-values": gen.get("from_values"),
+            "--chart-archive": gen.get("chart_archive"),
+            "--crd-chart-archive": gen.get("crd_chart_archive"),
+        }
+    )
+
+
 def gen_options(gen: Mapping[str, Any]) -> GenOptions:
     """The options of the shared generation flags (``None``: not given, the default applies)."""
+    gen_stdin_once(gen)
     return make_gen_options(
         distro=gen["distro"],
         ipam=gen["ipam"],

@@ -83,10 +83,17 @@ def _spec_clusters(config: Path) -> Any:
         (c.name, ("rke2", "", "") if c.gen.distro == "rke2" else ("k3s", str(c.gen.k3s_version), c.gen.data_dir))
         for c in spec.clusters
     ]
+    # what render let each cluster's files through with: its chart.allow and its networks' allow
+    allowed = tuple(
+        (c.name or "", tuple(dict.fromkeys([*c.gen.allow, *(r for n in c.networks for r in n.options.allow)])))
+        for c in spec.clusters
+    )
     display = "<stdin>" if is_stdin(config) else str(config)
     if spec.fleet:
-        return SpecClusters(display, tuple((name, m) for name, m in made if name is not None))
-    return SpecClusters(display, single=made[0][1])
+        folders = tuple((c.name, c.gen.name if c.format in ("flux", "fleet") else "") for c in spec.clusters if c.name)
+        named = tuple((name, m) for name, m in made if name is not None)
+        return SpecClusters(display, named, allowed=allowed, release_folders=folders)
+    return SpecClusters(display, single=made[0][1], allowed=allowed)
 
 
 def nothing_checked(skipped: list[dict[str, str]], shown: int = 5) -> str:

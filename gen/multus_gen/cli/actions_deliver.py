@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from multus_gen.findings import Finding
 from multus_gen.cli.actions import (
     gen_options,
+    named_files,
     no_flags_with_config,
     print_outcomes,
     read_files,
@@ -307,7 +308,8 @@ def commit(
         dry_run=dry_run,
     )
     if key is not None and outcome.sha is not None:
-        _remember(key, repo, outcome, notices, clusters)
+        named = memo.input_digests(named_files(o for _, o, _ in delivered.chart_files))
+        _remember(key, repo, outcome, notices, clusters, named)
     _report_commit(outcome, remote, quiet, clusters, _folder(path) if config is not None else "", dry_run=dry_run)
     return EXIT_OK
 
@@ -327,8 +329,11 @@ def _recalled(key: str, repo: Path, path: str, branch: str | None, quiet: bool, 
         notices = [(str(severity), str(text)) for severity, text in payload["notices"]]
         stale = tuple((str(rel), str(status)) for rel, status in payload["stale"])
         clusters = tuple(str(name) for name in payload["clusters"])
+        named = [(str(name), str(digest)) for name, digest in payload["inputs"]]
     except (KeyError, TypeError, ValueError):
         return False  # damaged: render
+    if not memo.inputs_unchanged(named):
+        return False  # an archive or CA the spec names was replaced: render
     if inputs and any(inputs.input_at(repo / p) for p in paths):
         return False  # the full run refuses it
     outcome = git_sink.up_to_date(repo, branch, tree, paths, stale)
@@ -340,7 +345,9 @@ def _recalled(key: str, repo: Path, path: str, branch: str | None, quiet: bool, 
     return True
 
 
-def _remember(key: str, repo: Path, outcome: Any, notices: Any, clusters: tuple[str, ...]) -> None:
+def _remember(
+    key: str, repo: Path, outcome: Any, notices: Any, clusters: tuple[str, ...], named: list[tuple[str, str]]
+) -> None:
     from multus_gen import cache as memo
     from multus_gen.sinks import git as git_sink
 
@@ -353,6 +360,7 @@ def _remember(key: str, repo: Path, outcome: Any, notices: Any, clusters: tuple[
         "notices": [[n.severity, n.one_line()] for n in notices],
         "stale": [list(s) for s in outcome.stale],
         "clusters": list(clusters),
+        "inputs": [list(n) for n in named],  # the files the spec names, as read (cache.input_digests)
     }
     memo.remember_commit(key, payload)
 

@@ -74,7 +74,14 @@ def images(*, output_format: str, out: Path | None, **gen: Any) -> int:
     from multus_gen.build.plan import make_plan
 
     stdin_once(**{"-f": gen["values_files"]})
-    found = list_images(make_plan(gen_options(gen)))
+    if gen["distro"] == "rke2" and (gen.get("chart_archive") or gen.get("system_default_registry")):
+        from multus_gen.cli.actions_verify import rke2_options
+
+        # as verify: the archive is the chart RKE2 installs, the registry RKE2's own setting passed to it
+        opts, archive, registry = rke2_options(gen)
+        found = list_images(make_plan(opts), archive=archive, registry=registry)
+    else:
+        found = list_images(make_plan(gen_options(gen)))
     how = {
         "render": "rendered the chart archive with the Helm engine",
         "archive values": "read the chart archive's values.yaml (the Helm engine, helm-python-sdk, is not installed)",

@@ -208,7 +208,8 @@ def _render(
     key = None if is_stdin(config) else memo.render_key(config, out_dir, gitops_path)
     # --prune deletes: it always renders, so what it deletes never rests on a remembered render
     remembered = memo.recall(key) if key is not None and not prune else None
-    if remembered is not None and out_dir.is_dir():  # rendered before by this build: is the tree as left?
+    # rendered before by this build from the same spec text and the same files it names: is the tree as left?
+    if remembered is not None and out_dir.is_dir() and memo.inputs_unchanged(remembered.inputs):
         with tree_lock(out_dir):
             outcomes = verify_manifests(out_dir, remembered.files)
             if outcomes is not None and not any(inputs.input_at(o.path) for o in outcomes):
@@ -283,7 +284,10 @@ def _render_to_folder(
         print_outcomes(outcomes, quiet=quiet, what=f"{out_dir}: ")
         _settle(out_dir, config, written, prune, inputs)
     if key is not None:
-        memo.remember(key, list(written.items()), [(n.severity, n.one_line()) for n in notices])
+        from multus_gen.cli.actions import named_files
+
+        named = memo.input_digests(named_files(c.gen for c in spec.clusters))
+        memo.remember(key, list(written.items()), [(n.severity, n.one_line()) for n in notices], named)
 
 
 class _Noting:

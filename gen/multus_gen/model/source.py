@@ -227,10 +227,15 @@ def _archive_error(path: Path, message: str, where: str, fix: str | None = None)
 
 def read_archive(path: Path, chart: str, version: str | None, *, where: str) -> ChartArchive:
     """Read and check a chart archive: a gzip tar whose ``<chart>/Chart.yaml`` names ``chart``; its version
-    must equal ``version`` when that is given."""
+    must equal ``version`` when that is given. ``-`` (or ``/dev/stdin``): standard input, read once per run."""
+    from multus_gen.yamlio.reader import is_stdin, read_stdin_bytes
+
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_ARCHIVE_BYTES + 1)
+        if is_stdin(path):
+            data = read_stdin_bytes(where=where, max_bytes=MAX_ARCHIVE_BYTES + 1)
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_ARCHIVE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}", where=where, rule="chart-archive") from None
     if len(data) > MAX_ARCHIVE_BYTES:

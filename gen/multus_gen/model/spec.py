@@ -87,7 +87,12 @@ def _spec_words(text: str | None, words: Mapping[str, str]) -> str | None:
     that key (``--repo`` -> ``chart.repo``): an error located in a spec file speaks the spec's words."""
     if text is None:
         return None
-    return _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+
+    spoken = _FLAG.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+    # a CLI text that already says the spec key ("--x (chart.x in a spec file)") says it once
+    for key in set(words.values()):
+        spoken = spoken.replace(f"{key} ({key} in a spec file)", key)
+    return spoken
 
 
 #: Chart keys naming files (read relative to the spec file).
@@ -406,7 +411,9 @@ def _gen_options(spec_path: Path, doc: Document, member: _Member, made: _Made) -
         values = cluster if section == "cluster" else chart
         for key, (arg, _flag) in fields.items():
             if key in values and key in _PATH_FIELDS:
-                kwargs[arg] = spec_path.parent / str(values[key])
+                # a file of that name beside the spec: "-" in a spec is no standard input (the flags' "-" is)
+                parent = spec_path.parent if str(values[key]) != "-" else spec_path.parent.absolute()
+                kwargs[arg] = parent / str(values[key])
             elif key in values:
                 kwargs[arg] = tuple(values[key]) if isinstance(values[key], list) else values[key]
     made_key = (*kwargs.items(), member.data.get("format"))

@@ -33,7 +33,7 @@ MAX_SPEC_BYTES = 32 * 1024 * 1024
 #: The names that mean standard input, as helm and kubectl take them (``-f -``) and as the system spells it.
 STDIN_NAMES = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
 
-_stdin_read: list[tuple[Any, str]] = []  # (the stream, what it held): standard input is read once per run
+_stdin_read: list[tuple[Any, bytes]] = []  # (the stream, what it held): standard input is read once per run
 
 
 def is_stdin(path: Path | str) -> bool:
@@ -41,23 +41,30 @@ def is_stdin(path: Path | str) -> bool:
     return str(path) in STDIN_NAMES
 
 
-def read_stdin(*, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Standard input as UTF-8 text, read once per run: reading it again gets the same text."""
+def read_stdin_bytes(*, where: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Standard input's bytes, read once per run: reading it again gets the same bytes (a chart archive is
+    read by the checks and again by the Helm engine)."""
     stream = sys.stdin
     if stream is None:
         raise InputError("there is no standard input to read", where=where, fix="pipe the file in, or name it")
-    for seen, text in _stdin_read:
-        if seen is stream:
-            return text
-    raw = stream.buffer.read(max_bytes + 1) if hasattr(stream, "buffer") else stream.read().encode()
+    held = [raw for seen, raw in _stdin_read if seen is stream]
+    if held:
+        raw = held[0]
+    else:
+        raw = stream.buffer.read(max_bytes + 1) if hasattr(stream, "buffer") else stream.read().encode()
+        _stdin_read[:] = [(stream, raw)]
     if len(raw) > max_bytes:
         raise InputError(f"standard input is more than the {max_bytes} bytes multus-gen reads", where=where)
+    return bytes(raw)
+
+
+def read_stdin(*, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Standard input as UTF-8 text, read once per run: reading it again gets the same text."""
+    raw = read_stdin_bytes(where=where, max_bytes=max_bytes)
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"standard input is not valid UTF-8 (byte {exc.start})", where=where) from None
-    _stdin_read[:] = [(stream, text)]
-    return text
 
 
 def read_text(path: Path, *, where: str, max_bytes: int = MAX_FILE_BYTES) -> str:
