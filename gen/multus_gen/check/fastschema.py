@@ -23,7 +23,7 @@ tests/unit/fastschema_test.py holds it to jsonschema's verdict on generated docu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Iterable, Sized
 from typing import Any
 
 #: ``check(instance)``: True (passes), False (fails), None (cannot tell: ask jsonschema).
@@ -98,17 +98,30 @@ def _equal(a: Any, b: Any) -> bool | None:
     return bool(a == b)
 
 
-def _all_equal(same: bool, pairs: Any) -> bool | None:
-    if not same:
-        return False
+def _every(results: Iterable[bool | None]) -> bool | None:
+    """All of three-valued ``results``: False at the first False, else None if any is None, else True."""
     verdict: bool | None = True
-    for x, y in pairs:
-        result = _equal(x, y)
+    for result in results:
         if result is False:
             return False
         if result is None:
             verdict = None
     return verdict
+
+
+def _some(results: Iterable[bool | None]) -> bool | None:
+    """Any of three-valued ``results``: True at the first True, else None if any is None, else False."""
+    verdict: bool | None = False
+    for result in results:
+        if result is True:
+            return True
+        if result is None:
+            verdict = None
+    return verdict
+
+
+def _all_equal(same: bool, pairs: Any) -> bool | None:
+    return _every(_equal(x, y) for x, y in pairs) if same else False
 
 
 class _Compiler:
@@ -291,30 +304,14 @@ class _Compiler:
     @staticmethod
     def _enum(options: tuple[Any, ...]) -> Check:
         def check(value: Any) -> bool | None:
-            verdict: bool | None = False
-            for option in options:
-                same = _equal(option, value)
-                if same:
-                    return True
-                if same is None:
-                    verdict = None
-            return verdict
+            return _some(_equal(option, value) for option in options)
 
         return check
 
     @staticmethod
     def _items(sub: Check) -> Check:
         def check(value: Any) -> bool | None:
-            if not isinstance(value, list):
-                return True
-            verdict: bool | None = True
-            for item in value:
-                result = sub(item)
-                if result is False:
-                    return False
-                if result is None:
-                    verdict = None
-            return verdict
+            return _every(sub(item) for item in value) if isinstance(value, list) else True
 
         return check
 
@@ -329,16 +326,7 @@ class _Compiler:
     @staticmethod
     def _names(sub: Check) -> Check:
         def check(value: Any) -> bool | None:
-            if not isinstance(value, dict):
-                return True
-            verdict: bool | None = True
-            for key in value:
-                result = sub(key)
-                if result is False:
-                    return False
-                if result is None:
-                    verdict = None
-            return verdict
+            return _every(sub(key) for key in value) if isinstance(value, dict) else True
 
         return check
 
@@ -356,28 +344,14 @@ class _Compiler:
             return subs[0]
 
         def check(value: Any) -> bool | None:
-            verdict: bool | None = True
-            for sub in subs:
-                result = sub(value)
-                if result is False:
-                    return False
-                if result is None:
-                    verdict = None
-            return verdict
+            return _every(sub(value) for sub in subs)
 
         return check
 
     @staticmethod
     def _any(subs: list[Check]) -> Check:
         def check(value: Any) -> bool | None:
-            verdict: bool | None = False
-            for sub in subs:
-                result = sub(value)
-                if result is True:
-                    return True
-                if result is None:
-                    verdict = None
-            return verdict
+            return _some(sub(value) for sub in subs)
 
         return check
 
